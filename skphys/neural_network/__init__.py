@@ -1,0 +1,14 @@
+"""Neural-network classifiers and regressors with scikit-learn's interface."""
+
+from ._cnn import CNNClassifier, CNNRegressor
+from ._mlp import MLPClassifier, MLPRegressor
+from ._rnn import RNNClassifier, RNNRegressor
+
+__all__ = [
+    "CNNClassifier",
+    "CNNRegressor",
+    "MLPClassifier",
+    "MLPRegressor",
+    "RNNClassifier",
+    "RNNRegressor",
+]

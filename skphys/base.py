@@ -728,6 +728,11 @@ class NeuralRegressorMixin(RegressorMixin):
         self.n_outputs_ = y2.shape[1]
         return y2, y2.shape[1]
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
     def _criterion(self):
         if getattr(self, "loss", "squared_error") == "poisson":
             return torch.nn.PoissonNLLLoss(log_input=True, full=False)

@@ -1,0 +1,43 @@
+# Two commands do the whole set-up on a fresh machine (only python3 needed):
+#   make demo   - the tour: fits what skphys offers, prints a results table, saves figures
+#   make test   - the test suite
+# Both create .venv, install the pinned CPU torch wheel first (an unpinned torch pulls a
+# multi-GB CUDA build), then skphys with its extras.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+TORCH_PIN ?= torch==2.13.0
+THREADS := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+
+.PHONY: install demo test test-gpu docs bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q "$(TORCH_PIN)"
+	$(PY) -m pip install -q -e ".[test,plot]"
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(THREADS) $(PY) -m skphys --out skphys_tour
+
+test: install
+	$(THREADS) $(PY) -m pytest -q -p no:cacheprovider --durations=15 tests --doctest-modules skphys --ignore=skphys/__main__.py
+
+test-gpu: install
+	$(PY) -m pytest -q -m gpu tests
+
+$(VENV)/.docs: $(VENV)/.installed
+	$(PY) -m pip install -q -e ".[docs]"
+	touch $@
+
+docs: $(VENV)/.docs
+	$(THREADS) $(VENV)/bin/sphinx-build -W --keep-going -b html docs docs/_build/html
+
+bench: install
+	$(THREADS) $(PY) benchmarks/bench_mlp.py
+
+clean:
+	rm -rf $(VENV) docs/_build docs/auto_examples docs/generated skphys_tour benchmarks/results

@@ -2,6 +2,7 @@
 
 from numbers import Integral
 
+import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..base import (
@@ -25,7 +26,17 @@ class _MLPMixin:
     def _build_module(self, n_outputs):
         sizes = _check_positive_int_tuple(self.hidden_layer_sizes, "hidden_layer_sizes")
         self.n_layers_ = len(sizes) + 2
-        return MLP(self.n_features_in_, sizes, n_outputs, self.activation, self.dropout)
+        module = MLP(self.n_features_in_, sizes, n_outputs, self.activation, self.dropout)
+        # scikit-learn's initialisation (Glorot uniform, biases too), so that swapping the
+        # import also keeps the starting point's scale: bound = sqrt(6 / (fan_in + fan_out)),
+        # sqrt(2 / ...) for the logistic activation.
+        factor = 2.0 if self.activation == "logistic" else 6.0
+        with torch.no_grad():
+            for lin in module.linears:
+                bound = (factor / (lin.in_features + lin.out_features)) ** 0.5
+                lin.weight.uniform_(-bound, bound)
+                lin.bias.uniform_(-bound, bound)
+        return module
 
     @property
     def coefs_(self):

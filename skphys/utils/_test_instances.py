@@ -5,6 +5,8 @@ made quick enough for ``parametrize_with_checks`` and why a check, if any, is ex
 fail. Keys are class names, so subpackages add their estimators here without imports.
 """
 
+from sklearn.linear_model import LogisticRegression
+
 #: constructor arguments that make each estimator fast on the checks' tiny data sets
 TEST_PARAMS = {
     "MLPClassifier": dict(hidden_layer_sizes=(16,), max_iter=100, learning_rate_init=0.01,
@@ -17,6 +19,8 @@ TEST_PARAMS = {
                          learning_rate_init=0.01, random_state=0),
     "RNNClassifier": dict(hidden_size=8, max_iter=100, learning_rate_init=0.02, random_state=0),
     "RNNRegressor": dict(hidden_size=8, max_iter=200, learning_rate_init=0.02, random_state=0),
+    "ConfusionPhaseFinder": dict(estimator=LogisticRegression(), boundaries=3, cv=2,
+                                 random_state=0),
 }
 
 #: {class name: {check name: reason}}; every entry must say why

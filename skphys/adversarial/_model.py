@@ -100,10 +100,14 @@ class DifferentiableModel(nn.Module):
 
 
 def unwrap(estimator):
-    """The fitted estimator behind a :class:`~sklearn.frozen.FrozenEstimator`."""
-    while isinstance(estimator, FrozenEstimator):
-        estimator = estimator.estimator
-    return estimator
+    """The fitted estimator behind a FrozenEstimator or an AdversarialTrainingClassifier."""
+    while True:
+        if isinstance(estimator, FrozenEstimator):
+            estimator = estimator.estimator
+        elif hasattr(estimator, "_differentiable_estimator"):  # AdversarialTrainingClassifier
+            estimator = estimator._differentiable_estimator()
+        else:
+            return estimator
 
 
 def final_classifier(estimator, owner):

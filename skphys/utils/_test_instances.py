@@ -21,6 +21,7 @@ TEST_PARAMS = {
     "RNNRegressor": dict(hidden_size=8, max_iter=200, learning_rate_init=0.02, random_state=0),
     "ConfusionPhaseFinder": dict(estimator=LogisticRegression(), boundaries=3, cv=2,
                                  random_state=0),
+    "AutoencoderTransformer": dict(hidden_layer_sizes=(8,), max_iter=20, random_state=0),
 }
 
 #: {class name: {check name: reason}}; every entry must say why

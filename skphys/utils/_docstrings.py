@@ -64,7 +64,7 @@ loss_ : float
         Number of training samples seen.
     n_features_in_ : int
         Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when ``X`` has string column names.
     device_ : torch.device
         Device the model lives on.

@@ -1,0 +1,39 @@
+"""Neural-network quantum states: RBM wave functions, spin Hamiltonians, exact references.
+
+* :class:`RBMWavefunction` — variational ground states (VMC with stochastic reconfiguration)
+  and quantum state tomography from measurement snapshots, as one scikit-learn density model.
+* :class:`Heisenberg` (XXZ) and :class:`TransverseFieldIsing` on chains and square lattices,
+  :class:`PauliSum` observables; vectorised connected configurations for local energies and
+  sparse matrices for exact diagonalisation (:func:`exact_ground_state`).
+* :func:`make_quantum_snapshots` — measurement data (also in :mod:`skphys.datasets`).
+
+Conventions (Pauli matrices by default, spin ``+1`` = up = bit set) are documented in
+:mod:`skphys.quantum._operators`.
+"""
+
+from ..datasets._measurements import make_quantum_snapshots
+from ._operators import (
+    ExactState,
+    Heisenberg,
+    PauliSum,
+    TransverseFieldIsing,
+    codes_to_spins,
+    exact_ground_state,
+    fidelity,
+    spins_to_codes,
+)
+from ._wavefunction import RBMWavefunction, neg_energy_scorer
+
+__all__ = [
+    "RBMWavefunction",
+    "Heisenberg",
+    "TransverseFieldIsing",
+    "PauliSum",
+    "ExactState",
+    "exact_ground_state",
+    "fidelity",
+    "codes_to_spins",
+    "spins_to_codes",
+    "make_quantum_snapshots",
+    "neg_energy_scorer",
+]

@@ -1,0 +1,345 @@
+"""The RBM amplitude in pure torch: log psi, its derivatives, samplers, local energies, SR.
+
+``log psi(sigma) = a . sigma + sum_i log cosh(theta_i)``, ``theta = b + W sigma`` (the hidden
+units, ``h = +-1``, summed out; constants dropped). Parameters are the tensors ``a`` (N,),
+``b`` (M,), ``W`` (M, N), real (float64) or complex (complex128). Every function works on a
+batch of configurations ``sigma`` (B, N) of ``+1``/``-1`` (float64) and keeps ``theta``
+cached between Metropolis moves, so a move costs O(M) per chain.
+
+The Marshall sign rule multiplies ``psi`` by ``(-1)**(number of up spins on sublattice A)``;
+here it enters as a sign on every off-diagonal term that flips an odd number of A sites, so the
+RBM itself stays positive (real parameters suffice for the bipartite Heisenberg model).
+"""
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ._operators import codes_to_spins, sector_codes
+
+LOG2 = math.log(2.0)
+
+
+class RBMParams:
+    """The three parameter tensors, with flat-vector views for stochastic reconfiguration."""
+
+    def __init__(self, a, b, W):
+        self.a, self.b, self.W = a, b, W
+
+    @classmethod
+    def init(cls, n_visible, n_hidden, std, dtype, device):
+        def rnd(*shape):
+            x = torch.randn(*shape, dtype=torch.float64, device=device) * std
+            if dtype.is_complex:
+                x = torch.complex(x, torch.randn(*shape, dtype=torch.float64, device=device) * std)
+            return x
+
+        return cls(rnd(n_visible), rnd(n_hidden), rnd(n_hidden, n_visible))
+
+    @property
+    def n_visible(self):
+        return self.a.shape[0]
+
+    @property
+    def n_hidden(self):
+        return self.b.shape[0]
+
+    @property
+    def dtype(self):
+        return self.a.dtype
+
+    def tensors(self):
+        return [self.a, self.b, self.W]
+
+    def flat(self):
+        return torch.cat([self.a, self.b, self.W.reshape(-1)])
+
+    def n_parameters(self):
+        return sum(t.numel() for t in self.tensors())
+
+    def add_(self, delta):
+        n, m = self.n_visible, self.n_hidden
+        self.a.add_(delta[:n])
+        self.b.add_(delta[n : n + m])
+        self.W.add_(delta[n + m :].view(m, n))
+
+    def clone(self):
+        return RBMParams(*(t.detach().clone() for t in self.tensors()))
+
+    def numpy(self):
+        return {k: getattr(self, k).detach().cpu().numpy().copy() for k in ("a", "b", "W")}
+
+
+def logcosh(z):
+    """``log cosh(z)``, stable for large ``|Re z|``, real or complex."""
+    if not z.is_complex():
+        return F.softplus(2.0 * z) - z - LOG2
+    s = torch.where(z.real < 0, -z, z)
+    return s + torch.log1p(torch.exp(-2.0 * s)) - LOG2
+
+
+def _cast(sigma, params):
+    return sigma.to(params.dtype) if params.dtype.is_complex else sigma
+
+
+def theta(params, sigma):
+    """Hidden pre-activations ``b + W sigma``, shape (B, M)."""
+    return torch.addmm(params.b, _cast(sigma, params), params.W.T)
+
+
+def log_psi(params, sigma, th=None):
+    """``log psi`` without the Marshall sign, shape (B,)."""
+    th = theta(params, sigma) if th is None else th
+    return _cast(sigma, params) @ params.a + logcosh(th).sum(-1)
+
+
+def log_derivatives(params, sigma, th):
+    """``O_k = d log psi / d p_k`` for every parameter, shape (B, P), ordered (a, b, W)."""
+    s = _cast(sigma, params)
+    t = torch.tanh(th)
+    B = s.shape[0]
+    return torch.cat([s, t, (t[:, :, None] * s[:, None, :]).reshape(B, -1)], dim=1)
+
+
+def log_ratio_flips(params, sigma, th, lc, sites):
+    """``log psi(sigma') - log psi(sigma)`` for every flip pattern ``sites`` (K, r): (B, K)."""
+    Wt = params.W.T  # (N, M)
+    s = _cast(sigma[:, sites], params)  # (B, K, r)
+    Wf = Wt[sites]  # (K, r, M)
+    dth = s[:, :, 0, None] * Wf[None, :, 0, :]
+    da = s[:, :, 0] * params.a[sites[:, 0]]
+    for r in range(1, sites.shape[1]):
+        dth = dth + s[:, :, r, None] * Wf[None, :, r, :]
+        da = da + s[:, :, r] * params.a[sites[:, r]]
+    new = logcosh(th[:, None, :] - 2.0 * dth).sum(-1)
+    return new - lc[:, None] - 2.0 * da
+
+
+def marshall_flip_signs(sites, sublattice_a):
+    """(-1)**(number of flipped sites on sublattice A), per flip pattern (K,)."""
+    odd = sublattice_a[sites].sum(-1) % 2
+    return 1.0 - 2.0 * odd.to(torch.float64)
+
+
+def _pattern_tables(params, sites, pattern):
+    """For flips whose spins are ``s * pattern``: ``D = sum_r pattern_r W[:, site_r]`` (K, M)
+    and ``A = sum_r pattern_r a[site_r]`` (K,), so that ``d theta = -2 s D`` and
+    ``d (a . sigma) = -2 s A``; returns ``cosh(2D)``, ``sinh(2D)``, ``A``.
+    """
+    Wt = params.W.T
+    D = Wt[sites[:, 0]] * pattern[0]
+    A = params.a[sites[:, 0]] * pattern[0]
+    for r in range(1, sites.shape[1]):
+        D = D + Wt[sites[:, r]] * pattern[r]
+        A = A + params.a[sites[:, r]] * pattern[r]
+    return torch.cosh(2.0 * D), torch.sinh(2.0 * D), A
+
+
+def ratio_pattern(params, s, t, tables):
+    """``psi(sigma') / psi(sigma)`` for pattern flips with leading spins ``s`` (B, K).
+
+    ``cosh(theta + d) / cosh(theta) = cosh d + tanh(theta) sinh d``: with ``t = tanh theta``
+    cached, a ratio costs one multiply-add per hidden unit and no transcendental function.
+    """
+    C, S, A = tables
+    s_ = s.to(t.dtype) if t.is_complex() else s
+    f = torch.addcmul(C[None], t[:, None, :] * S[None], s_[:, :, None], value=-1.0)
+    return f.prod(-1) * torch.exp(-2.0 * s_ * A[None])
+
+
+def local_energy(operator, params, sigma, th, t, sublattice_a=None):
+    """``E_loc(sigma) = sum_sigma' <sigma|H|sigma'> psi(sigma') / psi(sigma)``, shape (B,).
+
+    ``th`` and ``t`` are ``theta`` and ``tanh(theta)`` of ``sigma``; ``sublattice_a`` (bool
+    tensor (N,)) applies the Marshall sign rule.
+    """
+    E = operator.diagonal(sigma)
+    if params.dtype.is_complex:
+        E = E.to(params.dtype)
+    for g in operator.flip_groups:
+        sites = g.sites_tensor(sigma.device)
+        mel = g.element(sigma)
+        if sublattice_a is not None:
+            mel = mel * marshall_flip_signs(sites, sublattice_a)
+        if g.pattern is not None:
+            s = sigma[:, sites[:, 0]] * float(g.pattern[0])
+            pattern = torch.as_tensor(g.pattern, dtype=torch.float64, device=sigma.device)
+            ratio = ratio_pattern(params, s, t, _pattern_tables(params, sites, pattern))
+        else:
+            lc = logcosh(th).sum(-1)
+            ratio = torch.exp(log_ratio_flips(params, sigma, th, lc, sites))
+        if not params.dtype.is_complex and mel.is_complex():
+            ratio = ratio.to(mel.dtype)
+        E = E + (mel * ratio).sum(1)
+    return E
+
+
+# --------------------------------------------------------------------------------------
+# Samplers
+# --------------------------------------------------------------------------------------
+class Chains:
+    """Persistent Markov chains: configurations ``sigma`` with ``theta`` and ``t = tanh theta``."""
+
+    def __init__(self, params, sigma):
+        self.sigma = sigma
+        self.refresh(params)
+
+    def refresh(self, params):
+        self.theta = theta(params, self.sigma)
+        self.t = torch.tanh(self.theta)
+
+    @classmethod
+    def random(cls, params, n_chains, n_sites, n_up, device):
+        if n_up is None:
+            sigma = torch.randint(0, 2, (n_chains, n_sites), device=device).to(torch.float64)
+        else:
+            keys = torch.rand(n_chains, n_sites, device=device)
+            rank = keys.argsort(1).argsort(1)
+            sigma = (rank < n_up).to(torch.float64)
+        return cls(params, 2.0 * sigma - 1.0)
+
+
+def metropolis(params, chains, n_steps, exchange):
+    """``n_steps`` Metropolis moves per chain, in place; returns the acceptance rate.
+
+    Moves are single-spin flips, or (``exchange=True``) swaps of an up and a down spin chosen
+    at random, which conserve the magnetisation. With ``t = tanh theta`` cached, a move's ratio
+    is ``psi'/psi = G_k prod_m (1 - s t_m T_km)``, where ``T = tanh(2 D)`` and ``G`` are tabulated
+    once for the ``N`` (flips) or ``N**2`` (swaps) possible moves (``D``: the move's column of
+    ``W``, or the difference of two), and an accepted move updates ``t`` by the addition
+    formula of ``tanh``: a move costs a few multiply-adds per hidden unit and no exponential.
+    ``theta`` and ``t`` are recomputed exactly at the end.
+    """
+    chains.refresh(params)
+    sigma, t = chains.sigma, chains.t
+    B, N = sigma.shape
+    if N == 0 or n_steps == 0:
+        return 0.0
+    dev = sigma.device
+    cplx = params.dtype.is_complex
+    Wt = params.W.T
+    if exchange:
+        n_up = int((sigma[0] > 0).sum())
+        if n_up in (0, N):
+            return 0.0
+        D = (Wt[:, None, :] - Wt[None, :, :]).reshape(N * N, -1)
+        A = (params.a[:, None] - params.a[None, :]).reshape(-1)
+    else:
+        D, A = Wt, params.a
+    C = torch.cosh(2.0 * D)
+    T = torch.tanh(2.0 * D)
+    logC = torch.log(C).sum(-1)
+    G_up = torch.exp(logC - 2.0 * A)  # the moved spin (the up one, for swaps) is +1
+    G_down = torch.exp(logC + 2.0 * A)
+    rows = torch.arange(B, device=dev)
+    u_all = torch.rand(n_steps, B, dtype=torch.float64, device=dev)
+    accepted = torch.zeros(B, dtype=torch.long, device=dev)
+    if exchange:
+        order = torch.argsort(sigma, dim=1, descending=True, stable=True)
+        ups, downs = order[:, :n_up].contiguous(), order[:, n_up:].contiguous()
+        pick_u = torch.randint(0, n_up, (n_steps, B), device=dev)
+        pick_d = torch.randint(0, N - n_up, (n_steps, B), device=dev)
+        for step in range(n_steps):
+            pu, pd = pick_u[step][:, None], pick_d[step][:, None]
+            i = ups.gather(1, pu)[:, 0]
+            j = downs.gather(1, pd)[:, 0]
+            k = i * N + j
+            Tk = T.index_select(0, k)
+            x = t * Tk
+            ratio = torch.prod(1.0 - x, -1) * G_up.index_select(0, k)
+            p = ratio.real**2 + ratio.imag**2 if cplx else ratio * ratio
+            acc = u_all[step] < p
+            ups.scatter_(1, pu, torch.where(acc, j, i)[:, None])
+            downs.scatter_(1, pd, torch.where(acc, i, j)[:, None])
+            q = Tk * (-acc.to(Tk.dtype))[:, None]
+            t = (t + q) / torch.addcmul(torch.ones_like(t), t, q)
+            accepted += acc
+        sigma = torch.full_like(sigma, -1.0).scatter_(1, ups, 1.0)
+    else:
+        sites = torch.randint(0, N, (n_steps, B), device=dev)
+        for step in range(n_steps):
+            i = sites[step]
+            si = sigma[rows, i]
+            up = si > 0
+            Tk = T.index_select(0, i)
+            s = si.to(Tk.dtype) if cplx else si
+            x = (t * Tk) * s[:, None]
+            G = torch.where(up, G_up.index_select(0, i), G_down.index_select(0, i))
+            ratio = torch.prod(1.0 - x, -1) * G
+            p = ratio.real**2 + ratio.imag**2 if cplx else ratio * ratio
+            acc = u_all[step] < p
+            sigma[rows, i] = torch.where(acc, -si, si)
+            q = Tk * (-(s * acc))[:, None]
+            t = (t + q) / torch.addcmul(torch.ones_like(t), t, q)
+            accepted += acc
+    chains.sigma = sigma
+    chains.refresh(params)
+    return float(accepted.sum()) / (n_steps * B)
+
+
+class Space:
+    """All configurations of the full space or of a magnetisation sector, for exact sums."""
+
+    def __init__(self, n_sites, n_up, device):
+        self.n_sites, self.n_up = n_sites, n_up
+        codes = np.arange(2**n_sites, dtype=np.int64) if n_up is None else sector_codes(n_sites, n_up)
+        self.codes = codes
+        self.sigma = torch.from_numpy(codes_to_spins(codes, n_sites).astype(np.float64)).to(device)
+
+    def __len__(self):
+        return len(self.codes)
+
+
+def chunked_log_psi(params, sigma, chunk=1 << 16):
+    return torch.cat([log_psi(params, sigma[s : s + chunk]) for s in range(0, len(sigma), chunk)])
+
+
+def log_norm_hidden(params):
+    """``log sum_sigma |psi(sigma)|^2`` by summing over the hidden layer (real parameters).
+
+    ``cosh^2 theta = (e^{2 theta} + 2 + e^{-2 theta}) / 4``, so the visible sum factorises for
+    each ``h in {-1, 0, 1}^M``: ``3**M`` terms instead of ``2**N``.
+    """
+    if params.dtype.is_complex:
+        raise ValueError("the hidden-layer normaliser is implemented for real parameters only")
+    M, N = params.n_hidden, params.n_visible
+    grid = torch.cartesian_prod(*[torch.tensor([-1.0, 0.0, 1.0], dtype=torch.float64)] * M)
+    grid = grid.reshape(-1, M).to(params.a.device)
+    out = []
+    for s in range(0, len(grid), 1 << 15):
+        h = grid[s : s + (1 << 15)]
+        zeros = (h == 0).sum(1).to(torch.float64)
+        field = 2.0 * (params.a + h @ params.W)  # (H, N)
+        term = zeros * LOG2 + 2.0 * (h @ params.b) + (logcosh(field) + 2 * LOG2).sum(1)
+        out.append(term)
+    return torch.logsumexp(torch.cat(out), 0) - M * math.log(4.0)
+
+
+# --------------------------------------------------------------------------------------
+# Stochastic reconfiguration
+# --------------------------------------------------------------------------------------
+def sr_update(O, E, diag_shift):
+    """Natural-gradient direction ``(S + diag_shift I)^{-1} F`` from log-derivatives ``O``
+    (B, P) and local energies ``E`` (B,): ``S = <O* O>_c``, ``F = <O* E>_c``.
+    """
+    B = O.shape[0]
+    Oc = O - O.mean(0)
+    Ec = (E - E.mean()).to(O.dtype)
+    OcH = Oc.conj().T if O.is_complex() else Oc.T
+    Fv = (OcH @ Ec) / B
+    if O.device.type == "cpu":
+        # S in single precision halves the dominant cost (B P^2) on a CPU; its rounding
+        # (~1e-7 relative) is far below diag_shift, and the solve stays in double precision
+        low = torch.complex64 if O.is_complex() else torch.float32
+        O32 = Oc.to(low)
+        S = (O32.conj().T.contiguous() @ O32).to(O.dtype) / B
+    else:
+        S = (OcH @ Oc) / B
+    S.diagonal().add_(diag_shift)
+    L, info = torch.linalg.cholesky_ex(S)
+    if int(info) != 0:
+        return torch.linalg.lstsq(S, Fv[:, None]).solution[:, 0]
+    y = torch.linalg.solve_triangular(L, Fv[:, None], upper=False)
+    return torch.linalg.solve_triangular(L.mH, y, upper=True)[:, 0]

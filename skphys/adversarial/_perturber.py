@@ -19,7 +19,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils._torch import draw_seed, to_tensor
 from ._attacks import deepfool, fgsm, pgd, predict_labels
-from ._model import differentiable_model
+from ._model import differentiable_model, final_classifier
 
 __all__ = ["AdversarialPerturber"]
 
@@ -200,7 +200,7 @@ class AdversarialPerturber(
                 "(or pass an estimator fitted and wrapped in sklearn.frozen.FrozenEstimator)."
             )
         self.estimator_ = clone(self.estimator).fit(X, y)
-        self._model, clf, self._n_inputs = differentiable_model(self.estimator_, type(self).__name__)
+        _, clf, self._n_inputs = differentiable_model(self.estimator_, type(self).__name__)
         self.classes_ = clf.classes_
         self.clip_values_ = _resolve_clip(self.clip_values, Xv)
         return self
@@ -228,8 +228,8 @@ class AdversarialPerturber(
 
     def _run(self, X, codes=None, least_likely=False, eps=None):
         """Attack validated ``X`` (numpy) chunk by chunk; return the adversarial tensor."""
-        model = self._model
-        device = next(iter(model.module.parameters())).device
+        model = self._model()
+        device = self._device()
         eps = self.eps if eps is None else eps
         generator = None
         if self.attack == "pgd" and self.random_start:
@@ -311,7 +311,7 @@ class AdversarialPerturber(
         codes = self._codes(y)
         x_adv = self._run(X, None if self.targeted else codes, least_likely=self.targeted,
                           eps=eps)
-        pred = predict_labels(self._model, x_adv).cpu().numpy()
+        pred = predict_labels(self._model(), x_adv).cpu().numpy()
         delta = (x_adv.cpu() - torch.from_numpy(np.ascontiguousarray(X))).flatten(1)
         norms = (delta.abs().amax(1) if _norm_name(self.norm) == "inf" and self.attack != "deepfool"
                  else delta.norm(dim=1)).numpy()
@@ -366,7 +366,7 @@ class AdversarialPerturber(
         if self.attack == "deepfool":
             pred, codes, norms = self._adversarial_predictions(X, y)
             Xv = self._validate(X)
-            clean = predict_labels(self._model, to_tensor(Xv, self._device())).cpu().numpy()
+            clean = predict_labels(self._model(), to_tensor(Xv, self._device())).cpu().numpy()
             for e in eps:
                 broken = (pred != clean) & (norms <= e)
                 final = np.where(broken, pred, clean)
@@ -382,8 +382,12 @@ class AdversarialPerturber(
         return Bunch(eps=eps, accuracy=np.array(acc), mean_norm=np.array(mean_norm),
                      norm=norm, attack=self.attack)
 
+    def _model(self):
+        # rebuilt on use (cheap), so that it always shares the weights of estimator_
+        return differentiable_model(self.estimator_)[0]
+
     def _device(self):
-        return next(iter(self._model.module.parameters())).device
+        return torch.device(final_classifier(self.estimator_, "").net_.device)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

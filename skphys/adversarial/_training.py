@@ -108,6 +108,8 @@ class AdversarialTrainingClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
         Class labels.
     clip_values_ : tuple of float or None
         The input range used.
+    n_iter_ : int
+        Number of epochs the classifier trained.
     n_features_in_ : int
         Number of features seen during :meth:`fit`.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -212,6 +214,7 @@ class AdversarialTrainingClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
             del estimator._make_net
         self.estimator_ = estimator
         self.classes_ = estimator.classes_
+        self.n_iter_ = estimator.n_iter_
         return self
 
     def predict(self, X):

@@ -7,6 +7,8 @@ fail. Keys are class names, so subpackages add their estimators here without imp
 
 from sklearn.linear_model import LogisticRegression
 
+from skphys.neural_network import MLPClassifier as _MLPClassifier
+
 #: constructor arguments that make each estimator fast on the checks' tiny data sets
 TEST_PARAMS = {
     "MLPClassifier": dict(hidden_layer_sizes=(16,), max_iter=100, learning_rate_init=0.01,
@@ -22,6 +24,15 @@ TEST_PARAMS = {
     "ConfusionPhaseFinder": dict(estimator=LogisticRegression(), boundaries=3, cv=2,
                                  random_state=0),
     "AutoencoderTransformer": dict(hidden_layer_sizes=(8,), max_iter=20, random_state=0),
+    "GANSampler": dict(n_components=4, generator_layer_sizes=(8,), discriminator_layer_sizes=(8,),
+                       max_iter=5, random_state=0),
+    "AdversarialPerturber": dict(estimator=_MLPClassifier((8,), max_iter=30, random_state=0),
+                                 attack="pgd", eps=0.1, max_iter=3),
+    "AdversarialTrainingClassifier": dict(
+        estimator=_MLPClassifier((16,), max_iter=100, learning_rate_init=0.01, random_state=0),
+        eps=0.05, max_iter=2),
+    "DreamExplainer": dict(estimator=_MLPClassifier((8,), max_iter=30, random_state=0),
+                           max_iter=5),
 }
 
 #: {class name: {check name: reason}}; every entry must say why
@@ -34,6 +45,18 @@ EXPECTED_FAILED_CHECKS = {
     "MLPRegressor": {"check_methods_subset_invariance": _FLOAT32_SUBSETS},
     "CNNRegressor": {"check_methods_subset_invariance": _FLOAT32_SUBSETS},
     "CNNClassifier": {"check_methods_subset_invariance": _FLOAT32_SUBSETS},
+    "AdversarialTrainingClassifier": {"check_methods_subset_invariance": _FLOAT32_SUBSETS},
+    "AdversarialPerturber": {"check_transformer_n_iter": (
+        "max_iter is the number of attack steps in transform (ART's name); fit does not "
+        "iterate, so there is no n_iter_")},
+    "DreamExplainer": {
+        "check_transformer_n_iter": (
+            "max_iter bounds the dreaming steps in transform; fit does not iterate, so "
+            "there is no n_iter_ (the steps of each dream are in dream()'s report)"),
+        "check_methods_sample_order_invariance": (
+            "float32: a permuted batch changes BLAS blocking, so dreams differ by ~1 ulp "
+            "(3e-8), above the check's atol=1e-9"),
+    },
 }
 
 

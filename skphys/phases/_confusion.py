@@ -1,5 +1,7 @@
 """Learning by confusion: locate a phase transition without knowing the phases."""
 
+import contextlib
+import threading
 import time
 import warnings
 from numbers import Integral
@@ -16,7 +18,13 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..base import BaseNeuralNetwork
 from ._multitask import _OutputView, multitask_network
+
+# skphys networks draw their initial weights (and dropout masks) from torch's process-global
+# generator, seeded per fit: two fits in threads of one process would interleave its draws.
+# Fits of torch estimators therefore take turns within a process; processes run in parallel.
+_TORCH_RNG_LOCK = threading.Lock()
 
 __all__ = ["ConfusionPhaseFinder"]
 
@@ -50,7 +58,10 @@ class ConfusionPhaseFinder(MetaEstimatorMixin, BaseEstimator):
 
     Every fit (boundary x fold for ``"scan"``, fold for ``"multitask"``) runs through
     :mod:`joblib`, so ``n_jobs`` spreads them over local cores and
-    ``with joblib.parallel_backend("dask"):`` over a dask.distributed cluster.
+    ``with joblib.parallel_backend("dask"):`` over a dask.distributed cluster. Fits of skphys
+    (torch) networks that share a process take turns, since torch seeds them through its
+    process-global generator: parallelism comes from processes (joblib's default loky
+    backend, dask workers with ``threads_per_worker=1``), and results do not depend on it.
 
     Parameters
     ----------
@@ -415,22 +426,25 @@ def _fit_and_score_boundary(estimator, X, y, boundary, train, test, scorer):
     """Relabel at ``boundary``, fit on ``train``, score on ``test``: (score, fit seconds)."""
     labels = (y > boundary).astype(np.int64)
     y_train = labels[train]
-    t0 = time.perf_counter()
     if np.unique(y_train).size < 2:
         model = DummyClassifier(strategy="most_frequent")
     else:
         model = clone(estimator)
-    model.fit(_safe_indexing(X, train), y_train)
-    fit_time = time.perf_counter() - t0
+    with _torch_fit_turn(model):
+        t0 = time.perf_counter()
+        model.fit(_safe_indexing(X, train), y_train)
+        fit_time = time.perf_counter() - t0
     return float(scorer(model, _safe_indexing(X, test), labels[test])), fit_time
 
 
 def _fit_and_score_multitask(network, X, y, boundaries, train, test, scorer):
     """One multi-task network on ``train``: (per-boundary scores on ``test``, fit seconds)."""
     target = (y[:, None] > boundaries[None, :]).astype(np.float32)
-    t0 = time.perf_counter()
-    model = clone(network).fit(_safe_indexing(X, train), target[train])
-    fit_time = time.perf_counter() - t0
+    model = clone(network)
+    with _torch_fit_turn(model):
+        t0 = time.perf_counter()
+        model.fit(_safe_indexing(X, train), target[train])
+        fit_time = time.perf_counter() - t0
     X_test = _safe_indexing(X, test)
     logits = model.decision_function(X_test)
     scores = np.array([
@@ -438,6 +452,15 @@ def _fit_and_score_multitask(network, X, y, boundaries, train, test, scorer):
         for j in range(len(boundaries))
     ], dtype=np.float64)
     return scores, fit_time
+
+
+def _torch_fit_turn(estimator):
+    """The process-wide turn for fits of skphys (torch) estimators; a no-op for others."""
+    params = estimator.get_params(deep=True).values() if hasattr(estimator, "get_params") else ()
+    if isinstance(estimator, BaseNeuralNetwork) or any(
+            isinstance(v, BaseNeuralNetwork) for v in params):
+        return _TORCH_RNG_LOCK
+    return contextlib.nullcontext()
 
 
 def _seed_estimator(estimator, rng):

@@ -3,7 +3,7 @@
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.isotonic import IsotonicRegression
+from sklearn.isotonic import isotonic_regression
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, validate_params
 from sklearn.utils.validation import check_is_fitted, column_or_1d
@@ -124,10 +124,12 @@ def phase_crossing(estimator, X, y, *, pos_label=None, threshold=0.5, n_bootstra
 
 def _crossing(x, p, weights, threshold):
     """Where the isotonic fit of ``p(x)`` crosses ``threshold`` (linear interpolation)."""
-    fit = IsotonicRegression(increasing="auto").fit_transform(x, p, sample_weight=weights)
-    d = fit - threshold
-    if fit[-1] < fit[0]:
-        d = -d
+    # the direction of the trend: the sign of the weighted covariance of x and p
+    xm, pm = np.average(x, weights=weights), np.average(p, weights=weights)
+    increasing = bool(np.sum(weights * (x - xm) * (p - pm)) >= 0)
+    # x is sorted: the isotonic fit is a pool-adjacent-violators pass over p
+    fit = isotonic_regression(p, sample_weight=weights, increasing=increasing)
+    d = fit - threshold if increasing else threshold - fit
     if d[0] > 0 or d[-1] < 0:
         return np.nan  # never crosses within the scanned range
     above = np.flatnonzero(d > 0)

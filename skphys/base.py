@@ -141,11 +141,34 @@ class SkphysNet(skorch.NeuralNet):
     def __getstate__(self):
         state = super().__getstate__()
         state.pop("_step_cache", None)  # references into module/optimizer: rebuilt lazily
+        state.pop("_epoch_start_state", None)
         return state
 
     def __setstate__(self, state):
         super().__setstate__(state)
         self._step_cache = None
+
+    def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        super().on_epoch_begin(net, dataset_train, dataset_valid, **kwargs)
+        # a finite state to fall back on if a step makes the weights non-finite before the
+        # loss shows it (cheap: one copy of the parameters per epoch)
+        self._epoch_start_state = {
+            k: v.detach().clone() for k, v in self.module_.state_dict().items()
+        }
+
+    def _diverged(self, loss):
+        epoch = len(self.history)
+        nbatch = len(self.history[-1]["batches"]) if epoch else 0
+        where = "the last finite step"
+        finite = all(torch.isfinite(p).all() for p in self.module_.parameters())
+        if not finite and getattr(self, "_epoch_start_state", None) is not None:
+            self.module_.load_state_dict(self._epoch_start_state)
+            where = f"the start of epoch {epoch}"
+        raise DivergenceError(
+            f"The training loss became {loss} at epoch {epoch}, batch {nbatch}: the fit "
+            f"diverged. The weights are left at {where}. Scale the input (e.g. StandardScaler), "
+            "lower learning_rate_init, or raise alpha."
+        )
 
     def _set_training(self, training=True):
         if self.module_.training != training:
@@ -167,13 +190,7 @@ class SkphysNet(skorch.NeuralNet):
         step = self.train_step_single(batch, **fit_params)
         loss = step["loss"].item()
         if not math.isfinite(loss):
-            epoch = len(self.history)
-            nbatch = len(self.history[-1]["batches"]) if epoch else 0
-            raise DivergenceError(
-                f"The training loss became {loss} at epoch {epoch}, batch {nbatch}: "
-                "the fit diverged. The weights are left at their last finite state. Scale the "
-                "input (e.g. StandardScaler), lower learning_rate_init, or raise alpha."
-            )
+            self._diverged(loss)
         if self.l2:
             for p in cache.decayed:
                 if p.grad is not None:

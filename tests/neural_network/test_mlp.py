@@ -296,3 +296,18 @@ def test_gpu_pickled_model_loads_on_cpu(fitted, digits):
         moved = pickle.loads(pickle.dumps(model))
     assert str(moved.device_) == "cpu"
     np.testing.assert_array_equal(moved.predict(digits[1]), fitted.predict(digits[1]))
+
+
+def test_divergence_through_overflowing_weights_restores_a_finite_state():
+    """Weights can overflow before the loss does: the fit then falls back to the epoch start."""
+    import torch
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(64, 3).astype(np.float32)
+    y = rng.randn(64).astype(np.float32)
+    reg = MLPRegressor(hidden_layer_sizes=(4,), solver="sgd", learning_rate_init=1e30,
+                       momentum=0.0, batch_size=8, max_iter=5, random_state=0)
+    with pytest.raises(DivergenceError):
+        reg.fit(X, y)
+    params = list(reg.net_.module_.parameters())
+    assert all(torch.isfinite(p).all() for p in params)

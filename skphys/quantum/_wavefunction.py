@@ -11,6 +11,7 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
+from torch.optim.adam import adam as adam_update
 
 from ..base import DivergenceError
 from ..utils._torch import draw_seed, resolve_device, seeded
@@ -63,7 +64,7 @@ class RBMWavefunction(BaseEstimator):
         stoquastic, or for tomography from ``Z`` snapshots only; complex otherwise.
     learning_rate : float or "auto", default="auto"
         Step size: of stochastic reconfiguration (``"auto"``: 0.05) or of Adam for tomography
-        (``"auto"``: 0.02 for the exact likelihood, 0.01 for persistent contrastive divergence).
+        (``"auto"``: 0.05 for the exact likelihood, 0.01 for persistent contrastive divergence).
     max_iter : int, default=300
         Variational iterations (ground state) or epochs (tomography).
     n_samples : int, default=1008
@@ -397,8 +398,8 @@ class RBMWavefunction(BaseEstimator):
         leaves = [p.requires_grad_() for p in params.tensors()]
         lr = self.learning_rate
         if lr == "auto":
-            lr = 0.02 if method == "exact" else 0.01
-        opt = torch.optim.Adam(leaves, lr=float(lr))
+            lr = 0.05 if method == "exact" else 0.01
+        opt = _Adam(leaves, lr=float(lr))
         self.loss_curve_, self.n_iter_ = [], 0
         t0 = time.perf_counter()
         if method == "exact":
@@ -407,7 +408,6 @@ class RBMWavefunction(BaseEstimator):
             n_total = sum(w.sum() for _, _, w in groups)
             for it in range(self.max_iter):
                 with torch.enable_grad():
-                    opt.zero_grad(set_to_none=True)
                     log_z = _log_norm(params, norm, space)
                     nll = log_z.clone()
                     for basis, confs, w in groups:
@@ -431,7 +431,6 @@ class RBMWavefunction(BaseEstimator):
                     batch = data[perm[start : start + bs]]
                     _rbm.metropolis(frozen, chains, self.n_sweeps * N, False)
                     with torch.enable_grad():
-                        opt.zero_grad(set_to_none=True)
                         pos = 2.0 * _rbm.log_psi(params, batch).real.mean()
                         neg = 2.0 * _rbm.log_psi(params, chains.sigma).real.mean()
                         loss = neg - pos
@@ -698,6 +697,32 @@ def neg_energy_scorer(estimator, X=None, y=None):
 # ------------------------------------------------------------------------------------
 # helpers
 # ------------------------------------------------------------------------------------
+class _Adam:
+    """Adam through :func:`torch.optim.adam.adam`, the function ``torch.optim.Adam.step`` runs.
+
+    Calling it directly skips ``Optimizer.step``'s bookkeeping and, on first use, the import of
+    ``torch._dynamo`` that it triggers (about 4 s, longer than a small tomography fit).
+    """
+
+    def __init__(self, params, lr, betas=(0.9, 0.999), eps=1e-8):
+        self.params, self.lr, self.betas, self.eps = params, lr, betas, eps
+        self.m = [torch.zeros_like(p) for p in params]
+        self.v = [torch.zeros_like(p) for p in params]
+        self.steps = [torch.zeros((), dtype=torch.float64) for _ in params]
+
+    def step(self):
+        grads = [p.grad for p in self.params]
+        with torch.no_grad():
+            adam_update(self.params, grads, self.m, self.v, [], self.steps, amsgrad=False,
+                        has_complex=any(p.is_complex() for p in self.params),
+                        beta1=self.betas[0], beta2=self.betas[1], lr=self.lr, weight_decay=0.0,
+                        eps=self.eps, maximize=False, foreach=None, capturable=False,
+                        differentiable=False, fused=None, grad_scale=None, found_inf=None,
+                        decoupled_weight_decay=False)
+        for p in self.params:
+            p.grad = None
+
+
 def _spins(X):
     return torch.from_numpy(np.where(np.asarray(X) > 0, 1.0, -1.0))
 
@@ -747,10 +772,11 @@ def _group_by_basis(sigma, bases, device):
     if bases is None:
         bases = np.full(len(sigma), "Z" * sigma.shape[1])
     groups = []
+    spins = sigma.numpy().astype(np.int8)
     for b in np.unique(bases):
-        rows = sigma[torch.from_numpy(bases == b)]
-        uniq, counts = torch.unique(rows, dim=0, return_counts=True)
-        groups.append((b, uniq.to(device), counts.to(device=device, dtype=torch.float64)))
+        uniq, counts = np.unique(spins[bases == b], axis=0, return_counts=True)
+        groups.append((b, torch.as_tensor(uniq, dtype=torch.float64, device=device),
+                       torch.as_tensor(counts, dtype=torch.float64, device=device)))
     return groups
 
 

@@ -21,6 +21,7 @@ TEST_PARAMS = {
                          learning_rate_init=0.01, random_state=0),
     "RNNClassifier": dict(hidden_size=8, max_iter=100, learning_rate_init=0.02, random_state=0),
     "RNNRegressor": dict(hidden_size=8, max_iter=200, learning_rate_init=0.02, random_state=0),
+    "RBMWavefunction": dict(max_iter=20, n_samples=64, random_state=0),
     "ConfusionPhaseFinder": dict(estimator=LogisticRegression(), boundaries=3, cv=2,
                                  random_state=0),
     "AutoencoderTransformer": dict(hidden_layer_sizes=(8,), max_iter=20, random_state=0),

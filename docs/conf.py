@@ -82,7 +82,7 @@ def _write_api_page():
         if not names:
             continue
         title = f":mod:`skphys.{info.name}`"
-        doc = (mod.__doc__ or "").strip().splitlines()
+        (mod.__doc__ or "").strip().splitlines()
         lines += [title, "-" * len(title), "", f".. automodule:: skphys.{info.name}",
                   "   :no-members:", "   :no-inherited-members:", "",
                   f".. currentmodule:: skphys.{info.name}", "",

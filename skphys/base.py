@@ -21,7 +21,6 @@ Subclasses provide four small hooks:
 import math
 import numbers
 import sys
-import time
 import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
@@ -33,7 +32,6 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_co
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
@@ -290,7 +288,9 @@ class SklearnStopping(Callback):
             improved = score >= self.best_validation_score + self.tol
             if score > self.best_validation_score:
                 self.best_validation_score = score
-                self.best_state = {k: v.detach().clone() for k, v in net.module_.state_dict().items()}
+                self.best_state = {
+                    k: v.detach().clone() for k, v in net.module_.state_dict().items()
+                }
         else:
             improved = loss <= self.best_loss - self.tol
             self.best_loss = min(self.best_loss, loss)
@@ -311,7 +311,8 @@ class SklearnStopping(Callback):
                 print(msg + f" Setting learning rate to {lr / 5.0:f}")
             return
         if self.verbose:
-            print(msg + (" Learning rate too small. Stopping." if self.learning_rate == "adaptive" else " Stopping."))
+            tail = " Learning rate too small." if self.learning_rate == "adaptive" else ""
+            print(msg + tail + " Stopping.")
         self.stopped = True
         raise KeyboardInterrupt  # skorch's way to end fit_loop early (as its EarlyStopping does)
 
@@ -349,7 +350,8 @@ class Progress(Callback):
         done = min(epoch / max(self.total, 1), 1.0)
         bar = "=" * int(done * self.width)
         bar = (bar[:-1] + ">") if 0 < len(bar) < self.width else bar
-        line = f"Iteration {epoch:>4d}/{self.total} [{bar:<{self.width}}] loss = {h['train_loss']:.8f}"
+        line = (f"Iteration {epoch:>4d}/{self.total} [{bar:<{self.width}}] "
+                f"loss = {h['train_loss']:.8f}")
         if "valid_score" in h:
             line += f"  validation score = {h['valid_score']:.6f}"
         line += f"  {h['dur']:.2f}s"
@@ -461,7 +463,8 @@ class BaseNeuralNetwork(BaseEstimator, metaclass=ABCMeta):
 
     def _fit(self, X, y, incremental):
         first = not hasattr(self, "net_") or not (self.warm_start or incremental)
-        if incremental and first and self._task == "classification" and not hasattr(self, "classes_"):
+        needs_classes = self._task == "classification" and not hasattr(self, "classes_")
+        if incremental and first and needs_classes:
             raise ValueError("classes must be passed on the first call to partial_fit.")
         X, y = self._validate_fit_data(X, y, reset=first)
         target, n_outputs = self._encode_target(y, reset=first and not incremental)
@@ -548,7 +551,8 @@ class BaseNeuralNetwork(BaseEstimator, metaclass=ABCMeta):
         callbacks = [
             ("stopping", SklearnStopping(
                 tol=self.tol,
-                n_iter_no_change=np.inf if self.n_iter_no_change == "inf" else self.n_iter_no_change,
+                n_iter_no_change=(np.inf if self.n_iter_no_change == "inf"
+                                  else self.n_iter_no_change),
                 learning_rate=self.learning_rate if self.solver == "sgd" else "constant",
                 learning_rate_init=self.learning_rate_init,
                 power_t=self.power_t,
@@ -741,7 +745,9 @@ class NeuralRegressorMixin(RegressorMixin):
             self._y_ndim = y.ndim
         y2 = y.reshape(len(y), -1)
         if not reset and hasattr(self, "n_outputs_") and y2.shape[1] != self.n_outputs_:
-            raise ValueError(f"y has {y2.shape[1]} outputs, the model was fitted with {self.n_outputs_}.")
+            raise ValueError(
+                f"y has {y2.shape[1]} outputs, the model was fitted with {self.n_outputs_}."
+            )
         self.n_outputs_ = y2.shape[1]
         return y2, y2.shape[1]
 

@@ -4,7 +4,6 @@ Fast instances and the reasoned expected failures live in :mod:`skphys.utils._te
 so a new estimator is checked as soon as it is exported.
 """
 
-import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skphys.utils import all_estimators

@@ -26,7 +26,7 @@ TEST_PARAMS = {
                                  random_state=0),
     "AutoencoderTransformer": dict(hidden_layer_sizes=(8,), max_iter=20, random_state=0),
     "GANSampler": dict(n_components=4, generator_layer_sizes=(8,), discriminator_layer_sizes=(8,),
-                       max_iter=5, random_state=0),
+                       max_iter=3, random_state=0),
     "AdversarialPerturber": dict(estimator=_MLPClassifier((8,), max_iter=30, random_state=0),
                                  attack="pgd", eps=0.1, max_iter=3),
     "AdversarialTrainingClassifier": dict(

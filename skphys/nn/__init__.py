@@ -1,8 +1,33 @@
 """Plain :mod:`torch` modules behind the estimators (they import neither sklearn nor skorch)."""
 
 from ._activations import ACTIVATIONS, make_activation
+from ._autoencoder import (
+    Autoencoder,
+    AutoencoderLoss,
+    ConvDecoder,
+    ConvEncoder,
+    gaussian_kl,
+    reconstruction_nll,
+)
 from ._cnn import CNN
+from ._gan import Discriminator, Generator, MinibatchStd
 from ._mlp import MLP, dense_stack
 from ._rnn import RNN
 
-__all__ = ["ACTIVATIONS", "CNN", "MLP", "RNN", "dense_stack", "make_activation"]
+__all__ = [
+    "ACTIVATIONS",
+    "CNN",
+    "MLP",
+    "RNN",
+    "Autoencoder",
+    "AutoencoderLoss",
+    "ConvDecoder",
+    "ConvEncoder",
+    "Discriminator",
+    "Generator",
+    "MinibatchStd",
+    "dense_stack",
+    "gaussian_kl",
+    "make_activation",
+    "reconstruction_nll",
+]

@@ -312,7 +312,7 @@ def log_norm_hidden(params):
         h = grid[s : s + (1 << 15)]
         zeros = (h == 0).sum(1).to(torch.float64)
         field = 2.0 * (params.a + h @ params.W)  # (H, N)
-        term = zeros * LOG2 + 2.0 * (h @ params.b) + (logcosh(field) + 2 * LOG2).sum(1)
+        term = zeros * LOG2 + 2.0 * (h @ params.b) + (logcosh(field) + LOG2).sum(1)
         out.append(term)
     return torch.logsumexp(torch.cat(out), 0) - M * math.log(4.0)
 

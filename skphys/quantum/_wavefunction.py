@@ -405,13 +405,13 @@ class RBMWavefunction(BaseEstimator):
         if method == "exact":
             groups = _group_by_basis(sigma, bases, device)
             space = _rbm.Space(N, None, device) if norm == "visible" else None
-            n_total = sum(w.sum() for _, _, w in groups)
+            n_total = sum(w.sum() for _, w in groups)
             for it in range(self.max_iter):
                 with torch.enable_grad():
                     log_z = _log_norm(params, norm, space)
                     nll = log_z.clone()
-                    for basis, confs, w in groups:
-                        nll = nll - (w * _log_prob_basis(params, basis, confs)).sum() / n_total
+                    for outcomes, w in groups:
+                        nll = nll - (w * outcomes.log_prob(params)).sum() / n_total
                     nll.backward()
                 opt.step()
                 self.loss_curve_.append(float(nll))
@@ -775,34 +775,51 @@ def _group_by_basis(sigma, bases, device):
     spins = sigma.numpy().astype(np.int8)
     for b in np.unique(bases):
         uniq, counts = np.unique(spins[bases == b], axis=0, return_counts=True)
-        groups.append((b, torch.as_tensor(uniq, dtype=torch.float64, device=device),
+        groups.append((_RotatedOutcomes(b, torch.as_tensor(uniq, dtype=torch.float64,
+                                                           device=device)),
                        torch.as_tensor(counts, dtype=torch.float64, device=device)))
     return groups
 
 
 def _log_prob_basis(params, basis, sigma):
     """``log |psi_b(sigma)|^2`` (unnormalised) of outcomes ``sigma`` measured in ``basis``."""
-    rot = [j for j, c in enumerate(basis) if c != "Z"]
-    if not rot:
-        return 2.0 * _rbm.log_psi(params, sigma).real
-    k = len(rot)
-    dev = sigma.device
-    local = torch.cartesian_prod(*[torch.tensor([-1.0, 1.0], dtype=torch.float64)] * k)
-    local = local.reshape(-1, k).to(dev)  # (2^k, k) states of the rotated sites
-    confs = sigma[:, None, :].repeat(1, len(local), 1)
-    confs[:, :, rot] = local[None]
-    lp = _rbm.log_psi(params, confs.reshape(-1, sigma.shape[1])).reshape(len(sigma), -1)
-    lp = lp.to(torch.complex128)
-    # log of prod_r U_b[outcome_r, state_r]
-    logc = torch.zeros(len(sigma), len(local), dtype=torch.complex128, device=dev)
-    for r, j in enumerate(rot):
-        U = torch.as_tensor(np.log(BASIS_ROTATIONS[basis[j]]), device=dev)
-        out_idx = (sigma[:, j] > 0).long()
-        in_idx = (local[:, r] > 0).long()
-        logc = logc + U[out_idx][:, in_idx]
-    z = lp + logc
-    m = z.real.max(1, keepdim=True).values.detach()
-    amp = torch.exp(z - m).sum(1)
-    return 2.0 * (torch.log(amp.abs()) + m[:, 0])
+    return _RotatedOutcomes(basis, sigma).log_prob(params)
 
 
+class _RotatedOutcomes:
+    """Outcomes ``sigma`` measured in ``basis``, prepared once for repeated likelihoods.
+
+    ``psi_b(sigma) = sum_tau prod_r U_b[sigma_r, tau_r] psi(sigma with the rotated sites set to
+    tau)``: the ``2^k`` configurations (``k`` rotated sites) and the log-coefficients are
+    tabulated here, so each evaluation is one batched ``log psi`` and a log-sum-exp.
+    """
+
+    def __init__(self, basis, sigma):
+        self.sigma = sigma
+        rot = [j for j, c in enumerate(basis) if c != "Z"]
+        self.rotated = bool(rot)
+        if not rot:
+            return
+        k, n, N = len(rot), len(sigma), sigma.shape[1]
+        dev = sigma.device
+        local = torch.cartesian_prod(*[torch.tensor([-1.0, 1.0], dtype=torch.float64)] * k)
+        local = local.reshape(-1, k).to(dev)
+        confs = sigma[:, None, :].repeat(1, len(local), 1)
+        confs[:, :, rot] = local[None]
+        self.confs = confs.reshape(-1, N)
+        self.shape = (n, len(local))
+        logc = torch.zeros(n, len(local), dtype=torch.complex128, device=dev)
+        for r, j in enumerate(rot):
+            U = torch.as_tensor(np.log(BASIS_ROTATIONS[basis[j]]), device=dev)
+            out_idx = (sigma[:, j] > 0).long()
+            in_idx = (local[:, r] > 0).long()
+            logc = logc + U[out_idx][:, in_idx]
+        self.logc = logc
+
+    def log_prob(self, params):
+        if not self.rotated:
+            return 2.0 * _rbm.log_psi(params, self.sigma).real
+        z = _rbm.log_psi(params, self.confs).reshape(self.shape).to(torch.complex128) + self.logc
+        m = z.real.max(1, keepdim=True).values.detach()
+        amp = torch.exp(z - m).sum(1)
+        return 2.0 * (torch.log(amp.abs()) + m[:, 0])

@@ -9,6 +9,7 @@ Labels are class indices (``0 .. n_classes - 1``) as a tensor. Without labels an
 attack uses the model's own predictions, so the true labels do not leak into the attack.
 """
 
+import contextlib
 import math
 
 import torch
@@ -67,6 +68,24 @@ def _clip(x, clip_values):
     return torch.clamp(x, min=clip_values[0], max=clip_values[1])
 
 
+@contextlib.contextmanager
+def _input_gradients_only(model):
+    """Switch off the parameters' gradients while attacking (restored afterwards).
+
+    Only the input's gradient is needed; without this autograd still records and runs the
+    weight-gradient work, which made PGD about 1.5-2x slower on a small MLP.
+    """
+    params = ([p for p in model.parameters() if p.requires_grad]
+              if isinstance(model, torch.nn.Module) else [])
+    for p in params:
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p in params:
+            p.requires_grad_(True)
+
+
 def _input_gradient(model, x, y):
     x = x.detach().requires_grad_(True)
     loss = classification_loss(model(x), y)
@@ -123,7 +142,8 @@ def fgsm(model, x, y=None, *, eps, norm="inf", targeted=False, clip_values=None)
     """
     norm = _check_norm(norm)
     y = _labels(model, x, y, targeted)
-    grad = _input_gradient(model, x, y)
+    with _input_gradients_only(model):
+        grad = _input_gradient(model, x, y)
     x = x.detach()
     return _clip(x + _step(grad, eps, norm, -1.0 if targeted else 1.0), clip_values).detach()
 
@@ -189,10 +209,11 @@ def pgd(model, x, y=None, *, eps, eps_step=None, max_iter=10, norm="inf", target
     x_adv = x
     if random_start and eps > 0:
         x_adv = _clip(x + _random_ball(x, eps, norm, generator), clip_values)
-    for _ in range(max_iter):
-        grad = _input_gradient(model, x_adv, y)
-        x_adv = x_adv + _step(grad, eps_step, norm, sign)
-        x_adv = _clip(x + _project(x_adv - x, eps, norm), clip_values)
+    with _input_gradients_only(model):
+        for _ in range(max_iter):
+            grad = _input_gradient(model, x_adv, y)
+            x_adv = x_adv + _step(grad, eps_step, norm, sign)
+            x_adv = _clip(x + _project(x_adv - x, eps, norm), clip_values)
     return x_adv.detach()
 
 
@@ -281,6 +302,11 @@ def deepfool(model, x, *, max_iter=50, overshoot=0.02, n_candidates=10, clip_val
     >>> bool((model(x_adv).argmax(1) != model(x).argmax(1)).all())
     True
     """
+    with _input_gradients_only(model):
+        return _deepfool(model, x, max_iter, overshoot, n_candidates, clip_values)
+
+
+def _deepfool(model, x, max_iter, overshoot, n_candidates, clip_values):
     x0 = x.detach()
     n = len(x0)
     with torch.no_grad():

@@ -21,6 +21,10 @@ TEST_PARAMS = {
                          learning_rate_init=0.01, random_state=0),
     "RNNClassifier": dict(hidden_size=8, max_iter=100, learning_rate_init=0.02, random_state=0),
     "RNNRegressor": dict(hidden_size=8, max_iter=200, learning_rate_init=0.02, random_state=0),
+    # a 12 x 12-cell device, one iteration: the checks fit hundreds of random "wavelengths"
+    "InverseDeviceDesigner": dict(design_size=0.4, grid_spacing=0.1, waveguide_width=0.2,
+                                  margin=0.2, pml_thickness=0.2, filter_radius=0.0,
+                                  max_iter=1, random_state=0),
     "RBMWavefunction": dict(max_iter=20, n_samples=64, random_state=0),
     "ConfusionPhaseFinder": dict(estimator=LogisticRegression(), boundaries=3, cv=2,
                                  random_state=0),

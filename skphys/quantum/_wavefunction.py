@@ -267,7 +267,7 @@ class RBMWavefunction(BaseEstimator):
 
     def _params(self, device=None):
         device = resolve_device(self.device) if device is None else device
-        return _rbm.RBMParams(*(torch.as_tensor(v, device=device) for v in
+        return _rbm.RBMParams(*(torch.tensor(np.asarray(v), device=device) for v in
                                 (self.intercept_visible_, self.intercept_hidden_,
                                  self.components_)))
 

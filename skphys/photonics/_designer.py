@@ -136,9 +136,9 @@ class InverseDeviceDesigner(ClassifierMixin, BaseEstimator):
         Final sharpness of the tanh projection.
     max_iter : int, default=60
         Number of optimisation iterations.
-    learning_rate : float, default=0.05
+    learning_rate : float, default=0.1
         Adam step size on the density.
-    crosstalk_weight : float, default=1.0
+    crosstalk_weight : float, default=0.3
         Weight of the power in the wrong ports in the objective
         ``mean(-log T_target + crosstalk_weight * log(1 + 100 * sum T_wrong))``.
     random_state : int, RandomState instance or None, default=None
@@ -234,8 +234,8 @@ class InverseDeviceDesigner(ClassifierMixin, BaseEstimator):
         filter_radius=0.1,
         beta_max=64.0,
         max_iter=60,
-        learning_rate=0.05,
-        crosstalk_weight=1.0,
+        learning_rate=0.1,
+        crosstalk_weight=0.3,
         random_state=None,
         verbose=False,
     ):

@@ -4,6 +4,7 @@ import math
 import sys
 import time
 from numbers import Integral, Real
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -46,7 +47,7 @@ class _Geometry:
         self.npml = npml
         self.design_shape = (dx, dy)
         self.shape = (dx + 2 * (mx + npml), dy + 2 * (my + npml))
-        nx, ny = self.shape
+        ny = self.shape[1]
         self.x0, self.y0 = mx + npml, my + npml  # lower corner of the design region
         w = max(1, round(est.waveguide_width / dl))
         self.width = w
@@ -82,7 +83,7 @@ class _Geometry:
 
 
 def _cone_kernel(radius_cells):
-    r = int(math.floor(radius_cells))
+    r = math.floor(radius_cells)
     if radius_cells <= 1 or r < 1:
         return None
     ax = np.arange(-r, r + 1)
@@ -169,6 +170,8 @@ class InverseDeviceDesigner(ClassifierMixin, BaseEstimator):
         ``10 log10`` of the transmission into the target port (dB, 0 is lossless).
     crosstalk_ : ndarray of shape (n_samples,)
         ``10 log10`` of the strongest wrong port relative to the target port (dB).
+    wavelengths_ : ndarray of shape (n_wavelengths,)
+        The distinct training wavelengths (µm).
     grid_shape_ : tuple of int
         Size ``(nx, ny)`` of the simulation grid.
 
@@ -202,7 +205,7 @@ class InverseDeviceDesigner(ClassifierMixin, BaseEstimator):
     (2, 2)
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict] = {
         "design_size": [Interval(Real, 0, None, closed="neither"), tuple, list],
         "grid_spacing": [Interval(Real, 0, None, closed="neither")],
         "waveguide_width": [Interval(Real, 0, None, closed="neither")],
@@ -364,6 +367,7 @@ class InverseDeviceDesigner(ClassifierMixin, BaseEstimator):
         g = self._geom
         self.grid_shape_ = g.shape
         lams, inverse = np.unique(np.abs(X), return_inverse=True)
+        self.wavelengths_ = lams
         inverse = torch.from_numpy(inverse.reshape(X.shape))
         tgt = torch.from_numpy(target)
         wrong = torch.ones(len(y), n_ports, dtype=torch.float64)

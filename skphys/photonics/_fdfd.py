@@ -260,7 +260,7 @@ class _Factorization:
         # pivots (the matrix is structurally symmetric) but pivot away from small ones
         try:
             self.lu = splu(A, permc_spec="NATURAL", diag_pivot_thresh=0.1,
-                           options=dict(SymmetricMode=True))
+                           options={"SymmetricMode": True})
         except RuntimeError:  # a vanishing pivot: let SuperLU order and pivot freely
             self.lu = splu(A)
 

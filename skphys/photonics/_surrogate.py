@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..nn import MLP
 from ..utils._torch import draw_seed, seeded
 
-__all__ = ["invert_surrogate", "tandem_inverse_design", "surrogate_forward"]
+__all__ = ["invert_surrogate", "surrogate_forward", "tandem_inverse_design"]
 
 
 def surrogate_forward(surrogate):

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
-__all__ = ["transfer_matrix", "make_thin_film_spectra", "layer_indices"]
+__all__ = ["layer_indices", "make_thin_film_spectra", "transfer_matrix"]
 
 
 def transfer_matrix(thicknesses, indices, wavelengths, *, n_incident=1.0, n_substrate=1.52):

@@ -43,8 +43,8 @@ def test_quarter_wave_stack_and_zero_thickness_layers():
     assert R.item() == pytest.approx(((1 - q) / (1 + q)) ** 2, rel=1e-10)
     # padding a stack with zero-thickness layers changes nothing
     d6 = np.array([[0.05, 0.07, 0.03]])
-    R6, T6 = transfer_matrix(np.c_[d6, np.zeros((1, 3))], layer_indices(6), [0.5, 0.7])
-    R3, T3 = transfer_matrix(d6, layer_indices(3), [0.5, 0.7])
+    R6, _ = transfer_matrix(np.c_[d6, np.zeros((1, 3))], layer_indices(6), [0.5, 0.7])
+    R3, _ = transfer_matrix(d6, layer_indices(3), [0.5, 0.7])
     np.testing.assert_allclose(R6.numpy(), R3.numpy(), atol=1e-14)
 
 
@@ -62,5 +62,5 @@ def test_thin_film_data_set():
     present = X[X > 0]
     assert present.min() >= 30 and present.max() <= 70
     assert Y.shape == (200, 64) and Y.min() >= 0 and Y.max() <= 1
-    X2, Y2 = make_thin_film_spectra(200, random_state=0)
+    _, Y2 = make_thin_film_spectra(200, random_state=0)
     np.testing.assert_array_equal(Y, Y2)

@@ -24,7 +24,7 @@ import torch
 from sklearn.exceptions import ConvergenceWarning
 
 from skphys.datasets import make_ising
-from skphys.neural_network import MLPClassifier
+from skphys.neural_network import CNNClassifier, MLPClassifier
 from skphys.phases import ConfusionPhaseFinder
 from skphys.plotting import ConfusionCurveDisplay
 
@@ -37,18 +37,26 @@ TC = 2.0 / np.log1p(np.sqrt(2.0))
 X, y = make_ising(np.linspace(1.2, 3.4, 23), 100, L=24, random_state=0)
 net = MLPClassifier((16,), max_iter=20, learning_rate_init=0.003, batch_size=128, alpha=1.0)
 
+# A small CNN whose 4 filters are averaged over the lattice: translation invariant by
+# construction, it forms the magnetisation from ~100 weights. An MLP on raw spins estimates it
+# more noisily, which pushes its multi-task peak a few hundredths above T_c.
+cnn = CNNClassifier(filters=(4,), pooling="avg", pool_size=24, hidden_layer_sizes=(8,),
+                    input_shape=(24, 24), max_iter=20, learning_rate_init=0.01, batch_size=64)
+
 # %%
 # The per-boundary scan (66 fits, 2 processes) and the multi-task network (3 fits).
 fig, ax = plt.subplots(figsize=(7, 4))
-for strategy, n_jobs in [("scan", 2), ("multitask", None)]:
+for name, estimator, strategy, n_jobs in [("MLP scan", net, "scan", 2),
+                                          ("MLP multitask", net, "multitask", None),
+                                          ("CNN multitask", cnn, "multitask", None)]:
     t0 = time.perf_counter()
-    finder = ConfusionPhaseFinder(net, strategy=strategy, n_jobs=n_jobs, random_state=0)
+    finder = ConfusionPhaseFinder(estimator, strategy=strategy, n_jobs=n_jobs, random_state=0)
     finder.fit(X, y)
     seconds = time.perf_counter() - t0
-    print(f"{strategy:9s}: T_c = {finder.critical_point_:.3f} (Onsager {TC:.3f}), "
+    print(f"{name:13s}: T_c = {finder.critical_point_:.3f} (Onsager {TC:.3f}), "
           f"{seconds:.1f} s")
     ConfusionCurveDisplay.from_estimator(
-        finder, ax=ax, label=f"{strategy} ({seconds:.0f} s)",
+        finder, ax=ax, label=f"{name} ({seconds:.0f} s)",
         reference=TC if strategy == "scan" else None, parameter_name="T",
     )
 ax.set_title("Learning by confusion, 2-D Ising, L = 24")

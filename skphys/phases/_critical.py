@@ -65,6 +65,13 @@ def phase_crossing(estimator, X, y, *, pos_label=None, threshold=0.5, n_bootstra
     finite_size_extrapolation : Combine crossings of several system sizes.
     ConfusionPhaseFinder : The unsupervised route.
 
+    Notes
+    -----
+    The bootstrap resamples the evaluation data only: it measures how well ``X`` pins down the
+    crossing of *this* classifier. The spread between classifiers trained with other seeds or
+    other training samples is not included; for error bars that feed a finite-size
+    extrapolation, repeat the training and combine the crossings.
+
     References
     ----------
     J. Carrasquilla and R. G. Melko, "Machine learning phases of matter", Nature Physics 13,

@@ -54,12 +54,13 @@ def test_demux_fields(demux):
     assert col[g.port_centres[0]] > 5 * col[g.port_centres[1]]
 
 
-def test_more_ports_and_bands():
+def test_more_ports_and_bands(capsys):
     """Three channels, each a band of two wavelengths, on a coarse grid: runs and routes."""
     X = np.array([[1.25, 1.30], [1.40, 1.45], [1.55, 1.60]])
     est = InverseDeviceDesigner(design_size=1.5, grid_spacing=0.1, margin=0.5,
                                 pml_thickness=0.4, filter_radius=0.15, max_iter=6,
-                                random_state=0).fit(X, [2, 0, 1])
+                                random_state=0, verbose=True).fit(X, [2, 0, 1])
+    assert capsys.readouterr().out.count("Iteration") == 6
     assert est.transmission_.shape == (3, 3)
     np.testing.assert_array_equal(est.classes_, [0, 1, 2])
     assert len(est._geom.port_centres) == 3

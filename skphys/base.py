@@ -34,7 +34,7 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import Callback, EpochTimer, PassthroughScoring
 from torch.optim.adam import adam as adam_update
@@ -495,6 +495,8 @@ class BaseNeuralNetwork(BaseEstimator, metaclass=ABCMeta):
             if first:
                 self.net_ = self._make_net(n_outputs, device, len(X))
                 self.net_.initialize()
+            elif not incremental:
+                self._renew_optimizer(len(X))
             stopping = dict(self.net_.callbacks_)["stopping"]
             stopping.incremental = incremental
             stopping.valid = None if X_val is None else (to_tensor(X_val, device), y_val)
@@ -532,22 +534,41 @@ class BaseNeuralNetwork(BaseEstimator, metaclass=ABCMeta):
             return min(200, n_samples)
         return min(self.batch_size, n_samples)
 
+    def _optimizer_params(self, device, batch_size):
+        """The net's optimiser settings (``optimizer``, ``optimizer__*``, ``l2``)."""
+        if self.solver == "adam":
+            params = dict(optimizer=torch.optim.Adam, optimizer__betas=(self.beta_1, self.beta_2),
+                          optimizer__eps=self.epsilon)
+        else:
+            params = dict(optimizer=torch.optim.SGD, optimizer__momentum=self.momentum,
+                          optimizer__nesterov=bool(self.nesterovs_momentum and self.momentum > 0))
+        if device.type in ("cpu", "cuda"):
+            params["optimizer__fused"] = True
+        params["optimizer__lr"] = self.learning_rate_init
+        # scikit-learn's L2 term is alpha / 2 * ||W||^2 / batch_size on the weights only
+        # (not the biases); as a gradient term on the weights that is alpha / batch_size.
+        params["l2"] = self.alpha / batch_size
+        return params
+
+    def _renew_optimizer(self, n_samples):
+        """A new optimiser for a warm-started ``fit``, as scikit-learn's MLP makes one.
+
+        The weights are kept; the step size, moments and the other optimiser settings start
+        afresh from the current parameters (a changed ``learning_rate_init`` takes effect).
+        """
+        net = self.net_
+        batch_size = self._effective_batch_size(n_samples)
+        params = self._optimizer_params(torch.device(net.device), batch_size)
+        for key in [k for k in vars(net) if k.startswith("optimizer__") and k not in params]:
+            delattr(net, key)  # e.g. momentum after switching from "sgd" to "adam"
+        for name, value in params.items():
+            setattr(net, name, value)
+        net.batch_size = batch_size
+        net.initialize_optimizer()
+
     def _make_net(self, n_outputs, device, n_samples):
         module = self._build_module(n_outputs)
         batch_size = self._effective_batch_size(n_samples)
-        # scikit-learn's L2 term is alpha / 2 * ||W||^2 / batch_size on the weights only
-        # (not the biases); as an optimiser weight decay that is alpha / batch_size.
-        decay = self.alpha / batch_size
-        fused = device.type in ("cpu", "cuda")
-        if self.solver == "adam":
-            optimizer = torch.optim.Adam
-            opt_kwargs = dict(betas=(self.beta_1, self.beta_2), eps=self.epsilon)
-        else:
-            optimizer = torch.optim.SGD
-            opt_kwargs = dict(momentum=self.momentum,
-                              nesterov=bool(self.nesterovs_momentum and self.momentum > 0))
-        if fused:
-            opt_kwargs["fused"] = True
         callbacks = [
             ("stopping", SklearnStopping(
                 tol=self.tol,
@@ -565,10 +586,7 @@ class BaseNeuralNetwork(BaseEstimator, metaclass=ABCMeta):
         return SkphysNet(
             module=module,
             criterion=self._criterion(),
-            optimizer=optimizer,
-            optimizer__lr=self.learning_rate_init,
-            l2=decay,
-            **{f"optimizer__{k}": v for k, v in opt_kwargs.items()},
+            **self._optimizer_params(device, batch_size),
             batch_size=batch_size,
             max_epochs=self.max_iter,
             train_split=None,
@@ -623,9 +641,7 @@ class NeuralClassifierMixin(ClassifierMixin):
             )
 
     def _encode_target(self, y, reset):
-        check_classification_targets(y)
-        if type_of_target(y) == "multilabel-indicator" or getattr(y, "ndim", 1) > 1:
-            raise ValueError("skphys classifiers do not support multilabel/2-D targets yet.")
+        check_classification_targets(y)  # y is 1-D here: validate_data(multi_output=False)
         if reset:
             self.classes_ = np.unique(y)
         elif not np.isin(np.unique(y), self.classes_).all():

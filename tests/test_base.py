@@ -99,3 +99,21 @@ def test_nn_modules_import_neither_sklearn_nor_skorch():
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
                 assert not any(n.split(".")[0] in {"sklearn", "skorch"} for n in names), path
+
+
+def test_threaded_fits_are_reproducible():
+    """torch's generators are global: fits in threads of one process must not interleave."""
+    from joblib import Parallel, delayed
+
+    X, y = np.random.RandomState(0).rand(200, 8), np.arange(200) % 3
+
+    def fit(seed):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf = MLPClassifier((16,), dropout=0.3, max_iter=3, random_state=seed)
+            return clf.fit(X, y).predict_proba(X)
+
+    sequential = [fit(s) for s in range(4)]
+    threaded = Parallel(n_jobs=4, backend="threading")(delayed(fit)(s) for s in range(4))
+    for a, b in zip(sequential, threaded):
+        np.testing.assert_array_equal(a, b)

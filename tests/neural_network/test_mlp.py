@@ -311,3 +311,19 @@ def test_divergence_through_overflowing_weights_restores_a_finite_state():
         reg.fit(X, y)
     params = list(reg.net_.module_.parameters())
     assert all(torch.isfinite(p).all() for p in params)
+
+
+def test_warm_start_fit_uses_a_new_optimiser_like_sklearn(digits):
+    Xtr, _, ytr, _ = digits
+    clf = MLPClassifier((16,), max_iter=2, warm_start=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(Xtr, ytr)
+        weights = clf.coefs_[0].copy()
+        clf.set_params(learning_rate_init=0.1234, solver="sgd", max_iter=1)
+        clf.fit(Xtr, ytr)
+    opt = clf.net_.optimizer_
+    assert isinstance(opt, __import__("torch").optim.SGD)
+    assert opt.param_groups[0]["lr"] == 0.1234
+    assert not np.allclose(clf.coefs_[0], weights)  # trained on, from the previous weights
+    assert clf.n_iter_ == 3

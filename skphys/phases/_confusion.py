@@ -1,7 +1,5 @@
 """Learning by confusion: locate a phase transition without knowing the phases."""
 
-import contextlib
-import threading
 import time
 import warnings
 from numbers import Integral
@@ -18,13 +16,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..base import BaseNeuralNetwork
 from ._multitask import _OutputView, multitask_network
-
-# skphys networks draw their initial weights (and dropout masks) from torch's process-global
-# generator, seeded per fit: two fits in threads of one process would interleave its draws.
-# Fits of torch estimators therefore take turns within a process; processes run in parallel.
-_TORCH_RNG_LOCK = threading.Lock()
 
 __all__ = ["ConfusionPhaseFinder"]
 
@@ -430,10 +422,9 @@ def _fit_and_score_boundary(estimator, X, y, boundary, train, test, scorer):
         model = DummyClassifier(strategy="most_frequent")
     else:
         model = clone(estimator)
-    with _torch_fit_turn(model):
-        t0 = time.perf_counter()
-        model.fit(_safe_indexing(X, train), y_train)
-        fit_time = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    model.fit(_safe_indexing(X, train), y_train)
+    fit_time = time.perf_counter() - t0
     return float(scorer(model, _safe_indexing(X, test), labels[test])), fit_time
 
 
@@ -441,10 +432,9 @@ def _fit_and_score_multitask(network, X, y, boundaries, train, test, scorer):
     """One multi-task network on ``train``: (per-boundary scores on ``test``, fit seconds)."""
     target = (y[:, None] > boundaries[None, :]).astype(np.float32)
     model = clone(network)
-    with _torch_fit_turn(model):
-        t0 = time.perf_counter()
-        model.fit(_safe_indexing(X, train), target[train])
-        fit_time = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    model.fit(_safe_indexing(X, train), target[train])
+    fit_time = time.perf_counter() - t0
     X_test = _safe_indexing(X, test)
     logits = model.decision_function(X_test)
     scores = np.array([
@@ -452,15 +442,6 @@ def _fit_and_score_multitask(network, X, y, boundaries, train, test, scorer):
         for j in range(len(boundaries))
     ], dtype=np.float64)
     return scores, fit_time
-
-
-def _torch_fit_turn(estimator):
-    """The process-wide turn for fits of skphys (torch) estimators; a no-op for others."""
-    params = estimator.get_params(deep=True).values() if hasattr(estimator, "get_params") else ()
-    if isinstance(estimator, BaseNeuralNetwork) or any(
-            isinstance(v, BaseNeuralNetwork) for v in params):
-        return _TORCH_RNG_LOCK
-    return contextlib.nullcontext()
 
 
 def _seed_estimator(estimator, rng):

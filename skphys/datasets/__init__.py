@@ -1,0 +1,37 @@
+"""Datasets: generators and loaders for machine learning in condensed-matter physics.
+
+In scikit-learn's style: ``make_*`` generators take a ``random_state``; ``load_*`` read data
+shipped with skphys or already on disk, ``fetch_*`` download what is missing into
+:func:`get_data_home`; loaders return a :class:`~sklearn.utils.Bunch`, or ``(X, y)`` with
+``return_X_y=True``, and pandas objects with ``as_frame=True``.
+"""
+
+from ._base import clear_data_home, get_data_home
+from ._ising import (
+    ising_critical_temperature,
+    make_ising,
+    onsager_energy,
+    onsager_magnetization,
+)
+from ._measurements import make_quantum_snapshots
+from ._mnist import fetch_fashion_mnist, fetch_mnist, load_fashion_mnist, load_mnist
+from ._uk_food import load_uk_food
+from ._xrd import BRAVAIS_LATTICES, CRYSTAL_SYSTEMS, make_xrd_patterns
+
+__all__ = [
+    "BRAVAIS_LATTICES",
+    "CRYSTAL_SYSTEMS",
+    "clear_data_home",
+    "fetch_fashion_mnist",
+    "fetch_mnist",
+    "get_data_home",
+    "ising_critical_temperature",
+    "load_fashion_mnist",
+    "load_mnist",
+    "load_uk_food",
+    "make_ising",
+    "make_quantum_snapshots",
+    "make_xrd_patterns",
+    "onsager_energy",
+    "onsager_magnetization",
+]

@@ -7,7 +7,7 @@ __all__ = ["DeviceDisplay"]
 
 
 class DeviceDisplay:
-    """A fitted device at a glance: permittivity map, |Ez| at each design wavelength, spectra.
+    """A fitted device at a glance: permittivity map, ``|Ez|`` at each design wavelength, spectra.
 
     Create it with :meth:`from_estimator` from a fitted
     :class:`~skphys.photonics.InverseDeviceDesigner`, or directly from arrays.
@@ -19,7 +19,7 @@ class DeviceDisplay:
     grid_spacing : float
         Cell size (µm), for the axes.
     fields : dict of {float: ndarray of shape (nx, ny)}, default=None
-        Complex Ez at some wavelengths (µm); |Ez| is drawn over the device outline.
+        Complex Ez at some wavelengths (µm); ``|Ez|`` is drawn over the device outline.
     wavelengths : ndarray of shape (n_wavelengths,) or None, default=None
         Wavelengths (µm) of the spectrum.
     spectrum : ndarray of shape (n_wavelengths, n_ports) or None, default=None

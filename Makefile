@@ -2,7 +2,7 @@
 #   make demo   - the tour: fits what skphys offers, prints a results table, saves figures
 #   make test   - the test suite
 # Both create .venv, install the pinned CPU torch wheel first (an unpinned torch pulls a
-# multi-GB CUDA build), then skphys with its extras.
+# multi-GB CUDA build), then skphys with its test, plot and dask extras.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q "$(TORCH_PIN)"
-	$(PY) -m pip install -q -e ".[test,plot]"
+	$(PY) -m pip install -q -e ".[test,plot,dask]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -37,7 +37,7 @@ docs: $(VENV)/.docs
 	$(THREADS) $(VENV)/bin/sphinx-build -W --keep-going -b html docs docs/_build/html
 
 bench: install
-	$(THREADS) $(PY) benchmarks/bench_mlp.py
+	for b in benchmarks/bench_*.py; do echo "== $$b"; $(THREADS) $(PY) $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) docs/_build docs/auto_examples docs/generated skphys_tour benchmarks/results

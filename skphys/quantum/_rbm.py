@@ -321,14 +321,20 @@ def log_norm_hidden(params):
 # Stochastic reconfiguration
 # --------------------------------------------------------------------------------------
 def sr_update(O, E, diag_shift):
-    """Natural-gradient direction ``(S + diag_shift I)^{-1} F`` from log-derivatives ``O``
-    (B, P) and local energies ``E`` (B,): ``S = <O* O>_c``, ``F = <O* E>_c``.
+    """Natural-gradient direction ``(S + diag_shift I)^{-1} g`` from log-derivatives ``O``
+    (B, P) and local energies ``E`` (B,): ``S = <O* O>_c`` and the energy gradient
+    ``g = 2 <O* E>_c`` (its real part for real parameters: ``dE/dp = 2 Re <O* E>_c``).
+
+    This is NetKet's convention (the forces ``<O* E>_c`` times two, ``diag_shift`` added to the
+    diagonal of ``S`` unscaled), so that a learning rate means the same step in both.
     """
     B = O.shape[0]
     Oc = O - O.mean(0)
+    if E.is_complex() and not O.is_complex():
+        E = E.real  # real parameters: only Re <O E*>_c enters the gradient
     Ec = (E - E.mean()).to(O.dtype)
     OcH = Oc.conj().T if O.is_complex() else Oc.T
-    Fv = (OcH @ Ec) / B
+    Fv = (OcH @ Ec) * (2.0 / B)
     if O.device.type == "cpu":
         # S in single precision halves the dominant cost (B P^2) on a CPU; its rounding
         # (~1e-7 relative) is far below diag_shift, and the solve stays in double precision

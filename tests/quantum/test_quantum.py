@@ -224,3 +224,16 @@ def test_local_energy_exact_for_eigenstate_sign_structure():
     M, codes = H.to_sparse(n_up=3)
     psi = np.exp(_rbm.log_psi(params, space.sigma).numpy())
     assert np.allclose(E, (M @ psi) / psi)
+
+
+def test_sr_update_follows_netket_convention():
+    # (S + diag_shift I) delta = 2 Re <O* E>_c with S = <O* O>_c, shift unscaled (NetKet's SR):
+    # a learning rate means the same step in both codes
+    rng = np.random.default_rng(0)
+    O = torch.from_numpy(rng.normal(size=(400, 12)) + 3.0)
+    E = torch.from_numpy(rng.normal(size=400) - 5.0 + 0.5j * rng.normal(size=400))
+    Oc = O.numpy() - O.numpy().mean(0)
+    Ec = E.numpy() - E.numpy().mean()
+    S = Oc.T @ Oc / 400 + 0.01 * np.eye(12)
+    expected = np.linalg.solve(S, 2.0 * (Oc.T @ Ec).real / 400)
+    assert np.allclose(_rbm.sr_update(O, E, 0.01).numpy(), expected, rtol=1e-5, atol=1e-8)

@@ -8,29 +8,20 @@ shipped with the project's shared data), split 8000/2000: two convolution blocks
 five epochs on the CPU. Images of shape ``(n, 28, 28)`` go in as they are.
 """
 
-import gzip
-import os
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
+from skphys.datasets import load_mnist
 from skphys.neural_network import CNNClassifier
 
 torch.set_num_threads(1)
-folder = Path(os.environ.get("SKPHYS_MNIST", "../shared/data/mnist"))
-
-
-def read_idx(path):
-    with gzip.open(path) as f:
-        data = f.read()
-    shape = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(data[3])]
-    return np.frombuffer(data, np.uint8, offset=4 + 4 * data[3]).reshape(shape)
-
-
-X = read_idx(folder / "t10k-images-idx3-ubyte.gz") / 255.0
-y = read_idx(folder / "t10k-labels-idx1-ubyte.gz")
+# the 10k MNIST test set, from the data home (SKPHYS_DATA, or ~/skphys_data) or ../shared/data
+try:
+    X, y = load_mnist(subset="test", normalize=True, return_X_y=True)
+except FileNotFoundError:
+    X, y = load_mnist(subset="test", data_home="../shared/data", normalize=True, return_X_y=True)
+X = X.reshape(-1, 28, 28)
 clf = CNNClassifier((16, 32), hidden_layer_sizes=(64,), batch_size=64, learning_rate_init=2e-3,
                     max_iter=5, random_state=0).fit(X[:8000], y[:8000])
 print(f"test accuracy: {clf.score(X[8000:], y[8000:]):.4f} after {clf.n_iter_} epochs")

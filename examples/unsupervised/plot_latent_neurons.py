@@ -45,7 +45,7 @@ datasets = {"digits (8x8)": load_digits().data / 16.0}
 try:
     from skphys.datasets import load_mnist
 
-    datasets["MNIST-10k (28x28)"] = load_mnist(return_X_y=True)[0].reshape(-1, 784) / 255.0
+    datasets["MNIST-10k (28x28)"] = load_mnist(subset="test", normalize=True, return_X_y=True)[0].reshape(-1, 784)
 except Exception:  # noqa: BLE001 - the MNIST file is optional
     pass
 

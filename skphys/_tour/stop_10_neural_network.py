@@ -1,7 +1,5 @@
 """Tour stop: the neural-network estimators against scikit-learn and a linear baseline."""
 
-import gzip
-import os
 import time
 import warnings
 from pathlib import Path
@@ -13,6 +11,7 @@ from sklearn.linear_model import RidgeCV
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier as SklearnMLP
 
+from skphys.datasets import load_mnist
 from skphys.neural_network import CNNClassifier, MLPClassifier, RNNRegressor
 
 from ._plot import pyplot
@@ -22,18 +21,12 @@ TITLE = "Neural networks (MLP, CNN, RNN)"
 
 def _mnist():
     here = Path(__file__).resolve()
-    candidates = [Path(os.environ.get("SKPHYS_MNIST", "")), Path.cwd() / "../shared/data/mnist",
-                  here.parents[3] / "shared" / "data" / "mnist"]
-    for folder in candidates:
-        images = folder / "t10k-images-idx3-ubyte.gz"
-        if images.exists():
-            out = []
-            for name in ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]:
-                with gzip.open(folder / name) as f:
-                    data = f.read()
-                shape = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(data[3])]
-                out.append(np.frombuffer(data, np.uint8, offset=4 + 4 * data[3]).reshape(shape))
-            return out[0] / np.float32(255), out[1]
+    for home in [None, Path.cwd().parent / "shared" / "data", here.parents[3] / "shared" / "data"]:
+        try:
+            X, y = load_mnist(subset="test", data_home=home, normalize=True, return_X_y=True)
+        except (FileNotFoundError, OSError):
+            continue
+        return X.reshape(-1, 28, 28), y
     return None
 
 

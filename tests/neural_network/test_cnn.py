@@ -1,30 +1,20 @@
 """CNNClassifier / CNNRegressor: MNIST-10k, 1-D signals, lattice observables."""
 
-import gzip
 import warnings
 
 import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
+from skphys.datasets import load_mnist
 from skphys.neural_network import CNNClassifier, CNNRegressor
 
 
-def _read_idx(path):
-    with gzip.open(path) as f:
-        data = f.read()
-    ndim = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(data, np.uint8, offset=4 + 4 * ndim).reshape(shape)
-
-
 def test_mnist_10k_accuracy_at_least_0975_in_5_epochs(shared_data):
-    folder = shared_data / "mnist"
-    images, labels = folder / "t10k-images-idx3-ubyte.gz", folder / "t10k-labels-idx1-ubyte.gz"
-    if not (images.exists() and labels.exists()):
-        pytest.skip(f"MNIST 10k test set not found in {folder}")
-    X = _read_idx(images).astype(np.float32) / 255.0
-    y = _read_idx(labels)
+    if not (shared_data / "mnist" / "t10k-images-idx3-ubyte.gz").exists():
+        pytest.skip(f"MNIST 10k test set not found in {shared_data / 'mnist'}")
+    X, y = load_mnist(subset="test", data_home=shared_data, normalize=True, return_X_y=True)
+    X = X.reshape(-1, 28, 28)
     clf = CNNClassifier((16, 32), hidden_layer_sizes=(64,), batch_size=64,
                         learning_rate_init=2e-3, max_iter=5, random_state=0)
     with warnings.catch_warnings():

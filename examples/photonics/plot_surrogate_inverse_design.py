@@ -51,7 +51,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", ConvergenceWarning)
     surrogate.fit(X_train, Y_train)
     for lr in (6e-4, 2e-4):  # two more rounds at smaller steps
-        surrogate[-1].net_.set_params(optimizer__lr=lr)
+        surrogate[-1].set_params(learning_rate_init=lr)
         surrogate[-1].set_params(max_iter=20)
         surrogate.fit(X_train, Y_train)
 

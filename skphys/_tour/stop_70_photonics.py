@@ -58,7 +58,7 @@ def run(out_dir, quick):
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(Xs[:n_train], Ys[:n_train])
         for lr in (6e-4, 2e-4):
-            model[-1].net_.set_params(optimizer__lr=lr)
+            model[-1].set_params(learning_rate_init=lr)
             model[-1].set_params(max_iter=10 if quick else 20)
             model.fit(Xs[:n_train], Ys[:n_train])
     Xt, Yt = Xs[n_train:], Ys[n_train:]

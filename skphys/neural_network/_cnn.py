@@ -131,7 +131,7 @@ class CNNClassifier(NeuralClassifierMixin, _CNNMixin, BaseNeuralNetwork):
     >>> from sklearn.datasets import load_digits
     >>> from skphys.neural_network import CNNClassifier
     >>> X, y = load_digits(return_X_y=True)
-    >>> clf = CNNClassifier(filters=(8,), input_shape=(8, 8), max_iter=10, random_state=0)
+    >>> clf = CNNClassifier(filters=(8,), input_shape=(8, 8), max_iter=30, random_state=0)
     >>> clf.fit(X / 16, y).score(X / 16, y) > 0.9
     True
     """

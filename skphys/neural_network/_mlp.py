@@ -209,7 +209,8 @@ default="relu"
     >>> from skphys.neural_network import MLPRegressor
     >>> X = np.linspace(-2, 2, 400).reshape(-1, 1)
     >>> y = np.sin(2 * X).ravel()
-    >>> reg = MLPRegressor((64, 64), max_iter=300, learning_rate_init=0.01, random_state=0)
+    >>> reg = MLPRegressor(hidden_layer_sizes=(64, 64), max_iter=300, learning_rate_init=0.01,
+    ...                    random_state=0)
     >>> reg.fit(X, y).score(X, y) > 0.95
     True
     """

@@ -46,10 +46,8 @@ def surrogate():
         model.fit(X[:N_TRAIN], Y[:N_TRAIN])
         reg = model[-1]
         for lr in (6e-4, 2e-4):
-            # MLPRegressor's warm start keeps the optimiser (and its step size): set it on
-            # the skorch net, then continue
-            reg.net_.set_params(optimizer__lr=lr)
-            reg.set_params(max_iter=20)
+            # a warm-started fit continues from the weights with a new optimiser at this step
+            reg.set_params(learning_rate_init=lr, max_iter=20)
             model.fit(X[:N_TRAIN], Y[:N_TRAIN])
     return model, X[:N_TRAIN], Y[:N_TRAIN], X[N_TRAIN:], Y[N_TRAIN:]
 

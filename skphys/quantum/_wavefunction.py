@@ -108,11 +108,11 @@ class RBMWavefunction(BaseEstimator):
 
     Attributes
     ----------
-    intercept_visible_ : ndarray of shape (n_features_in_,)
+    intercept_visible_ : ndarray of shape (`n_features_in_`,)
         Visible biases ``a``.
-    intercept_hidden_ : ndarray of shape (n_hidden_,)
+    intercept_hidden_ : ndarray of shape (`n_hidden_`,)
         Hidden biases ``b``.
-    components_ : ndarray of shape (n_hidden_, n_features_in_)
+    components_ : ndarray of shape (`n_hidden_`, `n_features_in_`)
         Weights ``W``.
     n_features_in_ : int
         Number of spins ``N``.

@@ -1,5 +1,8 @@
 """The two players of a generative adversarial network, as plain torch modules."""
 
+import itertools
+import math
+
 import torch
 from torch import nn
 from torch.nn.utils import parametrize
@@ -15,6 +18,25 @@ def _gan_slope(layers):
         if isinstance(m, nn.LeakyReLU):
             m.negative_slope = 0.2
     return layers
+
+
+def binary_spins(logits, temperature=1.0):
+    """Draw {-1, +1} spins with ``P(+1) = sigmoid(logits)``; gradients by straight-through Gumbel.
+
+    The spin is ``sign(logits + g)`` with ``g`` standard logistic noise (the binary
+    Gumbel-max trick), and the backward pass uses the relaxed spin
+    ``tanh((logits + g) / (2 temperature))`` (Jang et al. 2017; Maddison et al. 2017). Unlike
+    a straight-through estimator through the mean ``tanh(logits / 2)``, whose gradient vanishes
+    on every confident site, the gradient concentrates on the sites that the noise brought
+    close to flipping, so a generator keeps learning where rare flips belong.
+    """
+    u = torch.rand_like(logits).clamp_(1e-6, 1.0 - 1e-6)
+    y = logits + torch.log(u) - torch.log1p(-u)
+    hard = torch.where(y > 0, 1.0, -1.0).to(logits.dtype)
+    if not torch.is_grad_enabled():
+        return hard
+    soft = torch.tanh(y / (2.0 * temperature))
+    return hard + (soft - soft.detach())
 
 
 class Generator(nn.Module):
@@ -56,6 +78,94 @@ class Generator(nn.Module):
         return hard + (mean - mean.detach())
 
 
+class NearestNeighbourLayer(nn.Module):
+    """A convolution over a periodic lattice that mixes each site with its nearest neighbours.
+
+    Input and output are channel-last, ``(batch, *lattice_shape, channels)``; each site's
+    output is a linear function of its own channels and those of its ``2 d`` nearest
+    neighbours on the ``d``-dimensional lattice (periodic boundaries), shared by all sites.
+
+    Parameters
+    ----------
+    n_lattice_dims : int
+        Dimension ``d`` of the lattice.
+    in_channels, out_channels : int
+        Channels per site.
+    """
+
+    def __init__(self, n_lattice_dims, in_channels, out_channels):
+        super().__init__()
+        self.n_lattice_dims = n_lattice_dims
+        self.linear = nn.Linear((2 * n_lattice_dims + 1) * in_channels, out_channels)
+
+    def forward(self, h):
+        parts = [h]
+        for axis in range(1, self.n_lattice_dims + 1):
+            parts += [h.roll(1, axis), h.roll(-1, axis)]
+        return self.linear(torch.cat(parts, dim=-1))
+
+
+class LatticeGenerator(nn.Module):
+    """Generator of configurations on a periodic lattice: local noise, local layers, a global code.
+
+    Every site gets ``noise_channels`` fresh Gaussian numbers; :class:`NearestNeighbourLayer`
+    layers turn this noise field into one output per site, so the generated correlations are
+    local and translation invariant like those of a lattice model. The latent code ``z`` enters
+    every site through one shared linear map (a global "field"): it carries what concerns the
+    whole configuration, such as the sign of the magnetisation of an ordered phase.
+
+    Parameters
+    ----------
+    n_components : int
+        Size of the global latent code ``z``.
+    lattice_shape : tuple of int
+        Shape of the periodic lattice (``(L, L)`` for a square lattice).
+    channels : sequence of int
+        Channels per site of the nearest-neighbour layers (at least one layer).
+    activation : str, default="leaky_relu"
+        Hidden activation ("leaky_relu" with slope 0.2).
+    binary : bool, default=False
+        Output {-1, +1} spins drawn by :func:`binary_spins`; otherwise one real number per site.
+    noise_channels : int, default=4
+        Gaussian noise numbers per site.
+    """
+
+    def __init__(self, n_components, lattice_shape, channels, activation="leaky_relu",
+                 binary=False, noise_channels=4):
+        super().__init__()
+        channels = tuple(channels)
+        if not channels:
+            raise ValueError("the lattice generator needs at least one layer of channels.")
+        self.n_components = n_components
+        self.lattice_shape = tuple(lattice_shape)
+        self.binary = binary
+        self.noise_channels = noise_channels
+        d = len(self.lattice_shape)
+        self.code = nn.Linear(n_components, channels[0])
+        widths = (noise_channels,) + channels
+        self.layers = nn.ModuleList(
+            NearestNeighbourLayer(d, cin, cout) for cin, cout in itertools.pairwise(widths)
+        )
+        self.activations = nn.ModuleList(
+            _gan_slope([make_activation(activation)])[0] for _ in channels
+        )
+        self.out = nn.Linear(channels[-1], 1)
+
+    def forward(self, z):
+        b = len(z)
+        noise = torch.randn(b, *self.lattice_shape, self.noise_channels,
+                            device=z.device, dtype=z.dtype)
+        field = self.code(z).view(b, *(1,) * len(self.lattice_shape), -1)
+        h = noise
+        for i, (layer, act) in enumerate(zip(self.layers, self.activations)):
+            h = layer(h)
+            if i == 0:
+                h = h + field
+            h = act(h)
+        out = self.out(h).reshape(b, math.prod(self.lattice_shape))
+        return binary_spins(out) if self.binary else out
+
+
 class MinibatchStd(nn.Module):
     """Append the batch's mean feature standard deviation as one more feature.
 
@@ -71,8 +181,20 @@ class MinibatchStd(nn.Module):
         return torch.cat([h, s], dim=1)
 
 
+def neighbour_products(x, lattice_shape):
+    """Each site's value and its products with the next site along every lattice axis.
+
+    ``x`` of shape ``(batch, prod(lattice_shape))`` -> ``(batch, (d + 1) prod(lattice_shape))``:
+    for spins the products ``s_i s_{i + e_a}`` (periodic boundaries) are the bond variables
+    whose sum is the energy of a nearest-neighbour model.
+    """
+    s = x.reshape(len(x), *lattice_shape)
+    parts = [s] + [s * s.roll(-1, axis) for axis in range(1, len(lattice_shape) + 1)]
+    return torch.stack(parts, dim=1).reshape(len(x), -1)
+
+
 class Discriminator(nn.Module):
-    """Dense discriminator: one logit per sample, "real" is positive.
+    """Dense discriminator: one logit per sample (or per pack of samples), "real" is positive.
 
     Parameters
     ----------
@@ -87,15 +209,25 @@ class Discriminator(nn.Module):
         keeps the adversarial game stable; Miyato et al. 2018).
     minibatch_std : bool, default=True
         Append the batch's feature diversity before the output layer (:class:`MinibatchStd`).
+    lattice_shape : tuple of int or None, default=None
+        When the features are sites of a periodic lattice, the discriminator also sees the
+        products of nearest neighbours (:func:`neighbour_products`).
+    pack : int, default=1
+        Judge ``pack`` samples together (PacGAN; Lin et al., NeurIPS 2018): consecutive
+        samples of the batch are concatenated, so a generator that draws too little variety
+        is easy to spot. The batch size must be a multiple of ``pack``.
     """
 
     def __init__(self, n_features, hidden_layer_sizes, activation="leaky_relu",
-                 spectral_norm=True, minibatch_std=True):
+                 spectral_norm=True, minibatch_std=True, lattice_shape=None, pack=1):
         super().__init__()
         hidden = tuple(hidden_layer_sizes)
         if not hidden:
             raise ValueError("the discriminator needs at least one hidden layer.")
-        layers = dense_stack(n_features, hidden[:-1], hidden[-1], activation)
+        self.lattice_shape = None if lattice_shape is None else tuple(lattice_shape)
+        self.pack = int(pack)
+        n_inputs = n_features * (1 if lattice_shape is None else len(self.lattice_shape) + 1)
+        layers = dense_stack(n_inputs * self.pack, hidden[:-1], hidden[-1], activation)
         layers.append(make_activation(activation))
         if minibatch_std:
             layers.append(MinibatchStd())
@@ -106,7 +238,9 @@ class Discriminator(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, x):
-        return self.net(x).squeeze(1)
+        if self.lattice_shape is not None:
+            x = neighbour_products(x, self.lattice_shape)
+        return self.net(x.reshape(len(x) // self.pack, -1)).squeeze(1)
 
     def freeze_spectral_norm(self):
         """Bake the normalised weights into plain parameters (picklable; ends training)."""

@@ -34,7 +34,7 @@ $(VENV)/.docs: $(VENV)/.installed
 	touch $@
 
 docs: $(VENV)/.docs
-	$(THREADS) $(VENV)/bin/sphinx-build -W --keep-going -b html docs docs/_build/html
+	$(THREADS) $(VENV)/bin/sphinx-build -W --keep-going -q -b html docs docs/_build/html
 
 bench: install
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(THREADS) $(PY) $$b || exit 1; done

@@ -6,7 +6,9 @@ Without labels, a variational autoencoder with two latent neurons finds the orde
 of the 2-D Ising model: one latent coordinate follows the magnetisation ``m`` and the
 ordered (low temperature) and disordered phases fall apart in the latent plane. A GAN
 trained on configurations at one temperature generates new ones whose energy and
-magnetisation histograms are compared with those of Monte Carlo.
+magnetisation histograms are compared with those of Monte Carlo. Given the lattice, the
+GAN's generator builds configurations from local noise with nearest-neighbour layers and
+its discriminator sees the bonds ``s_i s_j`` whose mean is the energy.
 """
 
 import os
@@ -38,16 +40,21 @@ j = int(np.argmax([abs(np.corrcoef(Z[:, i], m)[0, 1]) for i in range(2)]))
 print(f"corr(z_{j}, m) = {np.corrcoef(Z[:, j], m)[0, 1]:+.3f}, "
       f"corr(|z_{j}|, |m|) = {np.corrcoef(np.abs(Z[:, j]), np.abs(m))[0, 1]:+.3f}")
 
-fig, axes = plt.subplots(1, 4, figsize=(18, 4))
+fig, axes = plt.subplots(1, 2, figsize=(10, 4))
 sc = axes[0].scatter(Z[:, 0], Z[:, 1], c=T, cmap="coolwarm", s=5)
 fig.colorbar(sc, ax=axes[0], label="T")
 axes[0].set(title="VAE latent space", xlabel="z0", ylabel="z1")
 axes[1].scatter(m, Z[:, j], c=T, cmap="coolwarm", s=5)
 axes[1].set(title="latent coordinate vs magnetisation", xlabel="m", ylabel=f"z{j}")
 
+fig.tight_layout()
+
 # %%
-# A GAN trained at T = 1.8 (ordered) and T = 3.0 (disordered), L = 8: energy per spin and
-# |m| of generated configurations against the Monte Carlo ones.
+# A GAN trained at T = 1.8 (ordered) and T = 3.0 (disordered), L = 8: histograms of the
+# energy per spin and of |m| of generated configurations against the Monte Carlo ones.
+# The means agree within 0.05 at both temperatures; at T = 1.8 the histograms show what
+# the means hide: the GAN draws too many perfectly ordered configurations and a few too
+# disordered ones (GANs favour the most likely configurations, "mode seeking").
 L = 8
 
 
@@ -56,15 +63,20 @@ def energy(S):
     return -(s * (np.roll(s, 1, 1) + np.roll(s, 1, 2))).sum((1, 2)) / L**2
 
 
-for ax, Tg in zip(axes[2:], (1.8, 3.0)):
+fig, axes = plt.subplots(2, 2, figsize=(10, 7))
+for col, Tg in enumerate((1.8, 3.0)):
     Xg, _ = make_ising([Tg], n_samples=2000, L=L, random_state=0)
-    gan = GANSampler(max_iter=125, random_state=0).fit(Xg)
+    gan = GANSampler(lattice_shape=(L, L), max_iter=80, random_state=0).fit(Xg)
     S = gan.sample(4000, random_state=1)
-    bins = np.linspace(-2, 0, 33)
-    ax.hist(energy(Xg), bins, density=True, alpha=0.5, label="Monte Carlo E/N")
-    ax.hist(energy(S), bins, density=True, histtype="step", lw=2, label="GAN E/N")
-    ax.set(title=f"T = {Tg}: <|m|> MC {np.abs(Xg.mean(1)).mean():.3f}, "
-                 f"GAN {np.abs(S.mean(1)).mean():.3f}", xlabel="energy per spin")
-    ax.legend()
+    for ax, f, name, bins in ((axes[0, col], energy, "E/N", np.linspace(-2, 0, 33)),
+                              (axes[1, col], lambda A: np.abs(A.mean(1)), "|m|",
+                               np.linspace(0, 1, 33))):
+        ax.hist(f(Xg), bins, density=True, alpha=0.5, label=f"Monte Carlo {f(Xg).mean():.3f}")
+        ax.hist(f(S), bins, density=True, histtype="step", lw=2, label=f"GAN {f(S).mean():.3f}")
+        ax.set(title=f"T = {Tg}", xlabel=name)
+        ax.legend(title="mean")
+    dm = np.abs(S.mean(1)).mean() - np.abs(Xg.mean(1)).mean()
+    print(f"T = {Tg}: GAN - Monte Carlo: <|m|> {dm:+.3f}, "
+          f"<E>/N {energy(S).mean() - energy(Xg).mean():+.3f}")
 fig.tight_layout()
 plt.show()

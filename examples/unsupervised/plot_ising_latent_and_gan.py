@@ -51,7 +51,7 @@ fig.tight_layout()
 
 # %%
 # A GAN trained at T = 1.8 (ordered) and T = 3.0 (disordered), L = 8: histograms of the
-# energy per spin and of |m| of generated configurations against the Monte Carlo ones.
+# energy per spin and of ``|m|`` of generated configurations against the Monte Carlo ones.
 # The means agree within 0.05 at both temperatures; at T = 1.8 the histograms show what
 # the means hide: the GAN draws too many perfectly ordered configurations and a few too
 # disordered ones (GANs favour the most likely configurations, "mode seeking").

@@ -117,7 +117,7 @@ default="leaky_relu"
         The two values of binary data (low, high); None for continuous data.
     n_features_in_ : int
         Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when ``X`` has string column names.
     device_ : torch.device
         Device the players live on.

@@ -10,7 +10,15 @@ from ._autoencoder import (
     reconstruction_nll,
 )
 from ._cnn import CNN
-from ._gan import Discriminator, Generator, MinibatchStd
+from ._gan import (
+    Discriminator,
+    Generator,
+    LatticeGenerator,
+    MinibatchStd,
+    NearestNeighbourLayer,
+    binary_spins,
+    neighbour_products,
+)
 from ._mlp import MLP, dense_stack
 from ._rnn import RNN
 
@@ -25,9 +33,13 @@ __all__ = [
     "ConvEncoder",
     "Discriminator",
     "Generator",
+    "LatticeGenerator",
     "MinibatchStd",
+    "NearestNeighbourLayer",
+    "binary_spins",
     "dense_stack",
     "gaussian_kl",
     "make_activation",
+    "neighbour_products",
     "reconstruction_nll",
 ]

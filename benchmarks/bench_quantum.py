@@ -36,7 +36,6 @@ from skphys.quantum import (  # noqa: E402
     Heisenberg,
     RBMWavefunction,
     TransverseFieldIsing,
-    exact_ground_state,
     make_quantum_snapshots,
 )
 

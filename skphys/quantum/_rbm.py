@@ -304,7 +304,7 @@ def log_norm_hidden(params):
     """
     if params.dtype.is_complex:
         raise ValueError("the hidden-layer normaliser is implemented for real parameters only")
-    M, N = params.n_hidden, params.n_visible
+    M = params.n_hidden
     grid = torch.cartesian_prod(*[torch.tensor([-1.0, 0.0, 1.0], dtype=torch.float64)] * M)
     grid = grid.reshape(-1, M).to(params.a.device)
     out = []

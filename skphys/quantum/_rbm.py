@@ -137,28 +137,50 @@ def _pattern_tables(params, sites, pattern):
     return torch.cosh(2.0 * D), torch.sinh(2.0 * D), A
 
 
-def ratio_pattern(params, s, t, tables):
+def _buffer(workspace, key, shape, dtype, device):
+    """An uninitialised tensor, kept in ``workspace`` (a dict, or None) for the next call.
+
+    Fitting loops allocate the same megabyte-sized intermediates every iteration; a fresh
+    allocation of that size is mapped from the system and page-faulted in each time, which
+    costs as much as the arithmetic. Reusing the buffer avoids it.
+    """
+    shape = tuple(shape)
+    buf = None if workspace is None else workspace.get(key)
+    device = torch.device(device)
+    if buf is None or buf.shape != shape or buf.dtype != dtype or buf.device != device:
+        buf = torch.empty(shape, dtype=dtype, device=device)
+        if workspace is not None:
+            workspace[key] = buf
+    return buf
+
+
+def ratio_pattern(params, s, t, tables, out=None):
     """``psi(sigma') / psi(sigma)`` for pattern flips with leading spins ``s`` (B, K).
 
     ``cosh(theta + d) / cosh(theta) = cosh d + tanh(theta) sinh d``: with ``t = tanh theta``
     cached, a ratio costs one multiply-add per hidden unit and no transcendental function.
+    ``out``: an optional (B, K, M) buffer for the factors, reused across calls.
     """
     C, S, A = tables
     s_ = s.to(t.dtype) if t.is_complex() else s
-    f = torch.addcmul(C[None], t[:, None, :] * S[None], s_[:, :, None], value=-1.0)
+    if out is None:
+        out = torch.empty(*s.shape, t.shape[1], dtype=t.dtype, device=t.device)
+    f = torch.mul(t[:, None, :], S[None], out=out)
+    f.mul_(s_[:, :, None]).neg_().add_(C[None])
     return f.prod(-1) * torch.exp(-2.0 * s_ * A[None])
 
 
-def local_energy(operator, params, sigma, th, t, sublattice_a=None):
+def local_energy(operator, params, sigma, th, t, sublattice_a=None, workspace=None):
     """``E_loc(sigma) = sum_sigma' <sigma|H|sigma'> psi(sigma') / psi(sigma)``, shape (B,).
 
     ``th`` and ``t`` are ``theta`` and ``tanh(theta)`` of ``sigma``; ``sublattice_a`` (bool
-    tensor (N,)) applies the Marshall sign rule.
+    tensor (N,)) applies the Marshall sign rule. ``workspace``: an optional dict in which
+    large intermediate buffers are kept from one call to the next (a fitting loop).
     """
     E = operator.diagonal(sigma)
     if params.dtype.is_complex:
         E = E.to(params.dtype)
-    for g in operator.flip_groups:
+    for k, g in enumerate(operator.flip_groups):
         sites = g.sites_tensor(sigma.device)
         mel = g.element(sigma)
         if sublattice_a is not None:
@@ -166,7 +188,8 @@ def local_energy(operator, params, sigma, th, t, sublattice_a=None):
         if g.pattern is not None:
             s = sigma[:, sites[:, 0]] * float(g.pattern[0])
             pattern = torch.as_tensor(g.pattern, dtype=torch.float64, device=sigma.device)
-            ratio = ratio_pattern(params, s, t, _pattern_tables(params, sites, pattern))
+            buf = _buffer(workspace, ("ratio", k), (*s.shape, t.shape[1]), t.dtype, t.device)
+            ratio = ratio_pattern(params, s, t, _pattern_tables(params, sites, pattern), buf)
         else:
             lc = logcosh(th).sum(-1)
             ratio = torch.exp(log_ratio_flips(params, sigma, th, lc, sites))
@@ -279,6 +302,46 @@ def metropolis(params, chains, n_steps, exchange):
     return float(accepted.sum()) / (n_steps * B)
 
 
+def gibbs(params, chains, n_steps):
+    """``n_steps`` block-Gibbs updates of every spin at once, in place (real parameters).
+
+    For real parameters ``psi(sigma)^2 = sum_{h, h'} exp(2 a . sigma + b . (h + h') +
+    (h + h') . W sigma)`` with two copies ``h, h'`` of the hidden layer (``+-1``), so
+    ``|psi|^2`` is the visible marginal of an RBM whose conditionals factorise:
+    ``P(h_m = 1 | sigma) = sigmoid(2 theta_m)`` and
+    ``P(sigma_j = 1 | h, h') = sigmoid(2 (2 a_j + ((h + h') W)_j))``. One update draws both
+    hidden copies, then all spins: two matrix products for all chains together, instead of
+    ``N`` sequential single-spin Metropolis moves. Units are handled as 0/1 variables
+    (``x = (s + 1) / 2``), with the affine change folded into the biases.
+    """
+    if params.dtype.is_complex:
+        raise ValueError("Gibbs sampling needs real parameters (a positive amplitude)")
+    W2 = torch.cat([params.W, params.W])  # (2M, N): the two hidden copies
+    b2 = torch.cat([params.b, params.b])
+    # 2 theta = 2 b + 2 W sigma = (2 b - 2 W 1) + 4 W x
+    W_h, c_h = 4.0 * W2.T, 2.0 * (b2 - W2.sum(1))
+    # 2 field = 4 a + 2 (h + h') W = (4 a - 2 sum_m W_m) + 4 y W, with y = (h + 1) / 2
+    W_v, c_v = 4.0 * W2, 4.0 * params.a - 2.0 * W2.sum(0)
+    x = (chains.sigma > 0).to(torch.float64)
+    B, dev, dt = x.shape[0], x.device, x.dtype
+    for _ in range(n_steps):  # (torch.rand < p is 2-3x faster than torch.bernoulli on a CPU)
+        p_h = torch.sigmoid(torch.addmm(c_h, x, W_h))
+        y = (torch.rand(B, W_h.shape[1], dtype=dt, device=dev) < p_h).to(dt)
+        p_v = torch.sigmoid(torch.addmm(c_v, y, W_v))
+        x = (torch.rand(B, W_v.shape[1], dtype=dt, device=dev) < p_v).to(dt)
+    chains.sigma = x.mul_(2.0).sub_(1.0)
+    chains.refresh(params)
+
+
+def advance(params, chains, n_sweeps, sampler):
+    """``n_sweeps`` sweeps of ``sampler`` (``"gibbs"``, ``"local"`` or ``"exchange"``): block
+    Gibbs steps, or ``N`` Metropolis moves each, on ``chains`` in place."""
+    if sampler == "gibbs":
+        gibbs(params, chains, n_sweeps)
+    else:
+        metropolis(params, chains, n_sweeps * chains.sigma.shape[1], sampler == "exchange")
+
+
 class Space:
     """All configurations of the full space or of a magnetisation sector, for exact sums."""
 
@@ -329,23 +392,75 @@ def sr_update(O, E, diag_shift):
     diagonal of ``S`` unscaled), so that a learning rate means the same step in both.
     """
     B = O.shape[0]
+    Ec = _centred_energies(E, O.is_complex())
     Oc = O - O.mean(0)
-    if E.is_complex() and not O.is_complex():
-        E = E.real  # real parameters: only Re <O E*>_c enters the gradient
-    Ec = (E - E.mean()).to(O.dtype)
-    OcH = Oc.conj().T if O.is_complex() else Oc.T
-    Fv = (OcH @ Ec) * (2.0 / B)
-    if O.device.type == "cpu":
-        # S in single precision halves the dominant cost (B P^2) on a CPU; its rounding
-        # (~1e-7 relative) is far below diag_shift, and the solve stays in double precision
-        low = torch.complex64 if O.is_complex() else torch.float32
-        O32 = Oc.to(low)
-        S = (O32.conj().T.contiguous() @ O32).to(O.dtype) / B
-    else:
-        S = (OcH @ Oc) / B
+    Fv = ((Oc.conj().T if O.is_complex() else Oc.T) @ Ec.to(O.dtype)) * (2.0 / B)
+    return _solve(Oc, Fv, diag_shift)
+
+
+def _centred_energies(E, complex_params):
+    if E.is_complex() and not complex_params:
+        E = E.real  # real parameters: only Re <O* E>_c enters the gradient
+    return E - E.mean()
+
+
+def natural_gradient(params, sigma, th, t, E, diag_shift, workspace):
+    """:func:`sr_update` for the RBM, without forming ``O`` in double precision.
+
+    The forces ``2 <O* E>_c`` are products of the factors of ``O = (sigma, t, t x sigma)``
+    with the local energies; ``O`` itself is only needed for ``S``, and on a CPU it is
+    formed in single precision, in a buffer of ``workspace`` (a dict kept across
+    iterations: re-allocating megabytes every iteration costs page faults).
+    """
+    B = sigma.shape[0]
+    cplx = params.dtype.is_complex
+    Ec = _centred_energies(E, cplx).to(params.dtype)
+    tc = t.conj() if cplx else t
+    s = _cast(sigma, params)
+    Fv = torch.cat([s.T @ Ec, tc.T @ Ec, ((tc * Ec[:, None]).T @ s).reshape(-1)]) * (2.0 / B)
+    if sigma.device.type != "cpu":
+        Oc = log_derivatives(params, sigma, th)
+        return _solve(Oc.sub_(Oc.mean(0)), Fv, diag_shift)
+    low = torch.complex64 if cplx else torch.float32
+    N, M = params.n_visible, params.n_hidden
+    O = _buffer(workspace, "O", (B, N + M + N * M), low, sigma.device)
+    O[:, :N] = sigma
+    O[:, N : N + M] = t
+    torch.mul(O[:, N : N + M, None], O[:, None, :N], out=O[:, N + M :].view(B, M, N))
+    O.sub_(O.mean(0))
+    return _solve_low_precision(O, Fv, diag_shift)
+
+
+def _solve(Oc, Fv, diag_shift):
+    if Oc.device.type == "cpu":
+        return _solve_low_precision(Oc, Fv, diag_shift)
+    S = ((Oc.conj().T if Oc.is_complex() else Oc.T) @ Oc) / Oc.shape[0]
     S.diagonal().add_(diag_shift)
     L, info = torch.linalg.cholesky_ex(S)
     if int(info) != 0:
         return torch.linalg.lstsq(S, Fv[:, None]).solution[:, 0]
-    y = torch.linalg.solve_triangular(L, Fv[:, None], upper=False)
-    return torch.linalg.solve_triangular(L.mH, y, upper=True)[:, 0]
+    return torch.cholesky_solve(Fv[:, None], L)[:, 0]
+
+
+def _solve_low_precision(Oc, Fv, diag_shift):
+    """``(S + diag_shift) x = F`` on a CPU, with ``S = Oc^H Oc / B`` formed and factorised in
+    single precision and the solution refined once in double precision.
+
+    Forming ``S`` costs ``B P^2`` and dominates an iteration: NumPy's ``A.T @ A`` runs it as
+    a symmetric rank-k update (half the work of a general product), in single precision
+    (half the time again). Its rounding (~1e-7 relative) is far below ``diag_shift``, and one
+    step of iterative refinement brings the solution of the factorised system back to double
+    precision.
+    """
+    B = Oc.shape[0]
+    low = torch.complex64 if Oc.is_complex() else torch.float32
+    A = Oc.to(low).numpy()
+    S = torch.from_numpy((A.conj().T if Oc.is_complex() else A.T) @ A)  # (P, P)
+    S.div_(B).diagonal().add_(diag_shift)
+    L, info = torch.linalg.cholesky_ex(S)
+    S = S.to(Fv.dtype)
+    if int(info) != 0:
+        return torch.linalg.lstsq(S, Fv[:, None]).solution[:, 0]
+    x = torch.cholesky_solve(Fv[:, None].to(low), L).to(Fv.dtype)
+    r = Fv[:, None] - S @ x
+    return (x + torch.cholesky_solve(r.to(low), L).to(Fv.dtype))[:, 0]

@@ -62,14 +62,17 @@ class RBMWavefunction(BaseEstimator):
     param_dtype : {"auto", "real", "complex"}, default="auto"
         Real or complex parameters. ``"auto"``: real when the (Marshall-rotated) Hamiltonian is
         stoquastic, or for tomography from ``Z`` snapshots only; complex otherwise.
-    learning_rate : float or "auto", default="auto"
+    learning_rate : float, callable or "auto", default="auto"
         Step size: of stochastic reconfiguration (``"auto"``: 0.025) or of Adam for tomography
         (``"auto"``: 0.05 for the exact likelihood, 0.01 for persistent contrastive divergence).
+        A callable is a schedule: it is called with the iteration (epoch) number, from 0, and
+        returns the step size, e.g. ``lambda it: 0.1 / (1 + it / 200)``.
         The stochastic-reconfiguration step is ``learning_rate * (S + diag_shift)^-1 g`` with
         the energy gradient ``g = 2 Re <O* E_loc>_c``, NetKet's convention: a learning rate
         means the same step here as in ``netket.optimizer.Sgd`` with ``SR``. On the Heisenberg
         ring of 20 spins 0.05 can overshoot in the first iterations from the near-zero
-        initial state; 0.025 is safe there, and 0.05 converges faster on the Ising chain.
+        initial state; 0.025 is safe there. With a constant step the energy settles at a
+        noise floor that scales with the step; a decaying schedule keeps descending.
     max_iter : int, default=300
         Variational iterations (ground state) or epochs (tomography).
     n_samples : int, default=1008
@@ -78,12 +81,17 @@ class RBMWavefunction(BaseEstimator):
     n_chains : int or None, default=None
         Markov chains for the ground state; None uses one chain per sample.
     n_sweeps : int, default=1
-        Metropolis sweeps (``N`` proposed moves per chain each) between samples of a chain.
-    sampler : {"auto", "local", "exchange", "exact"}, default="auto"
+        Metropolis sweeps (``N`` proposed moves per chain each), or block-Gibbs steps, between
+        samples of a chain.
+    sampler : {"auto", "local", "exchange", "gibbs", "exact"}, default="auto"
         ``"local"``: single-spin-flip Metropolis; ``"exchange"``: Metropolis swaps of an up and a
-        down spin, confined to S^z_total = 0; ``"exact"``: independent draws from ``|psi|^2``
-        summed over the whole space (small systems). ``"auto"``: ``"exchange"`` for Hamiltonians
-        that conserve S^z_total, ``"local"`` otherwise.
+        down spin, confined to S^z_total = 0; ``"gibbs"``: block Gibbs sampling of all spins at
+        once through the hidden layer (real parameters only: ``|psi|^2`` is then the marginal
+        of an RBM with two copies of the hidden layer), one step costing two matrix products
+        for all chains instead of ``N`` sequential moves; ``"exact"``: independent draws from
+        ``|psi|^2`` summed over the whole space (small systems). ``"auto"``: ``"exchange"`` for
+        Hamiltonians that conserve S^z_total, else ``"gibbs"`` for real parameters and
+        ``"local"`` for complex ones.
     diag_shift : float, default=0.01
         Added to the diagonal of the stochastic-reconfiguration matrix ``S``.
     marshall_sign : bool or "auto", default="auto"
@@ -184,12 +192,13 @@ class RBMWavefunction(BaseEstimator):
         "hamiltonian": [None, _SpinOperator],
         "alpha": [Interval(Real, 0, None, closed="neither")],
         "param_dtype": [StrOptions({"auto", "real", "complex"})],
-        "learning_rate": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
+        "learning_rate": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither"),
+                          callable],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "n_samples": [Interval(Integral, 1, None, closed="left")],
         "n_chains": [None, Interval(Integral, 1, None, closed="left")],
         "n_sweeps": [Interval(Integral, 1, None, closed="left")],
-        "sampler": [StrOptions({"auto", "local", "exchange", "exact"})],
+        "sampler": [StrOptions({"auto", "local", "exchange", "gibbs", "exact"})],
         "diag_shift": [Interval(Real, 0, None, closed="left")],
         "marshall_sign": [StrOptions({"auto"}), "boolean"],
         "likelihood": [StrOptions({"auto", "exact", "pcd"})],
@@ -280,6 +289,19 @@ class RBMWavefunction(BaseEstimator):
                                 (self.intercept_visible_, self.intercept_hidden_,
                                  self.components_)))
 
+    def _step_size(self, it, default):
+        """The learning rate of iteration ``it``: ``default`` for "auto", or the schedule's."""
+        lr = self.learning_rate
+        if isinstance(lr, str):
+            return default
+        if not callable(lr):
+            return float(lr)
+        value = lr(it)
+        if not (isinstance(value, Real) and math.isfinite(value) and value > 0):
+            raise ValueError(f"the learning_rate schedule returned {value!r} at iteration {it}; "
+                             "it must return a positive finite number")
+        return float(value)
+
     def _progress(self, it, msg, t0):
         if self.verbose and (it == 0 or (it + 1) % max(1, self.max_iter // 10) == 0
                              or it + 1 == self.max_iter):
@@ -299,23 +321,29 @@ class RBMWavefunction(BaseEstimator):
         self._setup(N, not stoquastic)
         sampler = self.sampler
         if sampler == "auto":
-            sampler = "exchange" if H.conserves_sz and N >= 2 else "local"
+            if H.conserves_sz and N >= 2:
+                sampler = "exchange"
+            else:
+                sampler = "local" if self._dtype.is_complex else "gibbs"
         if sampler == "exchange" and not H.conserves_sz:
             raise ValueError("sampler='exchange' needs a Hamiltonian that conserves S^z_total")
+        if sampler == "gibbs" and self._dtype.is_complex:
+            raise ValueError("sampler='gibbs' needs real parameters (param_dtype='real', or "
+                             "'auto' with a stoquastic Hamiltonian)")
         self.sampler_ = sampler
         self.n_up_ = N // 2 if (H.conserves_sz and sampler in ("exchange", "exact")) else None
         sub_a = torch.as_tensor(_sublattice_a(H), device=device) if marshall else None
-        lr = 0.025 if self.learning_rate == "auto" else float(self.learning_rate)
         bound = H.norm_bound()
 
         params = _rbm.RBMParams.init(N, self.n_hidden_, self.init_std, self._dtype, device)
         draw = self._make_drawer(params, sampler, device)
         self.energy_curve_, self.n_iter_ = [], 0
         good = params.clone()
+        workspace = {}
         t0 = time.perf_counter()
         for it in range(self.max_iter):
             sigma, th, t = draw(params)
-            E = _rbm.local_energy(H, params, sigma, th, t, sub_a)
+            E = _rbm.local_energy(H, params, sigma, th, t, sub_a, workspace)
             e_mean, e_var = _mean_var(E)
             if not _healthy(e_mean, e_var, bound):
                 self._store(good)
@@ -325,8 +353,7 @@ class RBMWavefunction(BaseEstimator):
                     f"variance {e_var:.6g} (|H| <= {bound:.6g}). The parameters of the last "
                     "good iteration are kept; lower learning_rate, raise diag_shift or "
                     "n_samples, or use real parameters with the Marshall sign.")
-            O = _rbm.log_derivatives(params, sigma, th)
-            delta = _rbm.sr_update(O, E, self.diag_shift)
+            delta = _rbm.natural_gradient(params, sigma, th, t, E, self.diag_shift, workspace)
             if not bool(torch.isfinite(delta).all()):
                 self._store(good)
                 self._finish_energy(e_mean, e_var, len(E))
@@ -334,7 +361,7 @@ class RBMWavefunction(BaseEstimator):
                     f"RBMWavefunction diverged at iteration {it + 1}: the stochastic "
                     "reconfiguration step is not finite; the last good parameters are kept.")
             good = params.clone()
-            params.add_(-lr * delta)
+            params.add_(-self._step_size(it, 0.025) * delta)
             self.energy_curve_.append(e_mean)
             self.n_iter_ = it + 1
             if self._callback is not None:  # benchmarks: snapshot the state while fitting
@@ -370,15 +397,13 @@ class RBMWavefunction(BaseEstimator):
             return draw
         n_chains = self.n_samples if self.n_chains is None else self.n_chains
         per_chain = math.ceil(self.n_samples / n_chains)
-        exchange = sampler == "exchange"
         chains = _rbm.Chains.random(params, n_chains, N, self.n_up_, device)
-        _rbm.metropolis(params, chains, 20 * N, exchange)  # burn-in
-        steps = self.n_sweeps * N
+        _rbm.advance(params, chains, 20, sampler)  # burn-in
 
         def draw(p):
             out = []
             for _ in range(per_chain):
-                _rbm.metropolis(p, chains, steps, exchange)
+                _rbm.advance(p, chains, self.n_sweeps, sampler)
                 out.append((chains.sigma, chains.theta, chains.t))
             if per_chain == 1:
                 return out[0]
@@ -407,10 +432,8 @@ class RBMWavefunction(BaseEstimator):
         self.likelihood_ = method
         params = _rbm.RBMParams.init(N, self.n_hidden_, self.init_std, self._dtype, device)
         leaves = [p.requires_grad_() for p in params.tensors()]
-        lr = self.learning_rate
-        if lr == "auto":
-            lr = 0.05 if method == "exact" else 0.01
-        opt = _Adam(leaves, lr=float(lr))
+        lr0 = 0.05 if method == "exact" else 0.01
+        opt = _Adam(leaves, lr=self._step_size(0, lr0))
         self.loss_curve_, self.n_iter_ = [], 0
         t0 = time.perf_counter()
         if method == "exact":
@@ -418,6 +441,7 @@ class RBMWavefunction(BaseEstimator):
             space = _rbm.Space(N, None, device) if norm == "visible" else None
             n_total = sum(w.sum() for _, w in groups)
             for it in range(self.max_iter):
+                opt.lr = self._step_size(it, lr0)
                 with torch.enable_grad():
                     log_z = _log_norm(params, norm, space)
                     nll = log_z.clone()
@@ -434,13 +458,15 @@ class RBMWavefunction(BaseEstimator):
             bs = min(n, 1000) if self.batch_size == "auto" else min(n, self.batch_size)
             frozen = _rbm.RBMParams(*(p.detach() for p in leaves))
             chains = _rbm.Chains.random(frozen, self.n_samples, N, None, device)
-            _rbm.metropolis(frozen, chains, 20 * N, False)
+            sampler = "local" if complex_params else "gibbs"
+            _rbm.advance(frozen, chains, 20, sampler)
             for it in range(self.max_iter):
+                opt.lr = self._step_size(it, lr0)
                 perm = torch.randperm(n, device=device)
                 total = 0.0
                 for start in range(0, n, bs):
                     batch = data[perm[start : start + bs]]
-                    _rbm.metropolis(frozen, chains, self.n_sweeps * N, False)
+                    _rbm.advance(frozen, chains, self.n_sweeps, sampler)
                     with torch.enable_grad():
                         pos = 2.0 * _rbm.log_psi(params, batch).real.mean()
                         neg = 2.0 * _rbm.log_psi(params, chains.sigma).real.mean()
@@ -600,12 +626,15 @@ class RBMWavefunction(BaseEstimator):
             idx = torch.multinomial(torch.softmax(logp, 0), n, replacement=True)
             return space.sigma[idx]
         n_chains = min(n, 1000)
-        exchange = self.n_up_ is not None
+        if self.n_up_ is not None:
+            sampler = "exchange"
+        else:
+            sampler = "local" if params.dtype.is_complex else "gibbs"
         chains = _rbm.Chains.random(params, n_chains, N, self.n_up_, device)
-        _rbm.metropolis(params, chains, 50 * N, exchange)
+        _rbm.advance(params, chains, 50, sampler)
         out = []
         for _ in range(math.ceil(n / n_chains)):
-            _rbm.metropolis(params, chains, (n_sweeps or 2) * N, exchange)
+            _rbm.advance(params, chains, n_sweeps or 2, sampler)
             out.append(chains.sigma.clone())
         return torch.cat(out)[:n]
 

@@ -70,11 +70,13 @@ def test_connected_elements_match_sparse_matrix(H):
 # ---------------------------------------------------------------------------------------
 # Variational ground states
 # ---------------------------------------------------------------------------------------
-def test_tfim_chain_ground_state():
+@pytest.mark.parametrize("sampler, expected", [("auto", "gibbs"), ("local", "local")])
+def test_tfim_chain_ground_state(sampler, expected):
     H = TransverseFieldIsing(8, h=1.0)
     e0 = exact_ground_state(H).energy
-    psi = RBMWavefunction(hamiltonian=H, n_samples=500, max_iter=200, random_state=0).fit()
-    assert psi.sampler_ == "local" and not np.iscomplexobj(psi.components_)
+    psi = RBMWavefunction(hamiltonian=H, n_samples=500, max_iter=200, sampler=sampler,
+                          random_state=0).fit()
+    assert psi.sampler_ == expected and not np.iscomplexobj(psi.components_)
     e = psi.expectation(H)  # exact sum over 2^8 states: no Monte Carlo noise
     assert (e - e0) / abs(e0) < 1e-3
     assert abs(psi.energy_ - e) < 5 * psi.energy_error_ + 1e-3
@@ -100,6 +102,41 @@ def test_exact_sampler_and_complex_parameters():
                           max_iter=150, random_state=1).fit()
     assert np.iscomplexobj(psi.components_)
     assert (psi.expectation(H) - e0) / abs(e0) < 2e-3
+
+
+def test_learning_rate_schedule():
+    H = TransverseFieldIsing(6, h=1.0)
+    kw = dict(hamiltonian=H, n_samples=300, max_iter=40, random_state=0)
+    seen = []
+
+    def constant(it):
+        seen.append(it)
+        return 0.05
+
+    # a schedule is called once per iteration, from 0, and a constant one is the constant rate
+    a = RBMWavefunction(learning_rate=constant, **kw).fit()
+    b = RBMWavefunction(learning_rate=0.05, **kw).fit()
+    assert seen == list(range(40))
+    assert np.array_equal(a.components_, b.components_)
+    # a decaying schedule reaches the ground state
+    e0 = exact_ground_state(H).energy
+    c = RBMWavefunction(learning_rate=lambda it: 0.1 / (1 + it / 50),
+                        **{**kw, "max_iter": 150}).fit()
+    assert (c.expectation(H) - e0) / abs(e0) < 2e-3
+    with pytest.raises(ValueError, match="schedule returned"):
+        RBMWavefunction(learning_rate=lambda it: 0.05 - 0.01 * it, **kw).fit()
+    # tomography (Adam) follows the schedule too
+    X, _ = make_quantum_snapshots(500, n_sites=4, random_state=0)
+    t1 = RBMWavefunction(learning_rate=lambda it: 0.05, max_iter=20, random_state=0).fit(X)
+    t2 = RBMWavefunction(learning_rate=0.05, max_iter=20, random_state=0).fit(X)
+    assert np.allclose(t1.components_, t2.components_)
+
+
+def test_gibbs_sampler_needs_real_parameters():
+    est = RBMWavefunction(hamiltonian=TransverseFieldIsing(4), sampler="gibbs",
+                          param_dtype="complex", max_iter=2)
+    with pytest.raises(ValueError, match="gibbs"):
+        est.fit()
 
 
 def test_divergence_guard_keeps_last_good_parameters():
@@ -179,18 +216,22 @@ def test_pcd_tomography_small_system():
 # ---------------------------------------------------------------------------------------
 # Sampling agrees with |psi|^2
 # ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("exchange, dtype", [(False, torch.float64), (True, torch.float64),
-                                             (False, torch.complex128)])
-def test_metropolis_samples_follow_psi_squared(exchange, dtype):
+@pytest.mark.parametrize("sampler, dtype", [("local", torch.float64),
+                                            ("exchange", torch.float64),
+                                            ("local", torch.complex128),
+                                            ("gibbs", torch.float64)])
+def test_samplers_follow_psi_squared(sampler, dtype):
     torch.manual_seed(0)
     n = 6
     params = _rbm.RBMParams.init(n, 6, 0.4, dtype, "cpu")
-    n_up = 3 if exchange else None
+    n_up = 3 if sampler == "exchange" else None
     space = _rbm.Space(n, n_up, "cpu")
     p = torch.softmax(2 * _rbm.log_psi(params, space.sigma).real, 0).numpy()
-    # independent chains, one sample each after a long run: the samples are independent
+    # independent chains, one sample each after a long run: the samples are independent.
+    # (A block-Gibbs step is a few times cheaper than a Metropolis sweep, and mixes slower
+    # between the modes of these strong random couplings: it gets more steps.)
     chains = _rbm.Chains.random(params, 8000, n, n_up, "cpu")
-    _rbm.metropolis(params, chains, 40 * n, exchange)
+    _rbm.advance(params, chains, 200 if sampler == "gibbs" else 40, sampler)
     lookup = {c: k for k, c in enumerate(space.codes)}
     counts = np.zeros(len(space))
     for c in spins_to_codes(chains.sigma.numpy()):
@@ -237,3 +278,34 @@ def test_sr_update_follows_netket_convention():
     S = Oc.T @ Oc / 400 + 0.01 * np.eye(12)
     expected = np.linalg.solve(S, 2.0 * (Oc.T @ Ec).real / 400)
     assert np.allclose(_rbm.sr_update(O, E, 0.01).numpy(), expected, rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.complex128])
+def test_natural_gradient_equals_sr_update(dtype):
+    # the fitting loop's SR step (forces from the factors of O, S from a single-precision O
+    # with a refined solve) is the textbook one, for real and complex parameters
+    torch.manual_seed(0)
+    H = TransverseFieldIsing(8, h=1.0)
+    params = _rbm.RBMParams.init(8, 8, 0.3, dtype, "cpu")
+    chains = _rbm.Chains.random(params, 500, 8, None, "cpu")
+    _rbm.advance(params, chains, 5, "local")
+    E = _rbm.local_energy(H, params, chains.sigma, chains.theta, chains.t)
+    O = _rbm.log_derivatives(params, chains.sigma, chains.theta)
+    ws = {}
+    fast = _rbm.natural_gradient(params, chains.sigma, chains.theta, chains.t, E, 0.01, ws)
+    # the textbook step in double precision throughout
+    Oc = O - O.mean(0)
+    Ec = E - E.mean()
+    if dtype.is_complex:
+        S, F = Oc.conj().T @ Oc / 500, 2 * Oc.conj().T @ Ec / 500
+    else:
+        S, F = Oc.T @ Oc / 500, 2 * Oc.T @ Ec.real / 500
+    expected = torch.linalg.solve(S + 0.01 * torch.eye(len(S), dtype=dtype), F)
+    # S is formed in single precision: relative errors ~1e-4 at this conditioning, far below
+    # its Monte Carlo error (~1/sqrt(500)); a wrong factor, sign, order or conjugate is O(1)
+    for got in (fast, _rbm.sr_update(O, E, 0.01)):
+        assert float((got - expected).norm() / expected.norm()) < 1e-3
+    # the workspace buffer is reused by the next call
+    buf = ws["O"]
+    _rbm.natural_gradient(params, chains.sigma, chains.theta, chains.t, E, 0.01, ws)
+    assert ws["O"] is buf

@@ -20,6 +20,7 @@ from ._operators import (
     codes_to_spins,
     exact_ground_state,
     fidelity,
+    sector_codes,
     spins_to_codes,
 )
 from ._wavefunction import RBMWavefunction, neg_energy_scorer
@@ -34,6 +35,7 @@ __all__ = [
     "fidelity",
     "codes_to_spins",
     "spins_to_codes",
+    "sector_codes",
     "make_quantum_snapshots",
     "neg_energy_scorer",
 ]

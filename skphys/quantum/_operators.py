@@ -20,6 +20,7 @@ serves both the vectorised local energies of variational Monte Carlo (torch) and
 matrix of exact diagonalisation (numpy/scipy), so the two cannot disagree.
 """
 
+import itertools
 from dataclasses import dataclass
 from math import comb
 
@@ -85,14 +86,26 @@ def spins_to_codes(spins):
 
 
 def sector_codes(n_sites, n_up):
-    """Sorted codes of all configurations with ``n_up`` spins up."""
+    """Sorted codes of all configurations with ``n_up`` spins up.
+
+    Up to 24 sites by filtering all ``2**n_sites`` codes; beyond, by enumerating the
+    ``C(n_sites, n_up)`` combinations (at most ``2**24`` of them, and 62 sites: int64 codes).
+    """
     if n_sites <= 24:
         codes = np.arange(2**n_sites, dtype=np.int64)
         pop = np.zeros_like(codes)
         for j in range(n_sites):
             pop += (codes >> j) & 1
         return codes[pop == n_up]
-    raise ValueError(f"sector enumeration is limited to 24 sites, got {n_sites}")
+    size = comb(n_sites, n_up)
+    if n_sites > 62 or size > 2**24:
+        raise ValueError(f"the sector of {n_up} up spins out of {n_sites} has {size} states: "
+                         "too many to enumerate (limits: 2**24 states, 62 sites)")
+    powers = 1 << np.arange(n_sites, dtype=np.int64)
+    idx = np.fromiter(itertools.chain.from_iterable(
+        itertools.combinations(range(n_sites), n_up)), dtype=np.int64, count=size * n_up)
+    codes = powers[idx.reshape(size, n_up)].sum(1) if n_up else np.zeros(1, dtype=np.int64)
+    return np.sort(codes)
 
 
 # --------------------------------------------------------------------------------------

@@ -94,6 +94,16 @@ class RBMWavefunction(BaseEstimator):
         ``"local"`` for complex ones.
     diag_shift : float, default=0.01
         Added to the diagonal of the stochastic-reconfiguration matrix ``S``.
+    n_up : "auto", int or None, default="auto"
+        Magnetisation sector: the state is restricted to configurations with ``n_up`` spins up
+        (``psi = 0`` elsewhere), as for a state with a conserved particle number. Ground state:
+        the sector of S^z-conserving Hamiltonians, explored by exchange moves (``"auto"``: the
+        S^z_total = 0 sector, ``N // 2``, unless ``sampler`` is ``"local"`` or ``"gibbs"``);
+        other sectors give the lowest state of that magnetisation. Tomography from ``Z``
+        snapshots (``"auto"`` means None: the full space): every snapshot must have ``n_up``
+        spins up, and the normaliser is summed over the ``C(N, n_up)`` states of the sector
+        (exactly, however large ``N``, when the sector is small enough; the W state of 50
+        spins has 50), or estimated with exchange-move PCD otherwise.
     marshall_sign : bool or "auto", default="auto"
         Multiply ``psi`` by ``(-1)^(up spins on sublattice A)``. ``"auto"``: for the bipartite
         antiferromagnetic :class:`Heisenberg` model.
@@ -200,6 +210,7 @@ class RBMWavefunction(BaseEstimator):
         "n_sweeps": [Interval(Integral, 1, None, closed="left")],
         "sampler": [StrOptions({"auto", "local", "exchange", "gibbs", "exact"})],
         "diag_shift": [Interval(Real, 0, None, closed="left")],
+        "n_up": [StrOptions({"auto"}), None, Interval(Integral, 0, None, closed="left")],
         "marshall_sign": [StrOptions({"auto"}), "boolean"],
         "likelihood": [StrOptions({"auto", "exact", "pcd"})],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -215,7 +226,8 @@ class RBMWavefunction(BaseEstimator):
 
     def __init__(self, hamiltonian=None, *, alpha=1.0, param_dtype="auto", learning_rate="auto",
                  max_iter=300, n_samples=1008, n_chains=None, n_sweeps=1, sampler="auto",
-                 diag_shift=0.01, marshall_sign="auto", likelihood="auto", batch_size="auto",
+                 diag_shift=0.01, n_up="auto", marshall_sign="auto", likelihood="auto",
+                 batch_size="auto",
                  init_std=0.01, random_state=None, device="auto", verbose=0):
         self.hamiltonian = hamiltonian
         self.alpha = alpha
@@ -227,6 +239,7 @@ class RBMWavefunction(BaseEstimator):
         self.n_sweeps = n_sweeps
         self.sampler = sampler
         self.diag_shift = diag_shift
+        self.n_up = n_up
         self.marshall_sign = marshall_sign
         self.likelihood = likelihood
         self.batch_size = batch_size
@@ -320,8 +333,17 @@ class RBMWavefunction(BaseEstimator):
         stoquastic = H.is_stoquastic(marshall) if hasattr(H, "is_stoquastic") else False
         self._setup(N, not stoquastic)
         sampler = self.sampler
+        n_up = self.n_up
+        if n_up is not None and n_up != "auto":
+            if not H.conserves_sz:
+                raise ValueError(f"n_up={n_up} needs a Hamiltonian that conserves S^z_total")
+            if n_up > N:
+                raise ValueError(f"n_up={n_up} is larger than the number of spins, {N}")
+            if sampler in ("local", "gibbs"):
+                raise ValueError(f"sampler={sampler!r} leaves the n_up sector: use 'exchange' "
+                                 "or 'exact'")
         if sampler == "auto":
-            if H.conserves_sz and N >= 2:
+            if H.conserves_sz and N >= 2 and n_up is not None:
                 sampler = "exchange"
             else:
                 sampler = "local" if self._dtype.is_complex else "gibbs"
@@ -331,7 +353,10 @@ class RBMWavefunction(BaseEstimator):
             raise ValueError("sampler='gibbs' needs real parameters (param_dtype='real', or "
                              "'auto' with a stoquastic Hamiltonian)")
         self.sampler_ = sampler
-        self.n_up_ = N // 2 if (H.conserves_sz and sampler in ("exchange", "exact")) else None
+        if H.conserves_sz and sampler in ("exchange", "exact") and n_up is not None:
+            self.n_up_ = N // 2 if n_up == "auto" else int(n_up)
+        else:
+            self.n_up_ = None
         sub_a = torch.as_tensor(_sublattice_a(H), device=device) if marshall else None
         bound = H.norm_bound()
 
@@ -417,16 +442,25 @@ class RBMWavefunction(BaseEstimator):
         multi = bases is not None and any(set(b) - {"Z"} for b in np.unique(bases))
         self._setup(N, multi)
         self.marshall_sign_ = False
-        self.n_up_ = None
+        self.n_up_ = None if self.n_up == "auto" else self.n_up
+        if self.n_up_ is not None:
+            if multi:
+                raise ValueError("n_up restricts the state to a magnetisation sector, which "
+                                 "snapshots in rotated bases leave: use Z snapshots only")
+            ups = (sigma > 0).sum(1).numpy()
+            if np.any(ups != self.n_up_):
+                raise ValueError(f"n_up={self.n_up_}, but {int(np.sum(ups != self.n_up_))} of "
+                                 f"{len(ups)} snapshots have another number of spins up")
         complex_params = self._dtype.is_complex
         method = self.likelihood
-        norm = _norm_method(N, self.n_hidden_, complex_params)
+        norm = _norm_method(N, self.n_hidden_, complex_params, n_up=self.n_up_)
         if method == "auto":
             method = "exact" if norm is not None else "pcd"
         if method == "exact" and norm is None:
             raise ValueError(
-                f"likelihood='exact' needs 2^N or 3^M (real parameters) at most "
-                f"{_EXACT_LIMIT} terms; N={N}, M={self.n_hidden_}: use likelihood='pcd'")
+                f"likelihood='exact' needs 2^N (or C(N, n_up)) or 3^M (real parameters) at "
+                f"most {_EXACT_FIT_LIMIT} terms; N={N}, M={self.n_hidden_}: use "
+                "likelihood='pcd'")
         if method == "pcd" and multi:
             raise ValueError("snapshots in several bases need likelihood='exact'")
         self.likelihood_ = method
@@ -438,7 +472,7 @@ class RBMWavefunction(BaseEstimator):
         t0 = time.perf_counter()
         if method == "exact":
             groups = _group_by_basis(sigma, bases, device)
-            space = _rbm.Space(N, None, device) if norm == "visible" else None
+            space = _rbm.Space(N, self.n_up_, device) if norm == "visible" else None
             n_total = sum(w.sum() for _, w in groups)
             for it in range(self.max_iter):
                 opt.lr = self._step_size(it, lr0)
@@ -457,8 +491,11 @@ class RBMWavefunction(BaseEstimator):
             n = len(data)
             bs = min(n, 1000) if self.batch_size == "auto" else min(n, self.batch_size)
             frozen = _rbm.RBMParams(*(p.detach() for p in leaves))
-            chains = _rbm.Chains.random(frozen, self.n_samples, N, None, device)
-            sampler = "local" if complex_params else "gibbs"
+            chains = _rbm.Chains.random(frozen, self.n_samples, N, self.n_up_, device)
+            if self.n_up_ is not None:
+                sampler = "exchange"
+            else:
+                sampler = "local" if complex_params else "gibbs"
             _rbm.advance(frozen, chains, 20, sampler)
             for it in range(self.max_iter):
                 opt.lr = self._step_size(it, lr0)
@@ -521,6 +558,11 @@ class RBMWavefunction(BaseEstimator):
         N = self.n_features_in_
         with torch.no_grad():
             if self.n_up_ is not None:
+                if self._space_size() > _EXACT_LIMIT:
+                    raise ValueError(
+                        f"the normaliser over the sector of {self.n_up_} up spins out of {N} "
+                        f"({self._space_size()} states) is intractable; use sample() or "
+                        "expectation(), which do not need it")
                 space = _rbm.Space(N, self.n_up_, device)
                 val = torch.logsumexp(2.0 * _rbm.chunked_log_psi(params, space.sigma).real, 0)
             else:
@@ -530,7 +572,7 @@ class RBMWavefunction(BaseEstimator):
                         f"the normaliser of {N} spins and {self.n_hidden_} hidden units is "
                         "intractable (more than 2^20 terms over either layer); use sample() "
                         "or expectation(), which do not need it")
-                space = _rbm.Space(N, None, device) if norm == "visible" else None
+                space = _rbm.Space(N, self.n_up_, device) if norm == "visible" else None
                 val = _log_norm(params, norm, space)
         return float(val)
 
@@ -793,7 +835,9 @@ def _check_bases(bases, shape):
     return np.char.upper(bases)
 
 
-def _norm_method(N, M, complex_params, limit=_EXACT_FIT_LIMIT):
+def _norm_method(N, M, complex_params, limit=_EXACT_FIT_LIMIT, n_up=None):
+    if n_up is not None:
+        return "visible" if math.comb(N, n_up) <= limit else None
     if 2**N <= limit:
         return "visible"
     if not complex_params and 3**M <= limit:

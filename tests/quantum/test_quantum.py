@@ -10,12 +10,14 @@ from scipy.stats import chisquare
 from skphys.base import DivergenceError
 from skphys.datasets._measurements import make_quantum_snapshots
 from skphys.quantum import (
+    ExactState,
     Heisenberg,
     PauliSum,
     RBMWavefunction,
     TransverseFieldIsing,
     codes_to_spins,
     exact_ground_state,
+    sector_codes,
     spins_to_codes,
 )
 from skphys.quantum import _rbm
@@ -195,6 +197,42 @@ def test_tomography_ghz_50_spins_hidden_layer_normaliser():
     p = np.exp(model.score_samples(ends))
     fid = np.sum(np.sqrt(0.5 * p)) ** 2
     assert fid > 0.95
+
+
+def test_tomography_w_state_50_spins_in_its_sector():
+    # every snapshot of the W state has one spin up: restricted to that sector (50 states) the
+    # likelihood is exact although 2^50 states are out of reach
+    N = 50
+    X, _ = make_quantum_snapshots(10000, state="w", n_sites=N, random_state=0)
+    model = RBMWavefunction(n_up=1, max_iter=100, random_state=0).fit(X)
+    assert model.likelihood_ == "exact" and model.n_up_ == 1
+    w_state = ExactState(energy=0.0, psi=np.full(N, N**-0.5), codes=sector_codes(N, 1),
+                         n_sites=N)
+    assert model.fidelity(w_state) > 0.99
+    assert model.score(X) == pytest.approx(-np.log(N), abs=0.02)
+    assert model.score_samples(-np.ones((1, N)))[0] == -np.inf  # outside the sector
+    S = model.sample(500, random_state=0)
+    assert np.all((S > 0).sum(1) == 1)
+    # the sector is checked against the data, and cannot hold rotated-basis snapshots
+    with pytest.raises(ValueError, match="another number of spins up"):
+        RBMWavefunction(n_up=2, max_iter=2).fit(X)
+    with pytest.raises(ValueError, match="rotated bases"):
+        RBMWavefunction(n_up=1, max_iter=2).fit(X, bases=["X" + "Z" * (N - 1)] * len(X))
+
+
+def test_ground_state_in_another_magnetisation_sector():
+    # the lowest state with S^z_total = 1 (6 of 10 spins up): the sector's exact energy
+    H = Heisenberg(10)
+    exact = exact_ground_state(H, n_up=6)
+    psi = RBMWavefunction(hamiltonian=H, n_up=6, n_samples=500, max_iter=250,
+                          random_state=0).fit()
+    assert psi.n_up_ == 6 and psi.sampler_ == "exchange"
+    assert (psi.expectation(H) - exact.energy) / abs(exact.energy) < 2e-3
+    assert exact.energy > exact_ground_state(H).energy  # a different (excited) state
+    with pytest.raises(ValueError, match="conserves"):
+        RBMWavefunction(hamiltonian=TransverseFieldIsing(6), n_up=3, max_iter=2).fit()
+    with pytest.raises(ValueError, match="leaves the n_up sector"):
+        RBMWavefunction(hamiltonian=H, n_up=6, sampler="local", max_iter=2).fit()
 
 
 def test_hidden_layer_normaliser_equals_full_sum():

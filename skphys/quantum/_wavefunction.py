@@ -89,9 +89,9 @@ class RBMWavefunction(BaseEstimator):
         once through the hidden layer (real parameters only: ``|psi|^2`` is then the marginal
         of an RBM with two copies of the hidden layer), one step costing two matrix products
         for all chains instead of ``N`` sequential moves; ``"exact"``: independent draws from
-        ``|psi|^2`` summed over the whole space (small systems). ``"auto"``: ``"exchange"`` for
-        Hamiltonians that conserve S^z_total, else ``"gibbs"`` for real parameters and
-        ``"local"`` for complex ones.
+        ``|psi|^2`` summed over the whole space (small systems). ``"auto"``: ``"exchange"`` in a
+        magnetisation sector (``n_up``; by default for Hamiltonians that conserve S^z_total),
+        else ``"gibbs"`` for real parameters and ``"local"`` for complex ones.
     diag_shift : float, default=0.01
         Added to the diagonal of the stochastic-reconfiguration matrix ``S``.
     n_up : "auto", int or None, default="auto"
@@ -349,6 +349,9 @@ class RBMWavefunction(BaseEstimator):
                 sampler = "local" if self._dtype.is_complex else "gibbs"
         if sampler == "exchange" and not H.conserves_sz:
             raise ValueError("sampler='exchange' needs a Hamiltonian that conserves S^z_total")
+        if sampler == "exchange" and n_up is None:
+            raise ValueError("sampler='exchange' keeps each chain in its magnetisation sector: "
+                             "choose one with n_up (or 'auto'), or use sampler='local'")
         if sampler == "gibbs" and self._dtype.is_complex:
             raise ValueError("sampler='gibbs' needs real parameters (param_dtype='real', or "
                              "'auto' with a stoquastic Hamiltonian)")

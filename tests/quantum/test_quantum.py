@@ -233,6 +233,11 @@ def test_ground_state_in_another_magnetisation_sector():
         RBMWavefunction(hamiltonian=TransverseFieldIsing(6), n_up=3, max_iter=2).fit()
     with pytest.raises(ValueError, match="leaves the n_up sector"):
         RBMWavefunction(hamiltonian=H, n_up=6, sampler="local", max_iter=2).fit()
+    with pytest.raises(ValueError, match="choose one with n_up"):
+        RBMWavefunction(hamiltonian=H, n_up=None, sampler="exchange", max_iter=2).fit()
+    # n_up=None: the full space (block Gibbs for real parameters)
+    full = RBMWavefunction(hamiltonian=Heisenberg(4), n_up=None, max_iter=2).fit()
+    assert full.n_up_ is None and full.sampler_ == "gibbs"
 
 
 def test_hidden_layer_normaliser_equals_full_sum():

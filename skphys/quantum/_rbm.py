@@ -420,7 +420,9 @@ def natural_gradient(params, sigma, th, t, E, diag_shift, workspace):
     Fv = torch.cat([s.T @ Ec, tc.T @ Ec, ((tc * Ec[:, None]).T @ s).reshape(-1)]) * (2.0 / B)
     if sigma.device.type != "cpu":
         Oc = log_derivatives(params, sigma, th)
-        return _solve(Oc.sub_(Oc.mean(0)), Fv, diag_shift)
+        Oc.sub_(Oc.mean(0))
+        workspace["O"] = Oc
+        return _solve(Oc, Fv, diag_shift)
     low = torch.complex64 if cplx else torch.float32
     N, M = params.n_visible, params.n_hidden
     O = _buffer(workspace, "O", (B, N + M + N * M), low, sigma.device)

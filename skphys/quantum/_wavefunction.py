@@ -82,7 +82,9 @@ class RBMWavefunction(BaseEstimator):
         Markov chains for the ground state; None uses one chain per sample.
     n_sweeps : int, default=1
         Metropolis sweeps (``N`` proposed moves per chain each), or block-Gibbs steps, between
-        samples of a chain.
+        samples of a chain. After a large variational step the chains get extra sweeps (up to
+        50), as many as the step moved ``|psi|^2`` away from them: ``-10 log`` of the
+        effective-sample-size fraction of the current samples reweighted to the new state.
     sampler : {"auto", "local", "exchange", "gibbs", "exact"}, default="auto"
         ``"local"``: single-spin-flip Metropolis; ``"exchange"``: Metropolis swaps of an up and a
         down spin, confined to S^z_total = 0; ``"gibbs"``: block Gibbs sampling of all spins at
@@ -369,8 +371,9 @@ class RBMWavefunction(BaseEstimator):
         good = params.clone()
         workspace = {}
         t0 = time.perf_counter()
+        extra = 0
         for it in range(self.max_iter):
-            sigma, th, t = draw(params)
+            sigma, th, t = draw(params, extra)
             E = _rbm.local_energy(H, params, sigma, th, t, sub_a, workspace)
             e_mean, e_var = _mean_var(E)
             if not _healthy(e_mean, e_var, bound):
@@ -389,7 +392,9 @@ class RBMWavefunction(BaseEstimator):
                     f"RBMWavefunction diverged at iteration {it + 1}: the stochastic "
                     "reconfiguration step is not finite; the last good parameters are kept.")
             good = params.clone()
-            params.add_(-self._step_size(it, 0.025) * delta)
+            step = self._step_size(it, 0.025)
+            params.add_(-step * delta)
+            extra = _lag_sweeps(workspace["O"], delta, step)
             self.energy_curve_.append(e_mean)
             self.n_iter_ = it + 1
             if self._callback is not None:  # benchmarks: snapshot the state while fitting
@@ -415,7 +420,7 @@ class RBMWavefunction(BaseEstimator):
                 raise ValueError(f"sampler='exact' needs a space of at most {_EXACT_LIMIT} "
                                  f"states, this one has {len(space)}")
 
-            def draw(p):
+            def draw(p, extra=0):
                 logp = 2.0 * _rbm.chunked_log_psi(p, space.sigma).real
                 idx = torch.multinomial(torch.softmax(logp, 0), self.n_samples, replacement=True)
                 sigma = space.sigma[idx]
@@ -428,10 +433,10 @@ class RBMWavefunction(BaseEstimator):
         chains = _rbm.Chains.random(params, n_chains, N, self.n_up_, device)
         _rbm.advance(params, chains, 20, sampler)  # burn-in
 
-        def draw(p):
+        def draw(p, extra=0):
             out = []
             for _ in range(per_chain):
-                _rbm.advance(p, chains, self.n_sweeps, sampler)
+                _rbm.advance(p, chains, self.n_sweeps + extra, sampler)
                 out.append((chains.sigma, chains.theta, chains.t))
             if per_chain == 1:
                 return out[0]
@@ -806,6 +811,23 @@ class _Adam:
                         decoupled_weight_decay=False)
         for p in self.params:
             p.grad = None
+
+
+def _lag_sweeps(Oc, delta, step):
+    """Extra sweeps the persistent chains need after a step of the parameters.
+
+    The step changes ``log |psi|`` of each current sample by ``-step Re(O_c . delta)``; the
+    effective sample size of the old samples reweighted to the new ``|psi|^2``,
+    ``ESS = (sum w)^2 / sum w^2`` with ``w = |psi_new / psi_old|^2``, says how far the
+    distribution moved. A large step (small ESS) leaves the chains behind, sitting where the
+    new ``psi`` is small, which biases the next gradient: they get ``-10 log(ESS / B)`` extra
+    sweeps (up to 50) before the next draw.
+    """
+    d = -step * (Oc @ delta.to(Oc.dtype))
+    d = 2.0 * (d.real if d.is_complex() else d).to(torch.float64)
+    w = torch.exp(d - d.max())
+    frac = float(w.sum() ** 2 / (w * w).sum()) / len(w)
+    return 0 if frac > 0.9 else min(50, math.ceil(-10.0 * math.log(max(frac, 1e-12))))
 
 
 def _spins(X):

@@ -141,6 +141,19 @@ def test_gibbs_sampler_needs_real_parameters():
         est.fit()
 
 
+def test_chains_get_extra_sweeps_after_large_steps():
+    from skphys.quantum._wavefunction import _lag_sweeps
+
+    rng = np.random.default_rng(0)
+    Oc = torch.from_numpy(rng.normal(size=(1000, 30)))
+    Oc -= Oc.mean(0)
+    delta = torch.from_numpy(rng.normal(size=30))
+    # a tiny step leaves |psi|^2 where the chains are; larger ones move it further, capped
+    extras = [_lag_sweeps(Oc, delta, step) for step in (1e-4, 0.05, 0.2, 100.0)]
+    assert extras[0] == 0
+    assert 0 < extras[1] < extras[2] <= extras[3] == 50
+
+
 def test_divergence_guard_keeps_last_good_parameters():
     H = Heisenberg(6)
     est = RBMWavefunction(hamiltonian=H, marshall_sign=False, param_dtype="real",

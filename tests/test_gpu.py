@@ -49,3 +49,25 @@ def test_gpu_model_pickles_and_predicts(digits):
     again = pickle.loads(pickle.dumps(reg))
     np.testing.assert_allclose(again.predict(X), reg.predict(X), rtol=1e-5)
     assert again.device_.type == "cuda"
+
+
+def test_rbm_wavefunction_on_gpu():
+    # the CUDA paths: block-Gibbs and exchange samplers, SR in double precision, tomography
+    from skphys.datasets._measurements import make_quantum_snapshots
+    from skphys.quantum import (
+        Heisenberg,
+        RBMWavefunction,
+        TransverseFieldIsing,
+        exact_ground_state,
+    )
+
+    for H, sampler, bar in [(TransverseFieldIsing(8, h=1.0), "gibbs", 1e-3),
+                            (Heisenberg(10), "exchange", 2e-3)]:
+        psi = RBMWavefunction(hamiltonian=H, n_samples=500, max_iter=250, device="cuda",
+                              random_state=0).fit()
+        assert psi.sampler_ == sampler
+        e0 = exact_ground_state(H).energy
+        assert (psi.expectation(H) - e0) / abs(e0) < bar
+    X, _, state = make_quantum_snapshots(10000, n_sites=6, return_state=True, random_state=0)
+    model = RBMWavefunction(max_iter=150, device="cuda", random_state=0).fit(X)
+    assert model.fidelity(state) >= 0.98

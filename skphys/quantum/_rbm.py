@@ -251,13 +251,18 @@ def metropolis(params, chains, n_steps, exchange):
         A = (params.a[:, None] - params.a[None, :]).reshape(-1)
     else:
         D, A = Wt, params.a
+    # the loop runs in single precision (twice the elements per memory pass); it only decides
+    # acceptances, and theta and t are recomputed in double precision at the end
+    low = torch.complex64 if cplx else torch.float32
     C = torch.cosh(2.0 * D)
-    T = torch.tanh(2.0 * D)
+    T = torch.tanh(2.0 * D).to(low)
     logC = torch.log(C).sum(-1)
-    G_up = torch.exp(logC - 2.0 * A)  # the moved spin (the up one, for swaps) is +1
-    G_down = torch.exp(logC + 2.0 * A)
+    G_up = torch.exp(logC - 2.0 * A).to(low)  # the moved spin (the up one, for swaps) is +1
+    G_down = torch.exp(logC + 2.0 * A).to(low)
+    t = t.to(low)
+    ones = torch.ones_like(t)
     rows = torch.arange(B, device=dev)
-    u_all = torch.rand(n_steps, B, dtype=torch.float64, device=dev)
+    u_all = torch.rand(n_steps, B, device=dev)
     accepted = torch.zeros(B, dtype=torch.long, device=dev)
     if exchange:
         order = torch.argsort(sigma, dim=1, descending=True, stable=True)
@@ -270,14 +275,14 @@ def metropolis(params, chains, n_steps, exchange):
             j = downs.gather(1, pd)[:, 0]
             k = i * N + j
             Tk = T.index_select(0, k)
-            x = t * Tk
-            ratio = torch.prod(1.0 - x, -1) * G_up.index_select(0, k)
+            f = torch.addcmul(ones, t, Tk, value=-1.0)  # 1 - t T: cosh(theta') / cosh(theta)
+            ratio = f.prod(-1) * G_up.index_select(0, k)
             p = ratio.real**2 + ratio.imag**2 if cplx else ratio * ratio
             acc = u_all[step] < p
             ups.scatter_(1, pu, torch.where(acc, j, i)[:, None])
             downs.scatter_(1, pd, torch.where(acc, i, j)[:, None])
-            q = Tk * (-acc.to(Tk.dtype))[:, None]
-            t = (t + q) / torch.addcmul(torch.ones_like(t), t, q)
+            # tanh(theta - 2 D) = (t - T) / (1 - t T), for the accepted chains
+            t = torch.where(acc[:, None], (t - Tk).div_(f), t)
             accepted += acc
         sigma = torch.full_like(sigma, -1.0).scatter_(1, ups, 1.0)
     else:
@@ -285,17 +290,14 @@ def metropolis(params, chains, n_steps, exchange):
         for step in range(n_steps):
             i = sites[step]
             si = sigma[rows, i]
-            up = si > 0
-            Tk = T.index_select(0, i)
-            s = si.to(Tk.dtype) if cplx else si
-            x = (t * Tk) * s[:, None]
-            G = torch.where(up, G_up.index_select(0, i), G_down.index_select(0, i))
-            ratio = torch.prod(1.0 - x, -1) * G
+            sT = T.index_select(0, i) * si.to(low)[:, None]
+            f = torch.addcmul(ones, t, sT, value=-1.0)
+            G = torch.where(si > 0, G_up.index_select(0, i), G_down.index_select(0, i))
+            ratio = f.prod(-1) * G
             p = ratio.real**2 + ratio.imag**2 if cplx else ratio * ratio
             acc = u_all[step] < p
             sigma[rows, i] = torch.where(acc, -si, si)
-            q = Tk * (-(s * acc))[:, None]
-            t = (t + q) / torch.addcmul(torch.ones_like(t), t, q)
+            t = torch.where(acc[:, None], (t - sT).div_(f), t)
             accepted += acc
     chains.sigma = sigma
     chains.refresh(params)

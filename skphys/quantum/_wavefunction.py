@@ -229,8 +229,7 @@ class RBMWavefunction(BaseEstimator):
     def __init__(self, hamiltonian=None, *, alpha=1.0, param_dtype="auto", learning_rate="auto",
                  max_iter=300, n_samples=1008, n_chains=None, n_sweeps=1, sampler="auto",
                  diag_shift=0.01, n_up="auto", marshall_sign="auto", likelihood="auto",
-                 batch_size="auto",
-                 init_std=0.01, random_state=None, device="auto", verbose=0):
+                 batch_size="auto", init_std=0.01, random_state=None, device="auto", verbose=0):
         self.hamiltonian = hamiltonian
         self.alpha = alpha
         self.param_dtype = param_dtype

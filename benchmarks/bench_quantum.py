@@ -99,14 +99,19 @@ def skphys_ground(name, checkpoints):
     est._callback = callback
     t0 = time.perf_counter()
     est.fit()
+    saved = {n: (wall, (p["a"], p["b"], p["W"])) for n, (wall, p) in saved.items()}
+    return checkpoint_rows(name, "skphys", saved, est.marshall_sign_, est.n_up_)
+
+
+def checkpoint_rows(name, code, saved, marshall, n_up):
+    """One row per checkpoint ``n_iter -> (wall, (a, b, W))``: eps from the exact energy."""
+    H = model(name)
     rows = []
-    for n_iter in checkpoints:
-        wall, p = saved[n_iter]
-        e = variational_energy(H, p["a"], p["b"], p["W"], est.marshall_sign_, est.n_up_)
-        eps = (e - E0[name]) / abs(E0[name])
-        rows.append(dict(system=name, code="skphys", iterations=n_iter, wall_s=wall, eps=eps,
+    for n_iter, (wall, abw) in sorted(saved.items()):
+        eps = (variational_energy(H, *abw, marshall, n_up) - E0[name]) / abs(E0[name])
+        rows.append(dict(system=name, code=code, iterations=n_iter, wall_s=wall, eps=eps,
                          s_per_it=wall / n_iter))
-        print(f"  skphys {name}: {n_iter} it, {wall:.1f} s, eps {eps:.3g}", flush=True)
+        print(f"  {code} {name}: {n_iter} it, {wall:.1f} s, eps {eps:.3g}", flush=True)
     return rows
 
 
@@ -139,19 +144,10 @@ def netket_ground(name, checkpoints):
         return True
 
     drv.run(max(checkpoints), callback=callback, out=None, show_progress=False)
-    rows = []
-    ours = model(name)
-    for n_iter in checkpoints:
-        wall, p = saved[n_iter]
-        a = p["visible_bias"]
-        b, W = p["Dense"]["bias"], p["Dense"]["kernel"].T
-        e = variational_energy(ours, a, b, W, name == "heisenberg",
-                               L // 2 if name == "heisenberg" else None)
-        eps = (e - E0[name]) / abs(E0[name])
-        rows.append(dict(system=name, code="netket", iterations=n_iter, wall_s=wall, eps=eps,
-                         s_per_it=wall / n_iter))
-        print(f"  netket {name}: {n_iter} it, {wall:.1f} s, eps {eps:.3g}", flush=True)
-    return rows
+    saved = {n: (wall, (p["visible_bias"], p["Dense"]["bias"], p["Dense"]["kernel"].T))
+             for n, (wall, p) in saved.items()}
+    heis = name == "heisenberg"
+    return checkpoint_rows(name, "netket", saved, heis, L // 2 if heis else None)
 
 
 def time_to_reach(rows, eps):

@@ -344,10 +344,8 @@ class RBMWavefunction(BaseEstimator):
                 raise ValueError(f"sampler={sampler!r} leaves the n_up sector: use 'exchange' "
                                  "or 'exact'")
         if sampler == "auto":
-            if H.conserves_sz and N >= 2 and n_up is not None:
-                sampler = "exchange"
-            else:
-                sampler = "local" if self._dtype.is_complex else "gibbs"
+            in_sector = H.conserves_sz and N >= 2 and n_up is not None
+            sampler = _default_sampler(in_sector, self._dtype.is_complex)
         if sampler == "exchange" and not H.conserves_sz:
             raise ValueError("sampler='exchange' needs a Hamiltonian that conserves S^z_total")
         if sampler == "exchange" and n_up is None:
@@ -499,10 +497,7 @@ class RBMWavefunction(BaseEstimator):
             bs = min(n, 1000) if self.batch_size == "auto" else min(n, self.batch_size)
             frozen = _rbm.RBMParams(*(p.detach() for p in leaves))
             chains = _rbm.Chains.random(frozen, self.n_samples, N, self.n_up_, device)
-            if self.n_up_ is not None:
-                sampler = "exchange"
-            else:
-                sampler = "local" if complex_params else "gibbs"
+            sampler = _default_sampler(self.n_up_ is not None, complex_params)
             _rbm.advance(frozen, chains, 20, sampler)
             for it in range(self.max_iter):
                 opt.lr = self._step_size(it, lr0)
@@ -675,10 +670,7 @@ class RBMWavefunction(BaseEstimator):
             idx = torch.multinomial(torch.softmax(logp, 0), n, replacement=True)
             return space.sigma[idx]
         n_chains = min(n, 1000)
-        if self.n_up_ is not None:
-            sampler = "exchange"
-        else:
-            sampler = "local" if params.dtype.is_complex else "gibbs"
+        sampler = _default_sampler(self.n_up_ is not None, params.dtype.is_complex)
         chains = _rbm.Chains.random(params, n_chains, N, self.n_up_, device)
         _rbm.advance(params, chains, 50, sampler)
         out = []
@@ -810,6 +802,14 @@ class _Adam:
                         decoupled_weight_decay=False)
         for p in self.params:
             p.grad = None
+
+
+def _default_sampler(in_sector, complex_params):
+    """Exchange moves in a magnetisation sector; else block Gibbs, or single flips for complex
+    parameters (Gibbs needs a positive amplitude)."""
+    if in_sector:
+        return "exchange"
+    return "local" if complex_params else "gibbs"
 
 
 def _lag_sweeps(Oc, delta, step):

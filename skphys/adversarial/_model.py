@@ -85,6 +85,10 @@ class DifferentiableModel(nn.Module):
         self.module = module
         self.module_shape = tuple(module_shape)
         self._rnn = any(isinstance(m, nn.RNNBase) for m in module.modules())
+        # the classifier computes in its fit's precision (float64 for float64 data); the
+        # attacks and dreams work in float32, so the input is cast on the way in and the
+        # logits on the way out (both casts pass gradients)
+        self._dtype = next(module.parameters()).dtype
 
     def forward(self, x):
         n = x.shape[0]
@@ -93,10 +97,12 @@ class DifferentiableModel(nn.Module):
             for step in self.steps:
                 x = step(x)
         x = x.reshape(n, *self.module_shape)
+        dtype = x.dtype
+        x = x.to(self._dtype)
         if self._rnn and x.is_cuda:  # cuDNN's RNN has no backward in evaluation mode
             with torch.backends.cudnn.flags(enabled=False):
-                return self.module(x)
-        return self.module(x)
+                return self.module(x).to(dtype)
+        return self.module(x).to(dtype)
 
 
 def unwrap(estimator):

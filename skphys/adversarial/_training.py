@@ -51,15 +51,23 @@ class PerturbedNet(SkphysNet):
 
     Only ``train_step_single`` changes: the batch is replaced by ``perturbation(module, X,
     y)`` (computed with the module in evaluation mode) before skorch's usual step.
+
+    Parameters
+    ----------
+    perturbation : callable or None, default=None
+        ``(module, X_batch, y_batch) -> X_perturbed``.
     """
 
-    perturbation = None
+    def __init__(self, *args, perturbation=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.perturbation = perturbation
 
     def train_step_single(self, batch, **fit_params):
         Xi, yi = batch
         if self.perturbation is not None:
             self._set_training(False)
-            Xi = self.perturbation(self.module_, Xi, yi)
+            labels = yi[0] if isinstance(yi, tuple) else yi  # (y, sample_weight)
+            Xi = self.perturbation(self.module_, Xi, labels)
         return super().train_step_single((Xi, yi), **fit_params)
 
 
@@ -170,7 +178,7 @@ class AdversarialTrainingClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
         self.clip_values = clip_values
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Train a clone of the estimator on perturbed batches.
 
         Parameters
@@ -179,6 +187,8 @@ class AdversarialTrainingClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
             Training data.
         y : array-like of shape (n_samples,)
             Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights, passed to the classifier's ``fit``.
 
         Returns
         -------
@@ -193,25 +203,15 @@ class AdversarialTrainingClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
                 "AdversarialTrainingClassifier(classifier))."
             )
         final_classifier(estimator, type(self).__name__)
-        Xv = validate_data(self, X, reset=True, dtype=np.float32, allow_nd=True)
+        Xv = validate_data(self, X, reset=True, dtype=(np.float64, np.float32), allow_nd=True)
         self.clip_values_ = _resolve_clip(self.clip_values, Xv)
         eps_step = self.eps_step if self.eps_step is not None else 2.5 * self.eps / self.max_iter
         perturbation = BatchPerturbation(self.attack, self.eps, eps_step, self.max_iter,
                                          self.norm, self.random_start, self.clip_values_)
-        make_net = estimator._make_net
-
-        def make_perturbed_net(*args, **kwargs):
-            net = make_net(*args, **kwargs)
-            net.__class__ = PerturbedNet  # adds one overridden step, no state
-            net.perturbation = perturbation
-            return net
-
-        # The shared base builds its net inside fit; swap the net's class for this fit only.
-        estimator._make_net = make_perturbed_net
-        try:
-            estimator.fit(X, y)
-        finally:
-            del estimator._make_net
+        # the base's seam: the classifier trains through a PerturbedNet, nothing else changes
+        estimator._validate_params()
+        estimator._fit(X, y, sample_weight, incremental=False, net_class=PerturbedNet,
+                       net_params={"perturbation": perturbation})
         self.estimator_ = estimator
         self.classes_ = estimator.classes_
         self.n_iter_ = estimator.n_iter_

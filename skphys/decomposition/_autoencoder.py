@@ -133,6 +133,7 @@ default="relu"
         "filters": ["array-like", Interval(Integral, 1, None, closed="left"), None],
         "kernel_size": [Interval(Integral, 1, None, closed="left")],
         "input_shape": ["array-like", None],
+        "solver": [StrOptions({"adam", "sgd"})],
     }
     _X_check_params = {"allow_nd": True}
 
@@ -172,6 +173,7 @@ default="relu"
         n_iter_no_change=10,
         dropout=0.0,
         device="auto",
+        callbacks=None,
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -206,6 +208,7 @@ default="relu"
         self.n_iter_no_change = n_iter_no_change
         self.dropout = dropout
         self.device = device
+        self.callbacks = callbacks
 
     # ---- hooks of the base --------------------------------------------------------------
     def _shape_X(self, X, reset):
@@ -301,7 +304,7 @@ default="relu"
         self : object
             The fitted estimator.
         """
-        self._fit(X, None, incremental=False)
+        self._fit(X, None, None, incremental=False)
         self._set_reconstruction_error(X)
         return self
 
@@ -336,10 +339,11 @@ default="relu"
         module = self.net_.module_
         module.train(False)
         device = self.net_.device
+        dtype = next(module.parameters()).dtype
         outs = []
         with torch.inference_mode():
             for start in range(0, len(X), _CHUNK):
-                xb = to_tensor(X[start : start + _CHUNK], device)
+                xb = to_tensor(X[start : start + _CHUNK], device, dtype=dtype)
                 outs.append(fn(module, xb).double().cpu().numpy())
         return np.concatenate(outs) if outs else np.empty((0, 0))
 

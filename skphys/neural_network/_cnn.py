@@ -29,7 +29,10 @@ _CNN_DOC = """
     stride : int, default=1
         Stride of every convolution.
     padding : int or {"same", "valid"}, default="same"
-        Zero padding of every convolution.
+        Padding of every convolution.
+    padding_mode : {"zeros", "circular", "reflect", "replicate"}, default="zeros"
+        What the padding holds; "circular" wraps around, for periodic lattices (Ising
+        configurations, STM tiles of a crystal).
     pooling : {"max", "avg"} or None, default="max"
         Pooling after each convolution (window and stride ``pool_size``).
     pool_size : int, default=2
@@ -49,6 +52,7 @@ _CNN_CONSTRAINTS = {
     "kernel_size": [Interval(Integral, 1, None, closed="left")],
     "stride": [Interval(Integral, 1, None, closed="left")],
     "padding": [Interval(Integral, 0, None, closed="left"), StrOptions({"same", "valid"})],
+    "padding_mode": [StrOptions({"zeros", "circular", "reflect", "replicate"})],
     "pooling": [StrOptions({"max", "avg"}), None],
     "pool_size": [Interval(Integral, 1, None, closed="left")],
     "hidden_layer_sizes": ["array-like"],
@@ -87,19 +91,28 @@ class _CNNMixin:
         padding = self.padding
         if padding == "same" and self.stride > 1:  # torch allows "same" only for stride 1
             padding = self.kernel_size // 2
-        return CNN(
-            self.input_shape_,
-            n_outputs,
-            filters=_check_positive_int_tuple(self.filters, "filters"),
-            kernel_size=self.kernel_size,
-            stride=self.stride,
-            padding=padding,
-            pooling=self.pooling,
-            pool_size=self.pool_size,
-            hidden_layer_sizes=tuple(self.hidden_layer_sizes),
-            activation=self.activation,
-            dropout=self.dropout,
-        )
+        try:
+            return CNN(
+                self.input_shape_,
+                n_outputs,
+                filters=_check_positive_int_tuple(self.filters, "filters"),
+                kernel_size=self.kernel_size,
+                stride=self.stride,
+                padding=padding,
+                pooling=self.pooling,
+                pool_size=self.pool_size,
+                hidden_layer_sizes=tuple(self.hidden_layer_sizes),
+                activation=self.activation,
+                dropout=self.dropout,
+                padding_mode=self.padding_mode,
+            )
+        except RuntimeError as exc:
+            raise ValueError(
+                f"The convolution blocks do not fit an input of shape {self.input_shape_} "
+                f"(filters={self.filters}, kernel_size={self.kernel_size}, stride="
+                f"{self.stride}, padding={self.padding!r}, pooling={self.pooling!r}, "
+                f"pool_size={self.pool_size}): the feature maps shrink to nothing. Use a "
+                "smaller kernel or pool size, fewer blocks, or padding='same'.") from exc
 
 
 @fill_doc
@@ -150,6 +163,7 @@ class CNNClassifier(NeuralClassifierMixin, _CNNMixin, BaseNeuralNetwork):
         *,
         stride=1,
         padding="same",
+        padding_mode="zeros",
         pooling="max",
         pool_size=2,
         hidden_layer_sizes=(128,),
@@ -175,14 +189,17 @@ class CNNClassifier(NeuralClassifierMixin, _CNNMixin, BaseNeuralNetwork):
         beta_2=0.999,
         epsilon=1e-8,
         n_iter_no_change=10,
+        max_fun=15000,
         loss="log_loss",
         dropout=0.0,
         device="auto",
+        callbacks=None,
     ):
         self.filters = filters
         self.kernel_size = kernel_size
         self.stride = stride
         self.padding = padding
+        self.padding_mode = padding_mode
         self.pooling = pooling
         self.pool_size = pool_size
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -208,9 +225,11 @@ class CNNClassifier(NeuralClassifierMixin, _CNNMixin, BaseNeuralNetwork):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
         self.loss = loss
         self.dropout = dropout
         self.device = device
+        self.callbacks = callbacks
 
 
 @fill_doc
@@ -257,6 +276,7 @@ class CNNRegressor(NeuralRegressorMixin, _CNNMixin, BaseNeuralNetwork):
         *,
         stride=1,
         padding="same",
+        padding_mode="zeros",
         pooling="max",
         pool_size=2,
         hidden_layer_sizes=(128,),
@@ -282,13 +302,16 @@ class CNNRegressor(NeuralRegressorMixin, _CNNMixin, BaseNeuralNetwork):
         beta_2=0.999,
         epsilon=1e-8,
         n_iter_no_change=10,
+        max_fun=15000,
         dropout=0.0,
         device="auto",
+        callbacks=None,
     ):
         self.filters = filters
         self.kernel_size = kernel_size
         self.stride = stride
         self.padding = padding
+        self.padding_mode = padding_mode
         self.pooling = pooling
         self.pool_size = pool_size
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -314,5 +337,7 @@ class CNNRegressor(NeuralRegressorMixin, _CNNMixin, BaseNeuralNetwork):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
         self.dropout = dropout
         self.device = device
+        self.callbacks = callbacks

@@ -2,6 +2,7 @@
 
 from numbers import Integral
 
+import numpy as np
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
@@ -21,32 +22,79 @@ _MLP_CONSTRAINTS = {
 
 
 class _MLPMixin:
-    """What the two MLPs share: the module and scikit-learn's ``coefs_``/``intercepts_``."""
+    """What the two MLPs share: the module, sparse input and scikit-learn's ``coefs_``."""
+
+    _accept_sparse = True
 
     def _build_module(self, n_outputs):
         sizes = _check_positive_int_tuple(self.hidden_layer_sizes, "hidden_layer_sizes")
         self.n_layers_ = len(sizes) + 2
-        module = MLP(self.n_features_in_, sizes, n_outputs, self.activation, self.dropout)
-        # scikit-learn's initialisation (Glorot uniform, biases too), so that swapping the
-        # import also keeps the starting point's scale: bound = sqrt(6 / (fan_in + fan_out)),
-        # sqrt(2 / ...) for the logistic activation.
+        return MLP(self.n_features_in_, sizes, n_outputs, self.activation, self.dropout)
+
+    def _init_module(self, module):
+        # scikit-learn's initialisation (Glorot uniform, biases too), drawn in float64 so a
+        # float32 and a float64 fit start from the same weights: bound = sqrt(6 / (fan_in +
+        # fan_out)), sqrt(2 / ...) for the logistic activation.
         factor = 2.0 if self.activation == "logistic" else 6.0
         with torch.no_grad():
             for lin in module.linears:
                 bound = (factor / (lin.in_features + lin.out_features)) ** 0.5
                 lin.weight.uniform_(-bound, bound)
                 lin.bias.uniform_(-bound, bound)
-        return module
+
+    def _apply_pending_weights(self):
+        pending = self.__dict__.pop("_pending_weights", None)
+        if pending is None:
+            return
+        coefs, intercepts = pending.get("coefs"), pending.get("intercepts")
+        with torch.no_grad():
+            for i, lin in enumerate(self.net_.module_.linears):
+                if coefs is not None:
+                    lin.weight.copy_(torch.as_tensor(np.asarray(coefs[i]).T))
+                if intercepts is not None:
+                    lin.bias.copy_(torch.as_tensor(np.asarray(intercepts[i]).reshape(-1)))
+
+    def _weights(self, name, get):
+        net = self.__dict__.get("net_")
+        if net is None:
+            pending = self.__dict__.get("_pending_weights", {})
+            if name in pending:
+                return pending[name]
+            raise AttributeError(f"{type(self).__name__} has no attribute {name!r} before fit")
+        return [get(lin).detach().cpu().numpy() for lin in net.module_.linears]
+
+    def _set_weights(self, name, values, set_):
+        net = self.__dict__.get("net_")
+        if net is None:  # used by the first fit (or partial_fit), as in scikit-learn
+            self.__dict__.setdefault("_pending_weights", {})[name] = values
+            return
+        with torch.no_grad():
+            for lin, v in zip(net.module_.linears, values):
+                set_(lin, torch.as_tensor(np.asarray(v), dtype=lin.weight.dtype,
+                                          device=lin.weight.device))
 
     @property
     def coefs_(self):
-        """Weight matrices, ``coefs_[i]`` of shape (n_in, n_out) (views on CPU)."""
-        return [lin.weight.detach().cpu().numpy().T for lin in self.net_.module_.linears]
+        """Weight matrices, ``coefs_[i]`` of shape (n_in, n_out) (views on CPU).
+
+        Assigning a list of arrays sets the weights (before the first ``partial_fit``, they
+        are its starting point, as in scikit-learn); writing into the arrays in place works on
+        the CPU.
+        """
+        return self._weights("coefs", lambda lin: lin.weight.T)
+
+    @coefs_.setter
+    def coefs_(self, values):
+        self._set_weights("coefs", values, lambda lin, v: lin.weight.copy_(v.T))
 
     @property
     def intercepts_(self):
         """Bias vectors, ``intercepts_[i]`` of shape (n_out,) (views on CPU)."""
-        return [lin.bias.detach().cpu().numpy() for lin in self.net_.module_.linears]
+        return self._weights("intercepts", lambda lin: lin.bias)
+
+    @intercepts_.setter
+    def intercepts_(self, values):
+        self._set_weights("intercepts", values, lambda lin, v: lin.bias.copy_(v.reshape(-1)))
 
 
 @fill_doc
@@ -133,9 +181,11 @@ default="relu"
         beta_2=0.999,
         epsilon=1e-8,
         n_iter_no_change=10,
+        max_fun=15000,
         loss="log_loss",
         dropout=0.0,
         device="auto",
+        callbacks=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -159,9 +209,11 @@ default="relu"
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
         self.loss = loss
         self.dropout = dropout
         self.device = device
+        self.callbacks = callbacks
 
 
 @fill_doc
@@ -247,8 +299,10 @@ default="relu"
         beta_2=0.999,
         epsilon=1e-8,
         n_iter_no_change=10,
+        max_fun=15000,
         dropout=0.0,
         device="auto",
+        callbacks=None,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -273,8 +327,10 @@ default="relu"
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
         self.dropout = dropout
         self.device = device
+        self.callbacks = callbacks
 
     def _build_module(self, n_outputs):
         self.out_activation_ = "exp" if self.loss == "poisson" else "identity"

@@ -150,9 +150,11 @@ class RNNClassifier(NeuralClassifierMixin, _RNNMixin, BaseNeuralNetwork):
         beta_2=0.999,
         epsilon=1e-8,
         n_iter_no_change=10,
+        max_fun=15000,
         loss="log_loss",
         dropout=0.0,
         device="auto",
+        callbacks=None,
     ):
         self.hidden_size = hidden_size
         self.cell = cell
@@ -181,9 +183,11 @@ class RNNClassifier(NeuralClassifierMixin, _RNNMixin, BaseNeuralNetwork):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
         self.loss = loss
         self.dropout = dropout
         self.device = device
+        self.callbacks = callbacks
 
 
 @fill_doc
@@ -250,8 +254,10 @@ class RNNRegressor(NeuralRegressorMixin, _RNNMixin, BaseNeuralNetwork):
         beta_2=0.999,
         epsilon=1e-8,
         n_iter_no_change=10,
+        max_fun=15000,
         dropout=0.0,
         device="auto",
+        callbacks=None,
     ):
         self.hidden_size = hidden_size
         self.cell = cell
@@ -280,5 +286,7 @@ class RNNRegressor(NeuralRegressorMixin, _RNNMixin, BaseNeuralNetwork):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
         self.dropout = dropout
         self.device = device
+        self.callbacks = callbacks

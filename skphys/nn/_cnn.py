@@ -28,6 +28,9 @@ class CNN(nn.Module):
         Stride of every convolution.
     padding : int or "same" or "valid", default="same"
         Padding of every convolution ("same" requires ``stride=1``).
+    padding_mode : {"zeros", "circular", "reflect", "replicate"}, default="zeros"
+        What the padding holds: "circular" wraps around (periodic lattices such as Ising
+        configurations or STM tiles of a crystal).
     pooling : {"max", "avg", None}, default="max"
         Pooling after each convolution.
     pool_size : int, default=2
@@ -42,7 +45,7 @@ class CNN(nn.Module):
 
     def __init__(self, input_shape, n_outputs, filters=(32, 64), kernel_size=3, stride=1,
                  padding="same", pooling="max", pool_size=2, hidden_layer_sizes=(128,),
-                 activation="relu", dropout=0.0):
+                 activation="relu", dropout=0.0, padding_mode="zeros"):
         super().__init__()
         ndim = len(input_shape) - 1
         if ndim not in (1, 2):
@@ -53,7 +56,8 @@ class CNN(nn.Module):
         blocks = []
         channels = input_shape[0]
         for f in filters:
-            blocks.append(conv(channels, f, kernel_size, stride=stride, padding=padding))
+            blocks.append(conv(channels, f, kernel_size, stride=stride, padding=padding,
+                               padding_mode=padding_mode))
             blocks.append(make_activation(activation))
             if pooling is not None:
                 blocks.append(pool[pooling](pool_size, ceil_mode=True))

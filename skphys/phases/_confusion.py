@@ -16,7 +16,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._multitask import _OutputView, multitask_network
+from ._multitask import _OutputView, boundary_logits, multitask_network
 
 __all__ = ["ConfusionPhaseFinder"]
 
@@ -430,13 +430,13 @@ def _fit_and_score_boundary(estimator, X, y, boundary, train, test, scorer):
 
 def _fit_and_score_multitask(network, X, y, boundaries, train, test, scorer):
     """One multi-task network on ``train``: (per-boundary scores on ``test``, fit seconds)."""
-    target = (y[:, None] > boundaries[None, :]).astype(np.float32)
+    target = (y[:, None] > boundaries[None, :]).astype(np.int64)  # multilabel indicator
     model = clone(network)
     t0 = time.perf_counter()
     model.fit(_safe_indexing(X, train), target[train])
     fit_time = time.perf_counter() - t0
     X_test = _safe_indexing(X, test)
-    logits = model.decision_function(X_test)
+    logits = boundary_logits(model, X_test)
     scores = np.array([
         scorer(_OutputView(logits[:, j]), X_test, target[test, j].astype(np.int64))
         for j in range(len(boundaries))

@@ -6,25 +6,45 @@ import threading
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import InvalidParameterError
 
 __all__ = ["resolve_device", "seeded", "draw_seed", "to_tensor"]
 
 
-def resolve_device(device):
+def resolve_device(device, estimator=None):
     """Turn the ``device`` parameter into a concrete ``torch.device``.
 
-    ``"auto"`` picks CUDA when it is available and the CPU otherwise; any other string
-    (``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"``) is passed to :class:`torch.device`.
+    ``"auto"`` picks CUDA when it is available and the CPU otherwise; ``"cpu"``, ``"cuda"``,
+    ``"cuda:<index>"``, ``"mps"`` or a :class:`torch.device` name one. Anything else raises
+    scikit-learn's :class:`~sklearn.utils._param_validation.InvalidParameterError` naming
+    the parameter (and ``estimator``'s class when given); an unavailable device raises a
+    :class:`ValueError` that says so.
     """
-    if device == "auto":
+    owner = f" of {type(estimator).__name__}" if estimator is not None else ""
+    if isinstance(device, str) and device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(device)
-    if device.type == "cuda" and not torch.cuda.is_available():
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        parsed = None
+    if parsed is None or parsed.type not in ("cpu", "cuda", "mps"):
+        raise InvalidParameterError(
+            f"The 'device' parameter{owner} must be 'auto', 'cpu', 'cuda', 'cuda:<index>' "
+            f"or 'mps'. Got {device!r} instead.")
+    if parsed.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(
-            f"device={str(device)!r} was requested but CUDA is not available; "
+            f"device={str(parsed)!r} was requested but CUDA is not available; "
             "use device='auto' or device='cpu'."
         )
-    return device
+    if parsed.type == "cuda" and parsed.index is not None \
+            and parsed.index >= torch.cuda.device_count():
+        raise ValueError(f"device={str(parsed)!r}: this machine has "
+                         f"{torch.cuda.device_count()} CUDA device(s).")
+    if parsed.type == "mps" and not (getattr(torch.backends, "mps", None)
+                                     and torch.backends.mps.is_available()):
+        raise ValueError("device='mps' was requested but MPS is not available; use "
+                         "device='auto' or device='cpu'.")
+    return parsed
 
 
 def draw_seed(random_state):

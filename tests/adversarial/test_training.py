@@ -17,7 +17,9 @@ from skphys.adversarial._training import PerturbedNet
 from skphys.base import SkphysNet
 from skphys.neural_network import MLPClassifier
 
-BASE = MLPClassifier((64,), batch_size=64, max_iter=25, random_state=0)
+# 40 epochs: at 25 the margin over noise training was 0.14-0.16 across seeds (the bar's edge);
+# at 40 it is 0.16-0.19 for seeds 0-2
+BASE = MLPClassifier((64,), batch_size=64, max_iter=40, random_state=0)
 
 
 @pytest.fixture(autouse=True)
@@ -64,7 +66,7 @@ def test_the_wrapper_keeps_the_classifier_interface(trained, digits):
     assert "_make_net" not in vars(robust.estimator_)
     np.testing.assert_array_equal(robust.classes_, np.arange(10))
     np.testing.assert_allclose(robust.predict_proba(Xte).sum(1), 1, rtol=1e-6)
-    assert robust.n_iter_ == 25
+    assert robust.n_iter_ == 40
     restored = pickle.loads(pickle.dumps(robust))
     np.testing.assert_array_equal(restored.predict(Xte), robust.predict(Xte))
     # a plain fit afterwards builds a plain net again

@@ -1,0 +1,328 @@
+"""The skorch net every skorch-backed skphys estimator owns (``net_``).
+
+skorch's loop runs as it is (epochs, callbacks, history, ``on_grad_computed``); skphys
+fills in the places skorch leaves open:
+
+* :meth:`SkphysNet.get_loss` weights the loss by the batch's sample weights;
+* :meth:`SkphysNet.train_step_single` checks the loss *before* the optimiser step (a NaN/inf
+  loss raises :class:`~skphys.base.DivergenceError` with the weights of the last finite
+  step) and adds scikit-learn's L2 term ``alpha * W / n`` to the weight gradients (biases
+  are not penalised), before skorch's ``on_grad_computed`` (so ``GradientNormClipping``
+  sees the whole gradient);
+* :meth:`SkphysNet._step_optimizer` runs a one-group Adam through :func:`torch.optim.adam.adam`
+  on cached state (``Adam.step``'s per-call bookkeeping costs as much as the fused update
+  for small networks), any other optimiser through its own ``step``;
+* :meth:`SkphysNet.fit_lbfgs` is the full-batch L-BFGS-B solver (scipy) with skorch's
+  callbacks called once per iteration.
+"""
+
+import math
+
+import numpy as np
+import scipy.optimize
+import skorch
+import torch
+from skorch.callbacks import EpochTimer, PassthroughScoring
+from torch.optim.adam import adam as adam_update
+
+from ._driver import DivergenceError
+from ._losses import weighted_mean
+
+__all__ = ["SkphysNet"]
+
+_DIVERGED = ("Solver produced non-finite parameter weights. The input data may contain "
+             "large values and need to be preprocessed.")
+
+
+class SkphysNet(skorch.NeuralNet):
+    """:class:`skorch.NeuralNet` with weighted losses, sklearn's L2 term and a lean step.
+
+    Parameters
+    ----------
+    l2 : float, default=0.0
+        scikit-learn's ``alpha``: the loss gains ``alpha / 2 * ||W||^2 / n`` per batch of
+        ``n`` samples (``n`` the sum of the batch's sample weights when weighted).
+    """
+
+    def __init__(self, *args, l2=0.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.l2 = l2
+
+    def get_default_callbacks(self):
+        return [
+            ("epoch_timer", EpochTimer()),
+            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
+        ]
+
+    # ---- set-up ------------------------------------------------------------------------
+    def initialize_optimizer(self, triggered_directly=None):
+        super().initialize_optimizer()
+        self._step_cache = None
+        return self
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        for key in ("_step_cache", "_epoch_start_state", "interrupt_"):
+            state.pop(key, None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        self._step_cache = None
+
+    @property
+    def _cache(self):
+        cache = getattr(self, "_step_cache", None)
+        if cache is None:
+            cache = self._step_cache = _StepCache(self.optimizer_)
+        return cache
+
+    # ---- the loop's hooks ----------------------------------------------------------------
+    def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        super().on_epoch_begin(net, dataset_train, dataset_valid, **kwargs)
+        # a finite state to fall back on if a step makes the weights non-finite before the
+        # loss shows it (one copy of the parameters per epoch)
+        self._epoch_start_state = {
+            k: v.detach().clone() for k, v in self.module_.state_dict().items()
+        }
+
+    def _set_training(self, training=True):
+        if self.module_.training != training:
+            super()._set_training(training)
+
+    def infer(self, x, **fit_params):
+        # batches are tensors already on the device (TensorData / SliceBatches)
+        return self.module_(x, **fit_params)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        if isinstance(y_true, tuple):  # (y, sample_weight)
+            y_true, weight = y_true
+            return weighted_mean(self.criterion_, y_pred, y_true, weight)
+        return self.criterion_(y_pred, y_true)
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        """skorch's ``partial_fit``, with ``on_train_end`` also after an error.
+
+        A :class:`KeyboardInterrupt` ends the loop as in skorch (a callback's early stop, or
+        the interruption guard's signal, which the estimator reads from the guard).
+        """
+        if not self.initialized_:
+            self.initialize()
+        self.notify("on_train_begin", X=X, y=y)
+        try:
+            self.fit_loop(X, y, **fit_params)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.notify("on_train_end", X=X, y=y)
+        return self
+
+    def _zero_grad_optimizer(self, set_to_none=None):
+        for p in self._cache.params:
+            p.grad = None
+
+    def train_step(self, batch, **fit_params):
+        guard = getattr(self, "interrupt_", None)
+        if guard is not None:
+            guard.check()  # Ctrl-C: stop at this batch boundary
+        return super().train_step(batch, **fit_params)
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_training(True)
+        Xi, yi = batch
+        y_pred = self.infer(Xi, **fit_params)
+        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        value = loss.item()
+        if not math.isfinite(value):
+            self._diverged(value)
+        loss.backward()
+        if self.l2:
+            n = float(yi[1].sum()) if isinstance(yi, tuple) else len(Xi)
+            decayed = self._cache.decayed
+            with torch.no_grad():
+                for p in decayed:
+                    if p.grad is not None:
+                        p.grad.add_(p, alpha=self.l2 / n)
+                penalty = 0.5 * self.l2 / n * sum(
+                    float(torch.dot(p.reshape(-1), p.reshape(-1))) for p in decayed)
+            loss = loss.detach() + penalty
+        return {"loss": loss, "y_pred": y_pred}
+
+    def _step_optimizer(self, step_fn):
+        cache = self._cache
+        if cache.adam_state is not None:
+            step_fn()
+            cache.adam_step()
+            return
+        super()._step_optimizer(step_fn)
+        cache.after_step()
+
+    def _diverged(self, loss):
+        epoch = len(self.history)
+        nbatch = len(self.history[-1]["batches"]) if epoch else 0
+        where = "the last finite step"
+        finite = all(bool(torch.isfinite(p).all()) for p in self.module_.parameters())
+        if not finite and getattr(self, "_epoch_start_state", None) is not None:
+            self.module_.load_state_dict(self._epoch_start_state)
+            where = f"the start of epoch {epoch}"
+        raise DivergenceError(
+            f"{_DIVERGED} The training loss became {loss} at epoch {epoch}, batch {nbatch}: the "
+            f"fit diverged and the weights are left at {where}. Scale the input (e.g. "
+            "StandardScaler), lower learning_rate_init, or raise alpha."
+        )
+
+    # ---- full-batch L-BFGS -------------------------------------------------------------
+    def fit_lbfgs(self, data, *, max_iter, max_fun, tol, chunk_rows, verbose=0):
+        """Minimise the full-batch loss with scipy's L-BFGS-B, as scikit-learn's ``lbfgs``.
+
+        The loss and its gradient are summed over chunks of ``chunk_rows`` rows (a sparse
+        ``X`` is densified one chunk at a time). Each L-BFGS iteration is one "epoch" of the
+        history (``train_loss``), with skorch's ``on_epoch_begin/end`` callbacks.
+
+        Returns
+        -------
+        result : scipy.optimize.OptimizeResult
+        """
+        module = self.module_
+        params = [p for p in module.parameters() if p.requires_grad]
+        decayed = [p for p in params if p.ndim > 1]
+        shapes = [p.shape for p in params]
+        sizes = [p.numel() for p in params]
+        dtype = params[0].dtype
+        n_rows = len(data)
+        weight = data.sample_weight
+        total = float(weight.sum()) if weight is not None else float(n_rows)
+        guard = getattr(self, "interrupt_", None)
+        self._set_training(True)
+
+        def unpack(x):
+            with torch.no_grad():
+                flat = torch.from_numpy(x).to(self.device, dtype)
+                for p, chunk in zip(params, torch.split(flat, sizes)):
+                    p.copy_(chunk.view_as(p))
+
+        def fun(x):
+            if guard is not None:
+                guard.check()
+            unpack(x)
+            for p in params:
+                p.grad = None
+            value = 0.0
+            for start in range(0, n_rows, chunk_rows):
+                Xc, yc = data.span(start, start + chunk_rows)
+                out = module(Xc)
+                if isinstance(yc, tuple):
+                    yc, wc = yc
+                    losses = _per_sample(self.criterion_, out, yc)
+                    loss = (losses * wc).sum() / total
+                else:
+                    loss = _per_sample(self.criterion_, out, yc).sum() / total
+                loss.backward()
+                value += loss.item()
+            with torch.no_grad():
+                if self.l2:
+                    for p in decayed:
+                        p.grad.add_(p, alpha=self.l2 / total)
+                    value += 0.5 * self.l2 / total * sum(
+                        float(torch.dot(p.reshape(-1), p.reshape(-1))) for p in decayed)
+                grad = torch.cat([p.grad.reshape(-1) for p in params]).double().cpu().numpy()
+            return value, grad
+
+        x0 = torch.cat([p.detach().reshape(-1) for p in params]).double().cpu().numpy()
+        last = {"x": x0.copy(), "f": None}
+
+        def on_iteration(intermediate_result):
+            last["x"] = np.array(intermediate_result.x)
+            last["f"] = float(intermediate_result.fun)
+            self.history.new_epoch()
+            self.notify("on_epoch_begin", dataset_train=data, dataset_valid=None)
+            self.history.record("train_loss", last["f"])
+            self.notify("on_epoch_end", dataset_train=data, dataset_valid=None)
+
+        self.notify("on_train_begin", X=data, y=None)
+        result = None
+        try:
+            result = scipy.optimize.minimize(
+                fun, x0, method="L-BFGS-B", jac=True, callback=on_iteration,
+                options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
+            )
+            unpack(result.x)
+        except KeyboardInterrupt:
+            unpack(last["x"])  # the last complete iteration
+            if guard is not None and guard.requested:
+                raise
+            # a callback's early stop (skorch's convention)
+            result = scipy.optimize.OptimizeResult(
+                x=last["x"], fun=last["f"], nit=len(self.history), success=True, status=0,
+                message="stopped by a callback", nfev=None)
+        finally:
+            self.notify("on_train_end", X=data, y=None)
+        del shapes
+        return result
+
+    # ---- inference ------------------------------------------------------------------------
+    def predict_raw(self, data, chunk_rows):
+        """Module outputs for every row of ``data`` (no gradients), concatenated."""
+        self._set_training(False)
+        outs = []
+        with torch.inference_mode():
+            for start in range(0, len(data), chunk_rows):
+                Xc, _ = data.span(start, start + chunk_rows)
+                outs.append(self.module_(Xc))
+        return torch.cat(outs) if len(outs) != 1 else outs[0]
+
+
+def _per_sample(criterion, input, target):
+    if hasattr(criterion, "per_sample"):
+        return criterion.per_sample(input, target)
+    previous = criterion.reduction
+    criterion.reduction = "none"
+    try:
+        losses = criterion(input, target)
+    finally:
+        criterion.reduction = previous
+    return losses.reshape(len(losses), -1).sum(1)
+
+
+class _StepCache:
+    """What the per-batch step needs, gathered once per optimiser.
+
+    For a one-group Adam whose state exists, :meth:`adam_step` calls
+    :func:`torch.optim.adam.adam` (the function ``Adam.step`` calls) on cached state lists,
+    skipping ``Adam.step``'s per-call bookkeeping and torch's profiling wrapper, which on a CPU
+    cost as much as the fused update itself; any other case goes through ``optimizer.step``.
+    """
+
+    def __init__(self, optimizer):
+        self.optimizer = optimizer
+        self.params = [p for g in optimizer.param_groups for p in g["params"]]
+        self.decayed = [p for p in self.params if p.ndim > 1]  # weights, not biases
+        self.adam_state = None
+
+    def after_step(self):
+        opt = self.optimizer
+        if (self.adam_state is None and type(opt) is torch.optim.Adam
+                and len(opt.param_groups) == 1
+                and not opt.param_groups[0]["amsgrad"] and not opt.param_groups[0]["maximize"]
+                and all(p in opt.state for p in self.params)):
+            state = [opt.state[p] for p in self.params]
+            self.adam_state = ([s["exp_avg"] for s in state], [s["exp_avg_sq"] for s in state],
+                               [s["step"] for s in state])
+
+    def adam_step(self):
+        grads = [p.grad for p in self.params]
+        if any(g is None for g in grads):
+            self.optimizer.step()
+            return
+        group = self.optimizer.param_groups[0]
+        m, v, steps = self.adam_state
+        beta1, beta2 = group["betas"]
+        adam_update(
+            self.params, grads, m, v, [], steps,
+            amsgrad=False, has_complex=False, beta1=beta1, beta2=beta2,
+            lr=group["lr"], weight_decay=group["weight_decay"], eps=group["eps"],
+            maximize=False, foreach=group["foreach"], capturable=group["capturable"],
+            differentiable=False, fused=group["fused"], grad_scale=None,
+            found_inf=None, decoupled_weight_decay=group["decoupled_weight_decay"],
+        )
+

@@ -145,7 +145,7 @@ class BaseNeuralNetwork(BaseEstimator, metaclass=ABCMeta):
         X = validate_data(self, X, reset=reset, dtype=(np.float64, np.float32),
                           accept_sparse=["csr", "csc"] if self._accept_sparse else False,
                           **self._X_check_params)
-        return X if sp.issparse(X) else self._shape_X(X, reset)
+        return self._shape_X(X, reset)
 
     def _validate_fit_data(self, X, y, reset):
         X, y = validate_data(
@@ -156,7 +156,7 @@ class BaseNeuralNetwork(BaseEstimator, metaclass=ABCMeta):
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        return (X if sp.issparse(X) else self._shape_X(X, reset)), y
+        return self._shape_X(X, reset), y
 
     @property
     def _torch_dtype(self):

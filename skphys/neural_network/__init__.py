@@ -3,6 +3,7 @@
 from ._cnn import CNNClassifier, CNNRegressor
 from ._mlp import MLPClassifier, MLPRegressor
 from ._rnn import RNNClassifier, RNNRegressor
+from ._torch_module import TorchClassifier, TorchRegressor
 
 __all__ = [
     "CNNClassifier",
@@ -11,4 +12,6 @@ __all__ = [
     "MLPRegressor",
     "RNNClassifier",
     "RNNRegressor",
+    "TorchClassifier",
+    "TorchRegressor",
 ]

@@ -18,7 +18,7 @@ def all_estimators():
     found = {}
     for info in pkgutil.walk_packages(skphys.__path__, prefix="skphys."):
         parts = info.name.split(".")
-        if any(p.startswith("_") for p in parts[1:]) or parts[1] in {"tests", "utils", "nn"}:
+        if any(p.startswith("_") for p in parts[1:]) or parts[1] in {"tests", "utils", "nn", "base"}:
             continue
         module = importlib.import_module(info.name)
         for name in getattr(module, "__all__", []):

@@ -8,6 +8,7 @@ fail. Keys are class names, so subpackages add their estimators here without imp
 from sklearn.linear_model import LogisticRegression
 
 from skphys.neural_network import MLPClassifier as _MLPClassifier
+from skphys.nn import MLP as _MLP
 
 #: constructor arguments that make each estimator fast on the checks' tiny data sets
 TEST_PARAMS = {
@@ -19,6 +20,10 @@ TEST_PARAMS = {
                           learning_rate_init=0.01, random_state=0),
     "CNNRegressor": dict(filters=(4,), hidden_layer_sizes=(16,), max_iter=200,
                          learning_rate_init=0.01, random_state=0),
+    "TorchClassifier": dict(module=_MLP, module__hidden_layer_sizes=(16,), max_iter=100,
+                            learning_rate_init=0.01, random_state=0),
+    "TorchRegressor": dict(module=_MLP, module__hidden_layer_sizes=(16,), max_iter=200,
+                           learning_rate_init=0.01, random_state=0),
     "RNNClassifier": dict(hidden_size=8, max_iter=100, learning_rate_init=0.02, random_state=0),
     "RNNRegressor": dict(hidden_size=8, max_iter=200, learning_rate_init=0.02, random_state=0),
     # a 12 x 12-cell device, one iteration: the checks fit hundreds of random "wavelengths"

@@ -17,6 +17,7 @@ from sklearn.utils import Bunch
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..base._interrupt import fit_inner, reraise
 from ..utils._torch import draw_seed, to_tensor
 from ._attacks import deepfool, fgsm, pgd, predict_labels
 from ._model import differentiable_model, final_classifier
@@ -199,10 +200,12 @@ class AdversarialPerturber(
                 f"{type(self).__name__} requires y to be passed, but the target y is None "
                 "(or pass an estimator fitted and wrapped in sklearn.frozen.FrozenEstimator)."
             )
-        self.estimator_ = clone(self.estimator).fit(X, y)
+        self.estimator_ = clone(self.estimator)
+        interrupted = fit_inner(self, self.estimator_, X, y)
         _, clf, self._n_inputs = differentiable_model(self.estimator_, type(self).__name__)
         self.classes_ = clf.classes_
         self.clip_values_ = _resolve_clip(self.clip_values, Xv)
+        reraise(interrupted)
         return self
 
     # ---- attacks --------------------------------------------------------------------

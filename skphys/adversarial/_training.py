@@ -9,6 +9,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOp
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import SkphysNet
+from ..base._interrupt import fit_inner, reraise
 from ._attacks import fgsm, pgd
 from ._model import final_classifier
 from ._perturber import _resolve_clip
@@ -210,11 +211,13 @@ class AdversarialTrainingClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
                                          self.norm, self.random_start, self.clip_values_)
         # the base's seam: the classifier trains through a PerturbedNet, nothing else changes
         estimator._validate_params()
-        estimator._fit(X, y, sample_weight, incremental=False, net_class=PerturbedNet,
-                       net_params={"perturbation": perturbation})
+        interrupted = fit_inner(self, estimator, X, y, sample_weight, method="_fit",
+                                incremental=False, net_class=PerturbedNet,
+                                net_params={"perturbation": perturbation})
         self.estimator_ = estimator
         self.classes_ = estimator.classes_
         self.n_iter_ = estimator.n_iter_
+        reraise(interrupted)
         return self
 
     def predict(self, X):
@@ -273,4 +276,5 @@ class AdversarialTrainingClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
         tags = super().__sklearn_tags__()
         inner = self.estimator.__sklearn_tags__()
         tags.input_tags = inner.input_tags
+        tags.input_tags.sparse = False  # attacks need dense input
         return tags

@@ -81,3 +81,35 @@ def discard_fitted_attributes(estimator):
     for key in list(vars(estimator)):
         if key.endswith("_") and not key.startswith("__"):
             delattr(estimator, key)
+
+
+def fit_inner(owner, estimator, *args, method="fit", **kwargs):
+    """Run a meta-estimator's inner fit; say whether Ctrl-C cut it short.
+
+    The inner skphys estimator keeps its last complete state when interrupted. If it is
+    fitted, the meta-estimator finishes its own (cheap) fitting with it and then re-raises
+    (:func:`reraise`); if not, ``owner`` is left unfitted and the interrupt goes on at once.
+
+    Returns
+    -------
+    interrupted : bool
+    """
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    try:
+        getattr(estimator, method)(*args, **kwargs)
+    except KeyboardInterrupt as interrupt:
+        try:
+            check_is_fitted(estimator)
+        except NotFittedError:
+            discard_fitted_attributes(owner)
+            raise interrupt from None
+        return True
+    return False
+
+
+def reraise(interrupted):
+    """Re-raise the KeyboardInterrupt of an inner fit once the meta-estimator is consistent."""
+    if interrupted:
+        raise KeyboardInterrupt

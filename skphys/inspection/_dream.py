@@ -19,6 +19,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..adversarial._model import differentiable_model, final_classifier
+from ..base._interrupt import fit_inner, reraise
 from ..utils._torch import to_tensor
 
 __all__ = ["DreamExplainer"]
@@ -182,7 +183,8 @@ class DreamExplainer(OneToOneFeatureMixin, TransformerMixin, MetaEstimatorMixin,
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
         Xv = validate_data(self, X, reset=True, dtype=np.float32, allow_nd=True)
-        self.estimator_ = clone(self.estimator).fit(X, y)
+        self.estimator_ = clone(self.estimator)
+        interrupted = fit_inner(self, self.estimator_, X, y)
         _, clf, n_inputs = differentiable_model(self.estimator_, type(self).__name__)
         if int(np.prod(Xv.shape[1:])) != n_inputs:
             raise ValueError(f"Samples of X have {np.prod(Xv.shape[1:])} values, the model "
@@ -207,6 +209,7 @@ class DreamExplainer(OneToOneFeatureMixin, TransformerMixin, MetaEstimatorMixin,
                else self.reference_estimator)
         self.reference_estimator_ = clone(ref).fit(flat, y)
         self._check_target(self.target)
+        reraise(interrupted)
         return self
 
     # ---- targets and seeds ------------------------------------------------------------

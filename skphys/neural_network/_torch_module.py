@@ -63,14 +63,12 @@ class _TorchModuleMixin:
         self.criterion = criterion
         for name, value in training.items():
             setattr(self, name, value)
-        for name, value in module_params.items():
-            if not name.startswith("module__"):
-                raise TypeError(f"{type(self).__name__}.__init__() got an unexpected keyword "
-                                f"argument {name!r} (module arguments are module__<name>)")
-            setattr(self, name, value)
+        # stored as given (names are checked in fit), in one dict (scikit-learn's checks allow only the named
+        # parameters as public attributes); get_params/set_params expose each one
+        self._module_kwargs = dict(module_params)
 
     def _module_params(self):
-        return {k: v for k, v in vars(self).items() if k.startswith("module__")}
+        return dict(self._module_kwargs)
 
     def get_params(self, deep=True):
         params = super().get_params(deep=deep)
@@ -78,9 +76,16 @@ class _TorchModuleMixin:
         return params
 
     def set_params(self, **params):
-        for name in [k for k in params if k.startswith("module__")]:
-            setattr(self, name, params.pop(name))
+        for name in [k for k in params if k.startswith("module__") or k in self._module_kwargs]:
+            self._module_kwargs[name] = params.pop(name)
         return super().set_params(**params)
+
+    def _validate_params(self):
+        super()._validate_params()
+        bad = sorted(k for k in self._module_kwargs if not k.startswith("module__"))
+        if bad:
+            raise TypeError(f"{type(self).__name__} got unexpected parameter(s) {bad}: "
+                            "arguments of the module are passed as module__<name>=value.")
 
     _accept_sparse = True
 
@@ -184,8 +189,8 @@ class TorchClassifier(NeuralClassifierMixin, _TorchModuleMixin, BaseNeuralNetwor
 
     _parameter_constraints = {
         **BaseNeuralNetwork._parameter_constraints,
-        "module": ["callable", torch.nn.Module],
-        "criterion": ["callable", torch.nn.Module, None],
+        "module": [callable, torch.nn.Module],
+        "criterion": [callable, torch.nn.Module, None],
     }
 
     def __init__(self, module, *, criterion=None, solver="adam", alpha=1e-4, batch_size="auto",
@@ -233,8 +238,8 @@ class TorchRegressor(NeuralRegressorMixin, _TorchModuleMixin, BaseNeuralNetwork)
 
     _parameter_constraints = {
         **BaseNeuralNetwork._parameter_constraints,
-        "module": ["callable", torch.nn.Module],
-        "criterion": ["callable", torch.nn.Module, None],
+        "module": [callable, torch.nn.Module],
+        "criterion": [callable, torch.nn.Module, None],
     }
 
     def __init__(self, module, *, criterion=None, solver="adam", alpha=1e-4, batch_size="auto",

@@ -55,11 +55,13 @@ def surrogate_forward(surrogate):
     for p in module.parameters():
         p.requires_grad_(False)
 
+    dtype = next(module.parameters()).dtype  # the fit's precision (float64 for float64 data)
+
     def forward(x):
         x = x.to(device)
         for a, b in affine:
             x = x * a + b
-        return module(x)
+        return module(x.to(dtype)).to(torch.float32)
 
     return forward
 

@@ -7,16 +7,23 @@ a pickled model predicts the same, class probabilities are distributions. Each c
 lists the ones that apply to an estimator.
 """
 
+import os
 import pickle
+import signal
+import threading
 import warnings
 
 import numpy as np
 import torch
 from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.datasets import make_blobs, make_regression
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
 
 __all__ = [
+    "check_ctrl_c_leaves_a_consistent_estimator",
     "check_fit_leaves_torch_rng_alone",
+    "check_skops_round_trip",
     "check_pickle_keeps_predictions",
     "check_predict_proba_is_a_distribution",
     "check_same_seed_same_fit",
@@ -91,10 +98,106 @@ def check_predict_proba_is_a_distribution(name, estimator):
     np.testing.assert_array_equal(est.classes_[P.argmax(axis=1)], est.predict(X))
 
 
+def check_skops_round_trip(name, estimator):
+    """skops saves and loads the fitted model without running code; predictions are kept.
+
+    Every type skops does not trust by default must come from skphys or scikit-learn (the
+    packages the user installed, not arbitrary classes): a fitted skphys estimator's state is
+    plain numpy, never torch objects.
+    """
+    try:
+        import skops.io as sio
+    except ImportError:  # pragma: no cover - skops is in the test extra
+        return
+    X, y = _data(estimator)
+    est = _fit(clone(estimator), X, y)
+    data = sio.dumps(est)
+    untrusted = sio.get_untrusted_types(data=data)
+    foreign = [t for t in untrusted if not t.startswith(("skphys.", "sklearn."))]
+    assert not foreign, f"{name}: skops needs to trust non-skphys types {foreign}"
+    again = sio.loads(data, trusted=untrusted)
+    np.testing.assert_array_equal(_output(est, X), _output(again, X),
+                                  err_msg=f"{name}: predictions changed through skops")
+
+
+def _sigint_callback(at):
+    from skorch.callbacks import Callback
+
+    class SendCtrlC(Callback):
+        """Presses Ctrl-C (a real SIGINT to this process) after ``at`` iterations."""
+
+        def initialize(self):
+            self.count_ = 0
+            return self
+
+        def on_train_begin(self, net, **kwargs):
+            if at == 0:
+                os.kill(os.getpid(), signal.SIGINT)
+
+        def on_epoch_end(self, net, **kwargs):
+            self.count_ += 1
+            if self.count_ == at:
+                os.kill(os.getpid(), signal.SIGINT)
+
+    return SendCtrlC()
+
+
+def _callbacks_key(estimator):
+    params = estimator.get_params(deep=True)
+    keys = [k for k in params if k == "callbacks" or k.endswith("__callbacks")]
+    return min(keys, key=len) if keys else None
+
+
+def check_ctrl_c_leaves_a_consistent_estimator(name, estimator):
+    """Ctrl-C during fit: KeyboardInterrupt re-raised, a warning, a consistent estimator.
+
+    Pressed after the first iteration, the estimator keeps that complete state and predicts;
+    pressed before any iteration, it is left unfitted (``NotFittedError``), never half-fitted.
+    """
+    if threading.current_thread() is not threading.main_thread():  # pragma: no cover
+        return
+    key = _callbacks_key(estimator)
+    assert key is not None, f"{name}: no `callbacks` parameter to observe the fit"
+    prefix = key[: -len("callbacks")]
+    X, y = _data(estimator)
+    for at in (1, 0):
+        est = clone(estimator)
+        params = est.get_params(deep=True)
+        if prefix + "max_iter" in params:
+            est.set_params(**{prefix + "max_iter": max(3, params[prefix + "max_iter"])})
+        est.set_params(**{key: [_sigint_callback(at)]})
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                est.fit(X) if y is None else est.fit(X, y)
+            except KeyboardInterrupt:
+                pass
+            else:
+                raise AssertionError(f"{name}: Ctrl-C at iteration {at} did not stop the fit")
+        assert any("interrupted" in str(w.message) for w in caught), (
+            f"{name}: no warning says the fit was interrupted")
+        if at:
+            check_is_fitted(est)
+            out = _output(est, X)
+            assert np.all(np.isfinite(np.asarray(out, dtype=float))), name
+        else:
+            try:
+                check_is_fitted(est)
+            except NotFittedError:
+                pass
+            else:
+                raise AssertionError(f"{name}: interrupted before the first iteration, yet "
+                                     "it claims to be fitted")
+
+
 def yield_physics_checks(estimator):
     """The skphys checks that apply to ``estimator``."""
     params = estimator.get_params()
     predicts = any(hasattr(estimator, m) for m in _OUTPUT_METHODS)
+    if predicts:
+        yield check_skops_round_trip
+    if _callbacks_key(estimator) is not None or "max_iter" in params:  # iterative fits
+        yield check_ctrl_c_leaves_a_consistent_estimator
     if "random_state" in params:
         if predicts:
             yield check_same_seed_same_fit

@@ -93,6 +93,8 @@ def check_predict_proba_is_a_distribution(name, estimator):
 
 def yield_physics_checks(estimator):
     """The skphys checks that apply to ``estimator``."""
+    if not estimator.__sklearn_tags__().input_tags.two_d_array:
+        return  # the checks feed numeric arrays; estimators of strings test themselves
     params = estimator.get_params()
     predicts = any(hasattr(estimator, m) for m in _OUTPUT_METHODS)
     if "random_state" in params:

@@ -102,8 +102,8 @@ https://github.com/vstanev1/Supercon. Compounds without a reported T_c have T_c 
 data say nothing about what is *not* a superconductor). Stanev et al. classified T_c above
 or below 10 K with about 92% out-of-sample accuracy and regressed log(T_c) separately for
 the low-T_c, cuprate and iron-based families.
-``data`` holds the formulas (for ``CompositionFeaturizer``); deuterium and tritium count as
-hydrogen; {dropped} rows whose formula cannot be read (typos such as "TI", charges such as
+``data`` holds the formulas (for ``CompositionFeaturizer``); deuterium counts as hydrogen;
+{dropped} rows whose formula cannot be read (typos such as "TI", charges such as
 "O4+2") are left out. ``family`` is skphys's rule: "cuprate" (Cu and O), "iron-based" (Fe
 with As, P, S, Se or Te), else "other".
 """

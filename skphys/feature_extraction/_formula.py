@@ -9,8 +9,9 @@ _OPEN = {"(": ")", "[": "]", "{": "}"}
 _CLOSE = {v: k for k, v in _OPEN.items()}
 #: separators of adducts / hydrates: CuSO4·5H2O, CuSO4*5H2O
 _ADDUCT = "·•*"
-#: hydrogen isotopes written as their own symbols (SuperCon has deuterides): read as H
-_ISOTOPES = {"D": "H", "T": "H"}
+#: deuterium written as its own symbol (SuperCon has deuterides): read as H. Tritium's "T" is
+#: not read: in SuperCon it is mostly a typo ("TI" for Ti or Tl), which must not pass as H+I
+_ISOTOPES = {"D": "H"}
 
 
 class FormulaError(ValueError):
@@ -28,8 +29,8 @@ def parse_formula(formula, *, symbols=None):
     Amounts may be integers or decimals (``"Ba0.2La1.8CuO4"``); groups in parentheses or
     brackets are multiplied out (``"(Ba0.6K0.4)Fe2As2"``, ``"Ca(OH)2"``); adducts and
     hydrates are added up (``"CuSO4·5H2O"``, also with ``*``); spaces between parts are
-    ignored (``"Y1 Ba2 Cu3 O7"``); an element written twice is summed; deuterium and tritium
-    (``D``, ``T``) count as hydrogen. Elements with amount 0 are dropped.
+    ignored (``"Y1 Ba2 Cu3 O7"``); an element written twice is summed; deuterium (``D``)
+    counts as hydrogen. Elements with amount 0 are dropped.
 
     Parameters
     ----------

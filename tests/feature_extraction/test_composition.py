@@ -62,6 +62,7 @@ def test_parse_formula(formula, expected):
     ("Cu0O0", 0, "no atoms"),
     ("   ", 0, "the formula is empty"),
     ("mgb2", 0, "unexpected character 'm'"),
+    ("Sr4V2.7TI0.3O9.5", 7, "'T' is not an element symbol"),  # SuperCon's typo, not H + I
 ])
 def test_bad_formulas_name_formula_and_position(formula, position, reason):
     with pytest.raises(FormulaError, match=re.escape(reason)) as err:

@@ -1,7 +1,7 @@
 """
-==================================================================
+=====================================================================
 Interpolates, cannot extrapolate: holding out a superconductor family
-==================================================================
+=====================================================================
 
 The lecture's warning about T_c models: a network trained on SuperCon interpolates well
 between known compounds, but it cannot extrapolate in a complex parameter space, and the

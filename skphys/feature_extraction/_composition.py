@@ -145,7 +145,7 @@ class CompositionFeaturizer(TransformerMixin, BaseEstimator):
     >>> featurizer.get_feature_names_out()[:3].tolist()
     ['number_of_elements', 'mean_atomic_mass', 'wtd_mean_atomic_mass']
     >>> [round(float(v), 3) for v in X[:, 2]]  # mean atomic mass per atom
-    [15.372, 51.069, 99.359]
+    [15.308, 51.245, 99.357]
     """
 
     _parameter_constraints = {

@@ -262,3 +262,24 @@ def test_uci_real_data_when_present(shared_data):
     b = fetch_superconductivity(data_home=home, download_if_missing=False)
     assert b.data.shape == (21263, 81) and b.formulas[0] == "Ba0.2La1.8Cu1O4"
     assert b.target[0] == 29
+
+
+@pytest.mark.parametrize("example", ["plot_superconductor_tc.py",
+                                     "plot_superconductor_extrapolation.py"])
+def test_materials_examples_run(example, tmp_path, monkeypatch):
+    # on the shipped sample: an empty data home, so the full data are not found
+    pytest.importorskip("mendeleev")
+    pytest.importorskip("matplotlib")
+    import runpy
+    from pathlib import Path
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    monkeypatch.setenv("SKPHYS_DATA", str(tmp_path))
+    monkeypatch.setattr(plt, "show", lambda: None)
+    path = Path(__file__).resolve().parents[2] / "examples" / "materials" / example
+    runpy.run_path(str(path), run_name="__main__")
+    plt.close("all")

@@ -55,10 +55,11 @@ def parse_formula(formula, *, symbols=None):
     >>> from skphys.feature_extraction import parse_formula
     >>> parse_formula("(Ba0.6K0.4)Fe2As2")
     {'Ba': 0.6, 'K': 0.4, 'Fe': 2.0, 'As': 2.0}
-    >>> parse_formula("YBa2Cu3Q7")
-    Traceback (most recent call last):
-        ...
-    skphys.feature_extraction._formula.FormulaError: cannot read the formula 'YBa2Cu3Q7' at position 7: 'Q' is not an element symbol
+    >>> try:
+    ...     parse_formula("YBa2Cu3Q7")
+    ... except ValueError as err:
+    ...     print(err)
+    cannot read the formula 'YBa2Cu3Q7' at position 7: 'Q' is not an element symbol
         YBa2Cu3Q7
                ^
     """

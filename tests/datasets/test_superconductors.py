@@ -265,10 +265,12 @@ def test_uci_real_data_when_present(shared_data):
 
 
 @pytest.mark.parametrize("example", ["plot_superconductor_tc.py",
-                                     "plot_superconductor_extrapolation.py"])
+                                     "plot_superconductor_extrapolation.py",
+                                     "plot_radial_distribution.py"])
 def test_materials_examples_run(example, tmp_path, monkeypatch):
     # on the shipped sample: an empty data home, so the full data are not found
     pytest.importorskip("mendeleev")
+    pytest.importorskip("ase")
     pytest.importorskip("matplotlib")
     import runpy
     from pathlib import Path

@@ -80,7 +80,8 @@ class CompositionFeaturizer(TransformerMixin, BaseEstimator):
     Parameters
     ----------
     preset : {"magpie", "hamidieh"}, default="magpie"
-        The feature set; ``properties`` and ``stats`` override its parts.
+        The feature set; ``properties`` and ``stats`` override its parts (then the output
+        is ``<stat>_<property>`` for each pair, without Hamidieh's ``number_of_elements``).
     properties : list of str, default=None
         Elemental properties, names of :data:`ELEMENT_PROPERTIES`; default the preset's.
     stats : list of str, default=None

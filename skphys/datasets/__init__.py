@@ -15,6 +15,7 @@ from ._ising import (
 )
 from ._measurements import make_quantum_snapshots
 from ._mnist import fetch_fashion_mnist, fetch_mnist, load_fashion_mnist, load_mnist
+from ._superconductors import fetch_superconductivity, load_superconductors
 from ._uk_food import load_uk_food
 from ._xrd import BRAVAIS_LATTICES, CRYSTAL_SYSTEMS, make_xrd_patterns
 
@@ -24,10 +25,12 @@ __all__ = [
     "clear_data_home",
     "fetch_fashion_mnist",
     "fetch_mnist",
+    "fetch_superconductivity",
     "get_data_home",
     "ising_critical_temperature",
     "load_fashion_mnist",
     "load_mnist",
+    "load_superconductors",
     "load_uk_food",
     "make_ising",
     "make_quantum_snapshots",

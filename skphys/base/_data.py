@@ -2,7 +2,7 @@
 
 The data go to the device once per fit. Without shuffling a batch is a view of the data;
 with shuffling, each pass draws a permutation and gathers the rows a *chunk* at a time
-(at most ``chunk_bytes``, default 32 MB), so memory never holds a second copy of a large
+(at most ``chunk_bytes``, default 8 MB), so memory never holds a second copy of a large
 ``X`` while small data still take one gather per epoch (an ``index_select`` of the whole
 array was measured ~6x faster than per-sample indexing; per-sample ``__getitem__`` and
 collate of a ``DataLoader`` cost about half of a small network's epoch). A sparse ``X``
@@ -18,7 +18,7 @@ import torch
 __all__ = ["TensorData", "SliceBatches"]
 
 #: largest gathered chunk of shuffled rows
-CHUNK_BYTES = 32 * 2**20
+CHUNK_BYTES = 8 * 2**20
 
 
 class TensorData(torch.utils.data.Dataset):

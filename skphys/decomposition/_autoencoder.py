@@ -12,6 +12,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import BaseNeuralNetwork, _check_positive_int_tuple
+from ..utils._validation import check_n_samples
 from ..nn import ACTIVATIONS
 from ..nn._autoencoder import Autoencoder, AutoencoderLoss, gaussian_kl, reconstruction_nll
 from ..utils._docstrings import fill_doc
@@ -465,9 +466,7 @@ default="relu"
             Decoder means of the drawn codes, shaped like the samples seen in ``fit``.
         """
         check_is_fitted(self)
-        n_samples = int(n_samples)
-        if n_samples < 1:
-            raise ValueError(f"n_samples must be at least 1, got {n_samples}.")
+        check_n_samples(n_samples)
         with seeded(draw_seed(random_state), torch.device("cpu")):
             Z = torch.randn(n_samples, self.n_components).numpy()
         return self._unflatten(self._run(Z, lambda m, z: m.decode(z)))

@@ -222,8 +222,11 @@ class DreamExplainer(OneToOneFeatureMixin, TransformerMixin, MetaEstimatorMixin,
                 raise ValueError(f"No layer named {target[0]!r}; the layers are "
                                  f"{[n for n in names if n]}.")
             return target
-        labels = np.atleast_1d(np.asarray(target, dtype=self.classes_.dtype))
-        if not np.isin(labels, self.classes_).all():
+        try:
+            labels = np.atleast_1d(np.asarray(target, dtype=self.classes_.dtype))
+        except (OverflowError, ValueError, TypeError):
+            labels = None
+        if labels is None or labels.ndim != 1 or not np.isin(labels, self.classes_).all():
             raise ValueError(f"target {target!r} is not a class label (classes_ = "
                              f"{self.classes_!r}) nor a (layer_name, unit) tuple.")
         return labels

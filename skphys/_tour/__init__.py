@@ -1,9 +1,14 @@
 """The tour: ``python -m skphys`` fits what skphys offers and prints a results table.
 
 Each stop is a module ``skphys/_tour/stop_<NN>_<name>.py`` with a ``TITLE`` and a function
-``run(out_dir, quick)`` returning rows ``{"result": str, "value": str, "reference": str}``;
-figures go to ``out_dir``. Stops run in the order of their number; adding a capability means
-adding a stop file, nothing else.
+``run(out_dir, quick)`` returning rows ``{"result": str, "value": str, "reference": str}``, and
+optionally ``"ok"`` (True when the value meets its reference, False when it misses it) and
+``"chance"`` (the chance level of an accuracy); figures go to ``out_dir``. Stops run in the order
+of their number; adding a capability means adding a stop file, nothing else.
+
+The run prints one progress line per stop (with its time); the results table is printed once,
+at the end, cut to fit a terminal (``--width``, default 100 columns), with a pass/miss column;
+the full table goes to ``results.txt`` and ``results.md`` in the output folder.
 """
 
 import argparse
@@ -25,6 +30,7 @@ def main(argv=None):
     parser.add_argument("--out", default="skphys_tour", help="folder for figures and results")
     parser.add_argument("--quick", action="store_true", help="smaller data, for a smoke run")
     parser.add_argument("--only", default=None, help="run only stops whose name contains this")
+    parser.add_argument("--width", type=int, default=100, help="width of the printed table")
     args = parser.parse_args(argv)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
@@ -37,30 +43,71 @@ def main(argv=None):
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rows = []
-    for stop in _stops():
-        if args.only and args.only not in stop.__name__:
-            continue
-        print(f"== {stop.TITLE}", flush=True)
+    stops = [s for s in _stops() if not args.only or args.only in s.__name__]
+    t_all = time.perf_counter()
+    for i, stop in enumerate(stops, 1):
+        print(f"[{i}/{len(stops)}] {stop.TITLE} ...", flush=True)
         t0 = time.perf_counter()
         for row in stop.run(out, args.quick):
             rows.append({"stop": stop.TITLE, **row})
-            print(f"   {row['result']}: {row['value']}  (reference: {row.get('reference', '')})",
-                  flush=True)
-        print(f"   [{time.perf_counter() - t0:.1f} s]", flush=True)
-    _table(rows)
-    lines = [f"{r['stop']} | {r['result']} | {r['value']} | {r.get('reference', '')}" for r in rows]
-    (out / "results.txt").write_text("\n".join(lines) + "\n")
-    print(f"\nfigures and results.txt in {out.resolve()}")
+        print(f"      done in {time.perf_counter() - t0:.1f} s "
+              f"({time.perf_counter() - t_all:.0f} s so far)", flush=True)
+    print()
+    print(format_table(rows, width=args.width))
+    (out / "results.txt").write_text(format_table(rows, width=None) + "\n")
+    (out / "results.md").write_text(markdown_table(rows))
+    missed = sum(r.get("ok") is False for r in rows)
+    print(f"\n{len(rows)} results, {missed} below their reference; figures, results.txt and "
+          f"results.md in {out.resolve()}")
     return 0
 
 
-def _table(rows):
-    cols = ["stop", "result", "value", "reference"]
-    width = {c: max([len(c)] + [len(str(r.get(c, ""))) for r in rows]) for c in cols}
-    print("\n" + "  ".join(c.ljust(width[c]) for c in cols))
-    print("  ".join("-" * width[c] for c in cols))
+_COLUMNS = ("stop", "result", "value", "reference", "check")
+
+
+def _cells(row):
+    ok = row.get("ok")
+    value = str(row.get("value", ""))
+    if row.get("chance"):
+        value += f" (chance {row['chance']})"
+    return {"stop": str(row.get("stop", "")), "result": str(row.get("result", "")),
+            "value": value, "reference": str(row.get("reference", "")),
+            "check": "pass" if ok is True else "MISS" if ok is False else "-"}
+
+
+def format_table(rows, width=100):
+    """The results as a plain-text table; with ``width``, long cells are cut to fit it."""
+    cells = [_cells(r) for r in rows]
+    widths = {c: max([len(c)] + [len(x[c]) for x in cells]) for c in _COLUMNS}
+    if width is not None:
+        fixed = {"check": 5}
+        budget = width - 2 * (len(_COLUMNS) - 1) - sum(fixed.values())
+        share = {"stop": 0.18, "result": 0.34, "value": 0.2, "reference": 0.28}
+        for c, f in share.items():
+            widths[c] = min(widths[c], max(len(c), int(budget * f)))
+        widths.update({c: max(len(c), min(widths[c], v)) for c, v in fixed.items()})
+
+    def cut(text, n):
+        return text if len(text) <= n else text[: max(n - 1, 0)] + "…"
+
+    lines = ["  ".join(c.ljust(widths[c]) for c in _COLUMNS),
+             "  ".join("-" * widths[c] for c in _COLUMNS)]
+    previous = None
+    for x in cells:
+        stop = "" if x["stop"] == previous else x["stop"]
+        previous = x["stop"]
+        x = {**x, "stop": stop}
+        lines.append("  ".join(cut(x[c], widths[c]).ljust(widths[c]) for c in _COLUMNS).rstrip())
+    return "\n".join(lines)
+
+
+def markdown_table(rows):
+    """The full results as a Markdown table."""
+    lines = ["| " + " | ".join(_COLUMNS) + " |", "|" + "---|" * len(_COLUMNS)]
     for r in rows:
-        print("  ".join(str(r.get(c, "")).ljust(width[c]) for c in cols))
+        x = _cells(r)
+        lines.append("| " + " | ".join(x[c].replace("|", "\\|") for c in _COLUMNS) + " |")
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -72,7 +72,7 @@ class SklearnStopping(Callback):
         self.stopped_ = False
 
     def on_epoch_end(self, net, dataset_train=None, **kwargs):
-        loss = float(net.history[-1, "train_loss"])
+        loss = float(net.history[-1]["train_loss"])
         self.n_iter_ += 1
         self.t_ += len(dataset_train)
         self.loss_curve_.append(loss)

@@ -78,7 +78,9 @@ def _write_api_page():
         if info.name.startswith("_") or not info.ispkg:
             continue
         mod = importlib.import_module(f"skphys.{info.name}")
-        names = sorted(getattr(mod, "__all__", []))
+        # names re-exported at the top level (skphys.DivergenceError) are documented there
+        names = sorted(n for n in getattr(mod, "__all__", [])
+                       if getattr(skphys, n, None) is not getattr(mod, n))
         if not names:
             continue
         title = f":mod:`skphys.{info.name}`"

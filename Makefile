@@ -38,6 +38,7 @@ docs: $(VENV)/.docs
 
 bench: install
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(THREADS) $(PY) $$b || exit 1; done
+	$(PY) benchmarks/summary.py
 
 clean:
 	rm -rf $(VENV) docs/_build docs/auto_examples docs/generated skphys_tour benchmarks/results

@@ -15,12 +15,14 @@ from ._ising import (
 )
 from ._measurements import make_quantum_snapshots
 from ._mnist import fetch_fashion_mnist, fetch_mnist, load_fashion_mnist, load_mnist
+from ._stm import STM_ORDERS, make_stm_images
 from ._uk_food import load_uk_food
 from ._xrd import BRAVAIS_LATTICES, CRYSTAL_SYSTEMS, make_xrd_patterns
 
 __all__ = [
     "BRAVAIS_LATTICES",
     "CRYSTAL_SYSTEMS",
+    "STM_ORDERS",
     "clear_data_home",
     "fetch_fashion_mnist",
     "fetch_mnist",
@@ -31,6 +33,7 @@ __all__ = [
     "load_uk_food",
     "make_ising",
     "make_quantum_snapshots",
+    "make_stm_images",
     "make_xrd_patterns",
     "onsager_energy",
     "onsager_magnetization",

@@ -7,6 +7,7 @@ shipped with skphys or already on disk, ``fetch_*`` download what is missing int
 """
 
 from ._base import clear_data_home, get_data_home
+from ._flakes import make_flake_images, substrate_contrast
 from ._ising import (
     ising_critical_temperature,
     make_ising,
@@ -31,10 +32,12 @@ __all__ = [
     "load_fashion_mnist",
     "load_mnist",
     "load_uk_food",
+    "make_flake_images",
     "make_ising",
     "make_quantum_snapshots",
     "make_stm_images",
     "make_xrd_patterns",
     "onsager_energy",
     "onsager_magnetization",
+    "substrate_contrast",
 ]

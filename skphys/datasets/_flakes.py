@@ -369,7 +369,7 @@ def _draw(values, n, rng, name):
 )
 def make_flake_images(n_samples=1000, *, size=32, material="graphene", oxide_thickness=285.0,
                       monolayer_fraction=0.5, n_monolayers=1, n_flakes=1.0, max_layers=12,
-                      flake_size=(4.0, 12.0), min_area=40, color_temperature=3200.0,
+                      flake_size=(4.0, 12.0), min_area=80, color_temperature=3200.0,
                       illumination_gradient=0.1, white_balance_jitter=0.02,
                       exposure_jitter=0.1, blur=0.7, photons=20000.0, dust=0.5,
                       channel_axis=1, return_info=False, shuffle=True, random_state=None):
@@ -422,7 +422,7 @@ default="graphene"
         Thickest multilayer flake (before terraces and folds).
     flake_size : (float, float), default=(4.0, 12.0)
         Range of flake radii in pixels.
-    min_area : int, default=40
+    min_area : int, default=80
         Fewest monolayer pixels of an image of class 1.
     color_temperature : float or (float, float), default=3200.0
         Colour temperature of the lamp in K (a halogen lamp), or a range.
@@ -488,7 +488,7 @@ default="graphene"
     >>> X, y, info = make_flake_images(6, size=32, return_info=True, random_state=0)
     >>> X.shape, y.tolist().count(1), info.masks.shape
     ((6, 3, 32, 32), 3, (6, 32, 32))
-    >>> bool((info.monolayer_area[y == 1] >= 40).all() and (info.monolayer_area[y == 0] == 0).all())
+    >>> bool((info.monolayer_area[y == 1] >= 80).all() and (info.monolayer_area[y == 0] == 0).all())
     True
     """
     lo, hi = (float(v) for v in flake_size)

@@ -107,7 +107,7 @@ def test_images_masks_labels_and_knobs():
     assert X.min() >= 0 and X.max() <= 1
     assert info.masks.shape == (60, 32, 32)
     np.testing.assert_array_equal(info.monolayer_area, (info.masks == 1).sum(axis=(1, 2)))
-    assert np.all(info.monolayer_area[y == 1] >= 40) and np.all(info.monolayer_area[y == 0] == 0)
+    assert np.all(info.monolayer_area[y == 1] >= 80) and np.all(info.monolayer_area[y == 0] == 0)
     assert info.reflectance.shape == (max(13, info.masks.max() + 1), len(info.wavelengths))
     X2, y2 = make_flake_images(60, size=32, monolayer_fraction=0.25, channel_axis=-1,
                                random_state=0)
@@ -138,3 +138,107 @@ def test_bad_input_names_the_parameter():
         make_flake_images(4, material="MoS2")
     with pytest.raises(ValueError, match="block"):
         substrate_contrast(np.ones((1, 3, 2, 2)), block=4)
+
+
+# --------------------------------------------------------------------------------------
+# the flake search: a tile classifier at 1:50, a wafer scan, and domain shift
+# --------------------------------------------------------------------------------------
+def _dihedral(X, rng):
+    """Random rotations by 90 degrees and flips of (n, C, H, W) tiles (flakes have no
+    preferred orientation, nor has the camera)."""
+    X = X.copy()
+    k = rng.integers(0, 4, len(X))
+    for r in range(1, 4):
+        X[k == r] = np.rot90(X[k == r], r, axes=(2, 3))
+    flip = rng.random(len(X)) < 0.5
+    X[flip] = X[flip][..., ::-1]
+    return np.ascontiguousarray(X)
+
+
+def _resample(y, rng, n_majority=3000, minority_factor=10):
+    """Rebalance a 1:50 training set: a random subset of the tiles without monolayer and
+    every monolayer tile ``minority_factor`` times (what ``class_weight`` does in
+    expectation)."""
+    neg, pos = np.flatnonzero(y == 0), np.flatnonzero(y == 1)
+    return np.r_[rng.choice(neg, min(n_majority, len(neg)), replace=False),
+                 np.repeat(pos, minority_factor)]
+
+
+@pytest.fixture(scope="module")
+def flake_search():
+    """A CNN on substrate-contrast tiles, trained on 6,120 tiles at 1:50."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    from skphys.neural_network import CNNClassifier
+
+    X, y = make_flake_images(6120, monolayer_fraction=1 / 51, random_state=0)
+    rng = np.random.default_rng(0)
+    # today: balanced resampling; with sample_weight in fit (issue "Foundation 2") it is
+    # model.fit(_dihedral(X, rng), y, cnnclassifier__sample_weight=compute_sample_weight(
+    #     "balanced", y))
+    idx = _resample(y, rng)
+    model = make_pipeline(
+        FunctionTransformer(lambda X: 10 * substrate_contrast(X)),
+        CNNClassifier(filters=(8, 16), kernel_size=3, hidden_layer_sizes=(32,), max_iter=10,
+                      batch_size=32, learning_rate_init=3e-3, random_state=0, device="cpu"),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(_dihedral(X[idx], rng), y[idx])
+    return model
+
+
+def _precision_recall(model, **kwargs):
+    from sklearn.metrics import precision_score, recall_score
+
+    X, y = make_flake_images(5100, monolayer_fraction=1 / 51, random_state=1, **kwargs)
+    pred = model.predict(X)
+    return precision_score(y, pred), recall_score(y, pred)
+
+
+def test_monolayer_search_at_1_to_50(flake_search):
+    precision, recall = _precision_recall(flake_search)
+    print(f"285 nm, 3200 K: precision {precision:.3f}, recall {recall:.3f}")
+    assert recall >= 0.9 and precision >= 0.8
+
+
+def test_domain_shift(flake_search):
+    """Trained on 285 nm SiO2 under a 3200 K lamp, tested on other wafers and lamps.
+
+    The contrast against the substrate cancels most of a change of lamp, but not a change of
+    oxide: other thicknesses give the layers other colours, and the search trained on 285 nm
+    misses the bar on 90 nm (recall) and on 300 nm wafers (precision: thin multilayers now
+    look like monolayers).
+    """
+    results = {}
+    for name, kw in {"oxide 90 nm": dict(oxide_thickness=90.0),
+                     "oxide 300 nm": dict(oxide_thickness=300.0),
+                     "lamp 5500 K": dict(color_temperature=5500.0)}.items():
+        results[name] = _precision_recall(flake_search, **kw)
+        print(f"{name}: precision {results[name][0]:.3f}, recall {results[name][1]:.3f}")
+    precision, recall = results["lamp 5500 K"]
+    assert recall >= 0.9 and precision >= 0.8
+    for name in ("oxide 90 nm", "oxide 300 nm"):
+        precision, recall = results[name]
+        assert recall < 0.9 or precision < 0.8
+
+
+def test_wafer_scan(flake_search):
+    from sklearn.metrics import roc_auc_score
+
+    from skphys.inspection import scan_image
+
+    X, _, info = make_flake_images(1, size=192, n_flakes=20, n_monolayers=4,
+                                   monolayer_fraction=1.0, return_info=True, random_state=3)
+    result = scan_image(flake_search, X[0], tile_size=32, stride=8)
+    mask = info.masks[0] == 1
+    starts_r, starts_c = (result.rows - 15.5).astype(int), (result.cols - 15.5).astype(int)
+    truth = np.array([[mask[r:r + 32, c:c + 32].sum() >= 80 for c in starts_c]
+                      for r in starts_r])
+    auc = roc_auc_score(truth.ravel(), result.response.ravel())
+    print(f"wafer scan: {truth.sum()} of {truth.size} tiles hold a monolayer, ROC AUC {auc:.3f}")
+    assert auc >= 0.95

@@ -65,7 +65,7 @@ fig.tight_layout()
 X, y, info = make_flake_images(8, channel_axis=-1, return_info=True, random_state=2)
 fig, axes = plt.subplots(2, 8, figsize=(13, 3.6))
 for j in range(8):
-    axes[0, j].imshow(np.clip(X[j] / X[j].max(), 0, 1))
+    axes[0, j].imshow(np.clip(X[j] / X[j].max(), 0, 1) ** (1 / 2.2))  # display gamma
     axes[0, j].set_title(f"y = {y[j]}")
     axes[1, j].imshow(np.minimum(info.masks[j], 5), vmin=0, vmax=5, cmap="viridis")
 for ax in axes.ravel():
@@ -125,7 +125,7 @@ wafer, _, winfo = make_flake_images(1, size=256, n_flakes=30, n_monolayers=5,
 result = scan_image(model, wafer[0], tile_size=32, stride=8)
 fig, axes = plt.subplots(1, 3, figsize=(12, 4.2))
 rgb = wafer[0].transpose(1, 2, 0)
-axes[0].imshow(np.clip(rgb / rgb.max(), 0, 1))
+axes[0].imshow(np.clip(rgb / rgb.max(), 0, 1) ** (1 / 2.2))
 axes[0].set_title("micrograph")
 axes[1].imshow(winfo.masks[0] == 1, cmap="gray")
 axes[1].set_title("monolayers (truth)")

@@ -88,23 +88,27 @@ plt.tight_layout()
 # %%
 # What the network sees
 # ---------------------
-# Dreams: from the mean training map, the input is optimised until the network is sure of a
-# class (smoothness kept by a total-variation term). The power spectrum of each dream shows
-# which Fourier components the network reads: the stripe dreams put their weight on one
-# axis, the checkerboard dream on both.
-explainer = DreamExplainer(FrozenEstimator(cnn), init="class_mean", tv=0.02, max_iter=150,
-                           learning_rate=0.05).fit(X_train[:400], y_train[:400])
+# Dreams: from the mean training map of a class, the input is optimised until the network is
+# sure of that class (kept smooth by a total-variation term). The power spectrum of what
+# dreaming added (inside the lattice's Brillouin zone) shows which Fourier components the
+# network reads for each hypothesis.
+explainer = DreamExplainer(FrozenEstimator(cnn), init="class_mean", tv=0.05, max_iter=300,
+                           learning_rate=0.1).fit(X_train[:400], y_train[:400])
 report = explainer.dream_classes()
+hann = np.outer(np.hanning(64), np.hanning(64))
 fig, axes = plt.subplots(2, 4, figsize=(10, 5))
 for k, name in enumerate(STM_ORDERS[:4]):
     axes[0, k].imshow(report.dreams[k], cmap="gray")
     axes[0, k].set_title(f"{name}\np = {report.proba[k]:.2f}")
-    axes[1, k].imshow(power_spectrum(report.dreams[k] - report.dreams.mean(axis=0)),
-                      cmap="magma")
-for ax in axes.ravel():
+    change = (report.dreams[k] - explainer.mean_) * hann  # what dreaming added
+    axes[1, k].imshow(power_spectrum(change)[16:48, 16:48], cmap="magma",
+                      extent=(-0.5, 0.5, 0.5, -0.5))  # |q| < 0.5 (2 pi / a0)
+for ax in axes[0]:
     ax.set_xticks([])
     ax.set_yticks([])
-axes[1, 0].set_ylabel("dream minus mean dream,\npower spectrum")
+axes[1, 0].set_ylabel("added by dreaming:\npower spectrum, q_y")
+for ax in axes[1]:
+    ax.set_xlabel("q_x (2 pi / a0)")
 fig.tight_layout()
 
 # %%

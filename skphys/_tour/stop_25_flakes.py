@@ -70,7 +70,7 @@ def run(out_dir, quick):
         result = scan_image(model, wafer[0], tile_size=32, stride=8)
         fig, axes = plt.subplots(1, 3, figsize=(12, 4.2))
         rgb = wafer[0].transpose(1, 2, 0)
-        axes[0].imshow(np.clip(rgb / rgb.max(), 0, 1))
+        axes[0].imshow(np.clip(rgb / rgb.max(), 0, 1) ** (1 / 2.2))
         axes[0].set_title("generated wafer")
         axes[1].imshow(info.masks[0] == 1, cmap="gray")
         axes[1].set_title("monolayers (truth)")

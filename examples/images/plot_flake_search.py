@@ -1,7 +1,7 @@
 """
-===========================================================
+============================================================
 Searching a wafer for graphene monolayers, trained on optics
-===========================================================
+============================================================
 
 Exfoliation leaves a few monolayers among many thicker flakes on an oxidised silicon wafer,
 and finding them by eye is slow (Greplova et al., Phys. Rev. Applied 13, 064017 (2020)).
@@ -32,7 +32,6 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from skphys.datasets import make_flake_images, substrate_contrast
-from skphys.datasets._flakes import stack_reflectance
 from skphys.inspection import scan_image
 from skphys.neural_network import CNNClassifier
 
@@ -45,10 +44,11 @@ warnings.simplefilter("ignore", ConvergenceWarning)
 # The contrast ``1 - R(N layers) / R(bare wafer)`` at normal incidence, for graphene on
 # 90 and 285 nm of SiO2. Interference in the oxide makes it reach about 10% in green-yellow
 # light, and it grows about linearly with the number of layers.
-wavelengths = np.arange(400.0, 751.0, 5.0)
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.4), sharey=True)
 for ax, oxide in zip(axes, (90.0, 285.0)):
-    R = stack_reflectance([0, 1, 2, 3], oxide_thickness=oxide, wavelengths=wavelengths)
+    # the reflectance spectra of the layer counts come with every generated set
+    info = make_flake_images(1, oxide_thickness=oxide, return_info=True, random_state=0)[2]
+    R, wavelengths = info.reflectance, info.wavelengths
     for n in (1, 2, 3):
         ax.plot(wavelengths, 1 - R[n] / R[0], label=f"{n} layer{'s' * (n > 1)}")
     ax.axhline(0, color="k", lw=0.5)

@@ -1,7 +1,7 @@
 """
-========================================================
+==========================================================
 Symmetry-breaking order in STM maps, trained on hypotheses
-========================================================
+==========================================================
 
 Zhang et al. (Nature 570, 484 (2019)) searched atomic-resolution STM maps of cuprates for
 order that breaks the crystal's symmetries. Measured maps with labels do not exist, so the

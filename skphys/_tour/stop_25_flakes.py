@@ -50,8 +50,8 @@ def run(out_dir, quick):
         model.fit(np.ascontiguousarray(X_fit), y[idx])
     rows = []
     for name, kw, ref in [
-        ("285 nm SiO2, 3200 K lamp (as trained)", {}, "issue 17 bar: recall >= 0.9 at "
-                                                      "precision >= 0.8"),
+        ("285 nm SiO2, 3200 K lamp (as trained)", {},
+         "issue 17 bar: recall >= 0.9 at precision >= 0.8"),
         ("90 nm SiO2", dict(oxide_thickness=90.0), "domain shift"),
         ("300 nm SiO2", dict(oxide_thickness=300.0), "domain shift"),
         ("5500 K lamp", dict(color_temperature=5500.0), "domain shift"),

@@ -497,7 +497,7 @@ default="graphene"
                          f"{flake_size}.")
     rng = np.random.default_rng(draw_seed(random_state))
     n = n_samples
-    n_pos = int(round(monolayer_fraction * n))
+    n_pos = round(monolayer_fraction * n)
     label = np.r_[np.ones(n_pos, dtype=int), np.zeros(n - n_pos, dtype=int)]
     d_ox = _draw(oxide_thickness, n, rng, "oxide_thickness")
     temp = _draw(color_temperature, n, rng, "color_temperature")

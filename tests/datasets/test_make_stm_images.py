@@ -65,7 +65,7 @@ def test_bad_input_names_the_parameter():
 # --------------------------------------------------------------------------------------
 def test_fourier_peak_sits_at_Q_commensurate_and_incommensurate():
     size, a = 64, 4.0
-    X, y, info = make_stm_images(12, size=size, lattice_constant=a, commensurate=1.0,
+    X, _, info = make_stm_images(12, size=size, lattice_constant=a, commensurate=1.0,
                                  return_info=True, random_state=0, **CLEAN)
     bragg = int(size / a)  # the lattice's Bragg peaks: bin 16
     q_bin = size // (4 * int(a))  # period 4 a0: bin 4
@@ -144,7 +144,7 @@ def test_a_dislocation_winds_the_phase_by_2_pi():
             continue
         row, col, charge, axis = defects[0]
         assert axis == 0 and charge in (-1, 1)
-        r, c = int(round(row)), int(round(col))
+        r, c = round(row), round(col)
         if min(r, c, 95 - r, 95 - c) < 14:
             continue
         phase = _demodulated_phase(img, Q, a, width=3.0)

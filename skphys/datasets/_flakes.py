@@ -521,7 +521,7 @@ default="graphene"
             m += _flake_layers(X0, Y0, np.ones(len(todo), dtype=int), (lo, hi),
                                (0.2 * size, 0.8 * size), rng)
         masks[todo] = m
-        todo = todo[(m == 1).sum(axis=(1, 2)) < min_area]
+        todo = todo[np.count_nonzero(m == 1, axis=(1, 2)) < min_area]
     if len(todo):  # pragma: no cover - flake_size far below min_area
         raise ValueError(f"Could not place monolayers of at least min_area={min_area} pixels "
                          f"with flake_size={flake_size}.")
@@ -538,7 +538,10 @@ default="graphene"
         sel = np.flatnonzero(key == d)
         for t in np.unique(temp[sel]):
             sub = sel[temp[sel] == t]
-            img[sub] = camera_rgb(R, wavelengths, t)[masks[sub]]
+            colors = camera_rgb(R, wavelengths, t).astype(np.float32)
+            m = masks if len(sub) == n else masks[sub]  # one wafer and lamp: no gather
+            for c in range(3):  # a gather of scalars per channel is faster than of rows
+                img[sub, ..., c] = colors[:, c].take(m)
     nominal_R = stack_reflectance(counts, material=material,
                                   oxide_thickness=float(np.mean(oxide_thickness)),
                                   wavelengths=wavelengths)
@@ -563,12 +566,13 @@ default="graphene"
     if blur > 0:
         img = gaussian_filter(img, sigma=(0, blur, blur, 0), mode="nearest", truncate=3.0)
     if photons is not None:
-        img += (np.sqrt(np.clip(img, 0, None) / np.float32(photons))
-                * rng.standard_normal(img.shape, dtype=np.float32))
+        noise = rng.standard_normal(img.shape, dtype=np.float32)
+        noise *= np.sqrt(np.maximum(img, 0) * np.float32(1 / photons))
+        img += noise
     np.clip(img, 0.0, 1.0, out=img)
     if channel_axis == 1:
         img = np.ascontiguousarray(img.transpose(0, 3, 1, 2))
-    info = Bunch(masks=masks, monolayer_area=(masks == 1).sum(axis=(1, 2)),
+    info = Bunch(masks=masks, monolayer_area=np.count_nonzero(masks == 1, axis=(1, 2)),
                  oxide_thickness=d_ox, color_temperature=temp, wavelengths=wavelengths,
                  reflectance=nominal_R, layer_colors=nominal_colors,
                  target_names=["no monolayer", "monolayer"])

@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q "$(TORCH_PIN)"
-	$(PY) -m pip install -q -e ".[test,plot,dask,materials]"
+	$(PY) -m pip install -q -e ".[test,plot,dask,materials,optics]"
 	touch $@
 
 install: $(VENV)/.installed

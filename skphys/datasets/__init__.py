@@ -7,6 +7,7 @@ shipped with skphys or already on disk, ``fetch_*`` download what is missing int
 """
 
 from ._base import clear_data_home, get_data_home
+from ._flakes import make_flake_images, substrate_contrast
 from ._ising import (
     ising_critical_temperature,
     make_ising,
@@ -16,12 +17,14 @@ from ._ising import (
 from ._measurements import make_quantum_snapshots
 from ._mnist import fetch_fashion_mnist, fetch_mnist, load_fashion_mnist, load_mnist
 from ._superconductors import fetch_superconductivity, load_superconductors
+from ._stm import STM_ORDERS, make_stm_images
 from ._uk_food import load_uk_food
 from ._xrd import BRAVAIS_LATTICES, CRYSTAL_SYSTEMS, make_xrd_patterns
 
 __all__ = [
     "BRAVAIS_LATTICES",
     "CRYSTAL_SYSTEMS",
+    "STM_ORDERS",
     "clear_data_home",
     "fetch_fashion_mnist",
     "fetch_mnist",
@@ -32,9 +35,12 @@ __all__ = [
     "load_mnist",
     "load_superconductors",
     "load_uk_food",
+    "make_flake_images",
     "make_ising",
     "make_quantum_snapshots",
+    "make_stm_images",
     "make_xrd_patterns",
     "onsager_energy",
     "onsager_magnetization",
+    "substrate_contrast",
 ]

@@ -67,12 +67,16 @@ class RBMState:
 
     # ---- amplitudes and probabilities ----------------------------------------------
     def log_psi(self, sigma):
-        """``log psi(sigma)`` (complex numpy array), with the Marshall phase ``i pi``."""
+        """``log psi(sigma)`` (complex numpy array), with the Marshall phase ``i pi``;
+        ``-inf`` (``psi = 0``) outside the state's magnetisation sector."""
         out = _rbm.chunked_log_psi(self.params, sigma.to(self.device)).cpu().numpy()
         out = out.astype(complex)
+        up = sigma.cpu().numpy() > 0
         if self.sublattice_a is not None:
-            odd = ((sigma.cpu().numpy() > 0) & self.sublattice_a).sum(1) % 2
+            odd = (up & self.sublattice_a).sum(1) % 2
             out = out + 1j * np.pi * odd
+        if self.n_up is not None:
+            out[up.sum(1) != self.n_up] = -np.inf
         return out
 
     def log_norm(self, limit=EXACT_LIMIT):
@@ -136,7 +140,9 @@ class RBMState:
         if th is None:
             th = _rbm.theta(self.params, sigma)
             t = torch.tanh(th)
-        return _rbm.local_energy(operator, self.params, sigma, th, t, self._sub_a_t, workspace)
+        in_sector = self.n_up is not None and not operator.conserves_sz
+        return _rbm.local_energy(operator, self.params, sigma, th, t, self._sub_a_t, workspace,
+                                 in_sector)
 
     def expectation(self, operator, n_samples=None):
         """``<psi|O|psi> / <psi|psi>``: exact sum when possible and ``n_samples`` is None,
@@ -163,6 +169,8 @@ class RBMState:
             codes_to_spins(codes, self.n_sites).astype(np.float64)))
         log_z = self.log_norm()
         m = log_psi.real.max()
+        if not np.isfinite(m):  # phi lives wholly outside the state's sector
+            return 0.0
         psi = np.exp(log_psi - m)
         overlap = np.vdot(phi, psi)
         return float(abs(overlap) ** 2 / (np.vdot(phi, phi).real * np.exp(log_z - 2 * m)))

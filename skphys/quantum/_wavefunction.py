@@ -451,7 +451,8 @@ class RBMWavefunction(BaseEstimator):
         Returns
         -------
         log_psi : ndarray of shape (n_samples,), complex
-            ``log |psi|`` in the real part and the phase in the imaginary part.
+            ``log |psi|`` in the real part and the phase in the imaginary part; ``-inf``
+            outside the magnetisation sector of a state restricted to one (``n_up_``).
         """
         sigma = self._spins(X)
         with torch.no_grad():
@@ -664,7 +665,7 @@ def _check_bases(bases, shape):
     bases = np.char.upper(bases.astype(str))
     for b in np.unique(bases):
         if len(b) != shape[1] or set(b) - set("XYZ"):
-            raise ValueError(f"bases: bad basis {b!r}: each basis must be {shape[1]} letters "
+            raise ValueError(f"bases: bad basis {str(b)!r}: each basis must be {shape[1]} letters "
                              "from X, Y, Z (one per spin)")
     return bases
 

@@ -84,7 +84,11 @@ class TomographyFit:
                                      device)
         state = RBMState(params, self.n_up)
         state.leaves = [p.requires_grad_() for p in params.tensors()]
-        state.optimizer = torch.optim.Adam(state.leaves, lr=est._step_size(0, self.lr0))
+        # fused Adam (real parameters; torch's fused kernels take no complex tensors) steps
+        # in ~60 us against ~110 us for the default on CPU: ~5% of an N=10 exact epoch
+        fused = {"fused": True} if (not self.dtype.is_complex
+                                    and device.type in ("cpu", "cuda")) else {}
+        state.optimizer = torch.optim.Adam(state.leaves, lr=est._step_size(0, self.lr0), **fused)
         if self.likelihood == "exact":
             state.groups = group_by_basis(self.sigma, self.bases, device)
             state.space = (_rbm.Space(self.n_sites, self.n_up, device)

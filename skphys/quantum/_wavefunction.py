@@ -13,7 +13,6 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, _fit_context
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     Interval,
     InvalidParameterError,
@@ -22,7 +21,7 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..base import DivergenceError, IterationDriver
+from ..base import IterationDriver
 from ..base._interrupt import discard_fitted_attributes, warn_interrupted
 from ..base._persistence import device_for_loading, from_portable, to_portable
 from ..utils._torch import draw_seed, resolve_device, seeded

@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from skphys.quantum import Heisenberg, RBMWavefunction, exact_ground_state
-from skphys.quantum import _rbm
+from skphys.quantum import Heisenberg, RBMWavefunction, _rbm, exact_ground_state
 from skphys.quantum._operators import codes_to_spins
 from skphys.quantum._vmc import GroundStateFit
 

@@ -438,10 +438,9 @@ def test_no_raw_messages_and_no_silent_wrong_results(data):
     Y = np.array(data.draw(st.lists(st.sampled_from(VALUES), min_size=2 * width,
                                     max_size=2 * width))).reshape(2, width)
     attempt(f"score_samples({Y.tolist()})", lambda: fitted.score_samples(Y))
+    zz = [(0.5, "ZZ", (0, width - 1))] if width > 1 else []
     op = data.draw(st.sampled_from([TransverseFieldIsing(max(width, 1)),
-                                    PauliSum(width, [(1.0, "X", (0,))] + ([(0.5, "ZZ", (0, width - 1))]
-                                                                      if width > 1 else [])),
-                                    *OPERATORS]))
+                                    PauliSum(width, [(1.0, "X", (0,)), *zz]), *OPERATORS]))
     k = data.draw(st.sampled_from([None, 20, -1, 0, 2.5]))
     attempt(f"expectation({op!r}, {k!r})", lambda: fitted.expectation(op, n_samples=k),
             lambda v: None if np.isfinite(v) else raw.append("expectation not finite"))

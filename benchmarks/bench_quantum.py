@@ -1,214 +1,458 @@
-"""Neural quantum states: skphys RBMWavefunction against NetKet (ground states) and QuCumber
-(tomography), in one run, one thread each.
+"""Neural quantum states: skphys RBMWavefunction against NetKet (VMC ground states) and QuCumber
+(tomography), side by side in one run, one thread each.
 
-* Heisenberg ring L=20 (Pauli, E0 = -35.617546120) and TFIM ring L=20 h=1 (E0 = -25.490989686):
-  RBM alpha=1, 1008 samples per iteration, SR with diag_shift 0.01, Marshall sign for
-  Heisenberg. NetKet: Sgd(0.05) on both (ANCHORS.md); skphys: 0.025 on Heisenberg and the
-  schedule 0.1 / (1 + it / 300) on TFIM. eps = (E - E0)/|E0| from the exact energy of the
-  variational state (full sum over the S^z=0 sector / the 2^20 states, no Monte Carlo
-  noise), at wall-time checkpoints.
-* Tomography, TFIM open chain N=10 h=1, 10^4 sigma^z snapshots: fidelity against wall time
-  (skphys: exact likelihood, full batch; QuCumber: PositiveWaveFunction, 10 hidden, CD-10).
-* Tomography at N=50 (no sum over 2^50 states): GHZ state with the normaliser summed over the
-  hidden layer (fidelity); W state restricted to its one-up sector (exact likelihood over 50
-  states, fidelity), and over the full space with persistent contrastive divergence
-  (observables and a sampled fidelity estimate).
+Protocol (printed by every run):
 
-Peers are optional (run with a python that has them, e.g. /work/peers/quantum/bin/python);
-without them the ANCHORS.md figures are printed beside skphys's.
+* Ground states, rings of L=20 spins: Heisenberg (Pauli convention, E0 = -35.617546120; S^z=0
+  sector, exchange moves, Marshall sign) and the transverse-field Ising model at h=1
+  (E0 = -25.490989686; full space). RBM alpha=1 with real parameters, 1008 samples per
+  iteration, stochastic reconfiguration with diag_shift 0.01 in NetKet's convention (skphys's
+  SR step follows it, so a learning rate is the same step in both). Equal settings: the same
+  learning rate or schedule for both codes (Heisenberg: constant 0.025; TFIM: the schedule
+  0.1 / (1 + it / 300), given to NetKet as an optax schedule), and the same sampling scheme:
+  1008 Markov chains, one sample each per iteration after one sweep of L moves (NetKet:
+  ``n_chains=1008, n_discard_per_chain=0``; skphys adds sweeps after large steps by its own
+  rule). Samplers: exchange moves for Heisenberg in both; for TFIM, NetKet's single-spin-flip
+  Metropolis and skphys's default (block Gibbs, two matrix products per sweep).
+  ``--settings all`` adds rows with the other settings: Heisenberg at NetKet's ANCHORS rate
+  0.05, TFIM at a constant 0.05, and NetKet with its default sampler (16 chains, 5 discarded
+  sweeps).
+* Warm-up: before any timed run, each code fits a throwaway state of the same shapes (NetKet's
+  JIT compilation; torch.optim's first import of torch._dynamo for QuCumber and skphys). Those
+  seconds are reported separately and never on a timed clock.
+* Clock: from building the state to the end of the run, with the snapshots at the
+  checkpoints paused out. Checkpoints: every ``--every`` iterations (default 25), the same
+  for both codes; epsilon = (E - E0) / |E0| from the exact energy of the snapshot (the full sum
+  over the S^z=0 sector / all 2^20 states, no Monte Carlo noise). Time to epsilon: the first
+  checkpoint at or below it, for each code. Seeds: ``--seeds`` (default 0, 1, 2); the runs are
+  interleaved (seed by seed, the code that goes first alternating), and every figure is the
+  median over seeds with its range [min, max]; a ratio is skphys / peer of the medians, with
+  the range of the per-seed ratios.
+* Tomography: TFIM open chain N=10, h=1, 10^4 sigma^z snapshots (one data set). skphys: exact
+  likelihood, full batch (its default); QuCumber 1.3.3: PositiveWaveFunction, 10 hidden, CD-10,
+  lr 0.01, batches of 100 (its tutorial settings). Fidelity every 10 epochs for both (paused
+  out of the clock); time to F >= 0.99 and >= 0.995, the same targets for both.
+* N=50 tomography (skphys alone; no peer can sum 2^50 states): GHZ with the hidden-layer
+  normaliser, W state in its one-up sector, W state over the full space with PCD.
 
-    python benchmarks/bench_quantum.py [--quick] [--no-peers]
+A peer that is not installed prints a WARNING line and its rows say ``peer ran: no``; no
+published figure is ever printed in its place. Install the peers in their own environment
+(``/work/peers/quantum``: torch 2.13 CPU, ``netket``, ``qucumber==1.3.3 --no-deps``) and run
+
+    PYTHONPATH=. /work/peers/quantum/bin/python benchmarks/bench_quantum.py [--quick]
+
+(``--quick``: one seed, 100 iterations, for a smoke test; ``--only heisenberg|tfim|tomography|
+large``; ``--iterations``, ``--every``, ``--seeds``; ``--settings all``).
 """
 
 import argparse
+import json
 import os
+import statistics
 import sys
 import time
+import warnings
 
 os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false "
                       "intra_op_parallelism_threads=1")
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 sys.path.insert(0, os.path.dirname(__file__))
 
-from _common import report  # noqa: E402  (pins one thread)
+from _common import RESULTS, report  # noqa: E402, I001  (pins one thread: first)
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from skorch.callbacks import Callback  # noqa: E402
 
 from skphys.quantum import (  # noqa: E402
     ExactState,
     Heisenberg,
     RBMWavefunction,
     TransverseFieldIsing,
+    _rbm,  # noqa: E402
     make_quantum_snapshots,
     sector_codes,
 )
+from skphys.quantum._operators import codes_to_spins  # noqa: E402
 
+L = 20
 E0 = {"heisenberg": -35.617546120, "tfim": -25.490989686}
-# skphys's SR step follows NetKet's convention (lr * (S + shift)^-1 * 2 Re<O* E>_c), so the
-# same number means the same step; NetKet runs lr 0.05 on both (ANCHORS.md). skphys runs its
-# default 0.025 on the Heisenberg ring, where 0.05 overshoots from the initial state, and a
-# decaying schedule on the Ising chain, where a constant step stalls at its noise floor
+TARGETS = {"heisenberg": [2e-3, 1e-3, 5e-4, 4e-4], "tfim": [1e-3, 3e-4, 1.5e-4, 1e-4]}
+TOMO_TARGETS = [0.99, 0.995]
+
+
 def tfim_schedule(it):
     """0.1 / (1 + it / 300): large steps first, then a falling noise floor."""
     return 0.1 / (1.0 + it / 300.0)
 
 
-LR = {"heisenberg": 0.025, "tfim": tfim_schedule}
-ANCHORS = {  # ANCHORS.md, NetKet 3.23 and QuCumber 1.3.3 on a machine of this kind
-    "heisenberg": [(11.1, 4.3e-4), (21.7, 3.6e-4), (60.0, 2.6e-4)],
-    "tfim": [(15.0, 1.3e-4), (23.0, 9.8e-5)],
-    "qucumber": [(26.0, 0.959), (50.0, 0.986), (62.0, 0.9912)],
-    "netket_s_per_it": 0.036,
+# (system, label) -> learning rate (float or schedule) and NetKet sampler ("matched"/"default")
+SETTINGS = {
+    ("heisenberg", "lr 0.025"): (0.025, "matched"),
+    ("tfim", "schedule 0.1/(1+it/300)"): (tfim_schedule, "matched"),
+}
+EXTRA_SETTINGS = {
+    ("heisenberg", "lr 0.05"): (0.05, "matched"),
+    ("tfim", "lr 0.05"): (0.05, "matched"),
+    ("heisenberg", "lr 0.025, NetKet default sampler"): (0.025, "default"),
 }
 
-
-def model(name, L=20):
-    if name == "heisenberg":
-        return Heisenberg(L)
-    return TransverseFieldIsing(L, h=1.0)
+PROTOCOL = __doc__.split("Protocol (printed by every run):")[1].split("A peer that")[0]
 
 
-def variational_energy(H, a, b, W, marshall, n_up):
-    """Exact energy of the RBM state (a, b, W) by the full sum (skphys's own code path)."""
-    est = RBMWavefunction(hamiltonian=H)
-    est.intercept_visible_, est.intercept_hidden_, est.components_ = a, b, W
-    est.n_features_in_, est.n_hidden_ = H.n_sites, len(b)
-    est.n_up_, est.marshall_sign_ = n_up, marshall
-    return est.expectation(H)
+def hamiltonian(name):
+    return Heisenberg(L) if name == "heisenberg" else TransverseFieldIsing(L, h=1.0)
+
+
+class ExactEnergy:
+    """Exact energy of an RBM state (a, b, W) of the benchmark's systems: the sparse matrix
+    of skphys's operator, built once, against the amplitude vector on the whole space."""
+
+    def __init__(self, name):
+        H = hamiltonian(name)
+        self.n_up = L // 2 if name == "heisenberg" else None
+        self.M, codes = H.to_sparse(n_up=self.n_up)
+        self.sigma = torch.from_numpy(codes_to_spins(codes, L).astype(np.float64))
+        if name == "heisenberg":  # the Marshall sign, (-1)^(up spins on sublattice A)
+            up_a = ((self.sigma.numpy() > 0) & (H.sublattice == 0)).sum(1)
+            self.sign = 1.0 - 2.0 * (up_a % 2)
+        else:
+            self.sign = 1.0
+
+    def __call__(self, a, b, W):
+        params = _rbm.RBMParams(*(torch.from_numpy(np.array(v, dtype=np.float64))
+                                  for v in (a, b, W)))
+        with torch.no_grad():
+            lp = _rbm.chunked_log_psi(params, self.sigma).numpy()
+        psi = np.exp(lp - lp.max()) * self.sign
+        return float(psi @ (self.M @ psi) / (psi @ psi))
 
 
 # ---------------------------------------------------------------------------------------
 # ground states
 # ---------------------------------------------------------------------------------------
-def skphys_ground(name, checkpoints):
-    """One fit of max(checkpoints) iterations; the state is snapshot at every checkpoint (the
-    snapshot's cost is excluded from the clock, as NetKet's callback below does) and its exact
-    energy computed after the fit."""
-    H = model(name)
-    est = RBMWavefunction(hamiltonian=H, alpha=1, n_samples=1008, learning_rate=LR[name],
-                          diag_shift=0.01, max_iter=max(checkpoints), random_state=0)
-    saved, clock = {}, {"paused": 0.0}
+class Checkpoints(Callback):
+    """A user callback (skorch's protocol): every ``every`` iterations, the state is copied
+    through ``net.publish()`` with the clock paused."""
 
-    def callback(n_iter, params):
-        if n_iter in checkpoints:
-            t_pause = time.perf_counter()
-            saved[n_iter] = (t_pause - t0 - clock["paused"], params.numpy())
-            clock["paused"] += time.perf_counter() - t_pause
+    def __init__(self, every, clock):
+        self.every = every
+        self.clock = clock
 
-    est._callback = callback
-    t0 = time.perf_counter()
+    def initialize(self):
+        self.saved_ = {}
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        n = len(net.history)
+        if n % self.every:
+            return
+        t = time.perf_counter()
+        est = net.publish()
+        self.saved_[n] = (self.clock.elapsed(t), (est.intercept_visible_.copy(),
+                                                  est.intercept_hidden_.copy(),
+                                                  est.components_.copy()))
+        self.clock.pause(t)
+
+
+class Clock:
+    """Wall time since ``start()``, less the paused snapshots."""
+
+    def start(self):
+        self.t0, self.paused = time.perf_counter(), 0.0
+        return self
+
+    def elapsed(self, t):
+        return t - self.t0 - self.paused
+
+    def pause(self, t):
+        self.paused += time.perf_counter() - t
+
+
+def skphys_ground(name, lr, seed, n_iter, every):
+    clock = Clock()
+    cb = Checkpoints(every, clock)
+    clock.start()
+    est = RBMWavefunction(hamiltonian=hamiltonian(name), alpha=1, n_samples=1008,
+                          learning_rate=lr, diag_shift=0.01, max_iter=n_iter, random_state=seed,
+                          callbacks=[cb])
     est.fit()
-    saved = {n: (wall, (p["a"], p["b"], p["W"])) for n, (wall, p) in saved.items()}
-    return checkpoint_rows(name, "skphys", saved, est.marshall_sign_, est.n_up_)
+    return cb.saved_, est.history_[0]["dur"]
 
 
-def checkpoint_rows(name, code, saved, marshall, n_up):
-    """One row per checkpoint ``n_iter -> (wall, (a, b, W))``: eps from the exact energy."""
-    H = model(name)
-    rows = []
-    for n_iter, (wall, abw) in sorted(saved.items()):
-        eps = (variational_energy(H, *abw, marshall, n_up) - E0[name]) / abs(E0[name])
-        rows.append(dict(system=name, code=code, iterations=n_iter, wall_s=wall, eps=eps,
-                         s_per_it=wall / n_iter))
-        print(f"  {code} {name}: {n_iter} it, {wall:.1f} s, eps {eps:.3g}", flush=True)
-    return rows
-
-
-def netket_ground(name, checkpoints):
+def netket_ground(name, lr, sampler_kind, seed, n_iter, every):
     import jax
     import netket as nk
 
-    L = 20
+    clock = Clock().start()
     g = nk.graph.Chain(L, pbc=True)
+    chains = dict(n_chains=1008) if sampler_kind == "matched" else {}
     if name == "heisenberg":
         hi = nk.hilbert.Spin(0.5, N=L, total_sz=0)
-        H = nk.operator.Heisenberg(hi, g)  # sign_rule on for the bipartite ring
-        sampler = nk.sampler.MetropolisExchange(hi, graph=g)
+        H = nk.operator.Heisenberg(hi, g)  # the Marshall sign rule, as skphys's
+        sampler = nk.sampler.MetropolisExchange(hi, graph=g, **chains)
     else:
         hi = nk.hilbert.Spin(0.5, N=L)
         H = nk.operator.Ising(hi, g, h=1.0, J=-1.0)
-        sampler = nk.sampler.MetropolisLocal(hi)
+        sampler = nk.sampler.MetropolisLocal(hi, **chains)
+    discard = dict(n_discard_per_chain=0) if sampler_kind == "matched" else {}
     vs = nk.vqs.MCState(sampler, nk.models.RBM(alpha=1, param_dtype=float), n_samples=1008,
-                        seed=0, sampler_seed=1)
-    drv = nk.driver.VMC(H, nk.optimizer.Sgd(0.05), variational_state=vs,
+                        seed=seed, sampler_seed=seed + 1000, **discard)
+    # a schedule is an optax schedule for NetKet: the same function of the step count
+    drv = nk.driver.VMC(H, nk.optimizer.Sgd(lr), variational_state=vs,
                         preconditioner=nk.optimizer.SR(diag_shift=0.01))
     saved = {}
+    first = {}
+
+    class Snapshot(nk.callbacks.AbstractCallback):
+        def on_step_end(self, step, log_data, driver):  # after the update of `step`
+            n = step + 1
+            if n == 1 or n % every == 0:
+                jax.block_until_ready(driver.state.parameters)
+                t = time.perf_counter()
+                if n == 1:
+                    first["dur"] = clock.elapsed(t)
+                if n % every == 0:
+                    p = jax.tree_util.tree_map(np.asarray, driver.state.parameters)
+                    saved[n] = (clock.elapsed(t), (p["visible_bias"], p["Dense"]["bias"],
+                                                   p["Dense"]["kernel"].T))
+                clock.pause(t)
+
+    drv.run(n_iter, callback=Snapshot(), out=None, show_progress=False)
+    return saved, first.get("dur")
+
+
+def warm_up_netket(name, lr, sampler_kind):
     t0 = time.perf_counter()
-
-    def callback(step, log, driver):
-        if step + 1 in checkpoints:
-            jax.block_until_ready(driver.state.parameters)
-            saved[step + 1] = (time.perf_counter() - t0,
-                               jax.tree_util.tree_map(np.asarray, driver.state.parameters))
-        return True
-
-    drv.run(max(checkpoints), callback=callback, out=None, show_progress=False)
-    saved = {n: (wall, (p["visible_bias"], p["Dense"]["bias"], p["Dense"]["kernel"].T))
-             for n, (wall, p) in saved.items()}
-    heis = name == "heisenberg"
-    return checkpoint_rows(name, "netket", saved, heis, L // 2 if heis else None)
+    netket_ground(name, lr, sampler_kind, 999, 3, 1)
+    return time.perf_counter() - t0
 
 
-def time_to_reach(rows, eps):
-    """Wall time of the first checkpoint of ``rows`` with eps <= ``eps`` (None if none)."""
-    for r in sorted(rows, key=lambda r: r["wall_s"]):
-        if r["eps"] <= eps:
+def warm_up_skphys(name, lr):
+    t0 = time.perf_counter()
+    skphys_ground(name, lr, 999, 3, 1)
+    return time.perf_counter() - t0
+
+
+def checkpoint_rows(name, label, code, seed, saved, exact):
+    rows = []
+    for n_iter, (wall, abw) in sorted(saved.items()):
+        eps = (exact(*abw) - E0[name]) / abs(E0[name])
+        rows.append(dict(system=name, setting=label, code=code, seed=seed, iterations=n_iter,
+                         wall_s=wall, eps=eps))
+    last = rows[-1]
+    print(f"  {code:7s} {name} [{label}] seed {seed}: {last['iterations']} it in "
+          f"{last['wall_s']:.1f} s ({last['wall_s'] / last['iterations'] * 1e3:.1f} ms/it), "
+          f"eps {last['eps']:.3g}", flush=True)
+    return rows
+
+
+def time_to(rows, key, target, lower=True):
+    """Wall time of the first checkpoint with ``key`` at or beyond ``target``."""
+    for r in sorted(rows, key=lambda r: r["iterations"]):
+        if (r[key] <= target) if lower else (r[key] >= target):
             return r["wall_s"]
     return None
+
+
+def spread(values):
+    """'median [min, max]' of the values that exist, with how many are missing."""
+    vals = [v for v in values if v is not None]
+    if not vals:
+        return "not reached", None
+    med = statistics.median(vals)
+    text = f"{med:.3g} [{min(vals):.3g}, {max(vals):.3g}]"
+    if len(vals) < len(values):
+        text += f" ({len(values) - len(vals)} of {len(values)} not reached)"
+    return text, med
+
+
+def time_row(system, label, measure, t_ours, t_theirs, peer_runs, have_peer):
+    """A time-to-target row: medians, ranges and the ratio (a bound when the peer never
+    reached the target within its whole run)."""
+    text_o, med_o = spread(t_ours)
+    text_t, med_t = spread(t_theirs) if have_peer else ("-", None)
+    ratios = [a / b for a, b in zip(t_ours, t_theirs) if a is not None and b is not None]
+    ratio, ratio_range = None, (f"[{min(ratios):.3g}, {max(ratios):.3g}]" if ratios else None)
+    if med_o is not None and med_t is not None:
+        ratio = med_o / med_t
+    elif med_o is not None and have_peer and peer_runs:
+        whole = statistics.median(peer_runs)  # the peer's whole run bounds its time
+        ratio_range = f"< {med_o / whole:.3g} (peer not there in {whole:.3g} s)"
+    return dict(system=system, setting=label, measure=measure, skphys=text_o, peer=text_t,
+                ratio=ratio, ratio_range=ratio_range, peer_ran="yes" if have_peer else "no")
+
+
+def ground_states(args, have_netket, rows, summary, warmups):
+    settings = dict(SETTINGS)
+    if args.settings == "all":
+        settings.update(EXTRA_SETTINGS)
+    for (name, label), (lr, sampler_kind) in settings.items():
+        if args.only and args.only != name:
+            continue
+        print(f"== {name} L={L} [{label}]", flush=True)
+        exact = ExactEnergy(name)
+        warmups.append(dict(system=name, setting=label, code="skphys",
+                            warm_up_s=warm_up_skphys(name, lr)))
+        if have_netket:
+            warmups.append(dict(system=name, setting=label, code="netket",
+                                warm_up_s=warm_up_netket(name, lr, sampler_kind)))
+        ours, theirs = {}, {}
+        for k, seed in enumerate(args.seeds):
+            order = ["skphys", "netket"] if k % 2 == 0 else ["netket", "skphys"]
+            for code in order:
+                if code == "skphys":
+                    saved, _ = skphys_ground(name, lr, seed, args.iterations, args.every)
+                    ours[seed] = checkpoint_rows(name, label, "skphys", seed, saved, exact)
+                elif have_netket:
+                    saved, _ = netket_ground(name, lr, sampler_kind, seed, args.iterations,
+                                             args.every)
+                    theirs[seed] = checkpoint_rows(name, label, "netket", seed, saved, exact)
+        for block in (ours, theirs):
+            for r in block.values():
+                rows += r
+        summarise_ground(name, label, ours, theirs, have_netket, summary, args)
+
+
+def summarise_ground(name, label, ours, theirs, have_netket, summary, args):
+    seeds = list(ours)
+    for target in TARGETS[name]:
+        t_ours = [time_to(ours[s], "eps", target) for s in seeds]
+        t_theirs = [time_to(theirs[s], "eps", target) if have_netket else None for s in seeds]
+        summary.append(time_row(name, label, f"time to eps <= {target:g} (s)", t_ours,
+                                t_theirs, [theirs[s][-1]["wall_s"] for s in theirs],
+                                have_netket))
+    at = sorted({r["iterations"] for r in next(iter(ours.values()))})
+    for n in [n for n in at if n in (at[0], at[len(at) // 2 - 1], at[-1])]:
+        e_ours = [next(r["eps"] for r in ours[s] if r["iterations"] == n) for s in seeds]
+        e_theirs = ([next(r["eps"] for r in theirs[s] if r["iterations"] == n) for s in seeds]
+                    if have_netket else [None] * len(seeds))
+        w_ours = [next(r["wall_s"] for r in ours[s] if r["iterations"] == n) for s in seeds]
+        w_theirs = ([next(r["wall_s"] for r in theirs[s] if r["iterations"] == n)
+                     for s in seeds] if have_netket else [None] * len(seeds))
+        for measure, a, b in ((f"eps at {n} iterations", e_ours, e_theirs),
+                              (f"seconds for {n} iterations", w_ours, w_theirs)):
+            text_o, med_o = spread(a)
+            text_t, med_t = spread(b) if have_netket else ("-", None)
+            summary.append(dict(system=name, setting=label, measure=measure, skphys=text_o,
+                                peer=text_t, ratio=(None if med_o is None or med_t is None
+                                                    else med_o / med_t),
+                                peer_ran="yes" if have_netket else "no"))
 
 
 # ---------------------------------------------------------------------------------------
 # tomography
 # ---------------------------------------------------------------------------------------
-def skphys_tomography(X, state, checkpoints):
-    rows = []
-    for n_iter in checkpoints:
-        t0 = time.perf_counter()
-        est = RBMWavefunction(alpha=1, max_iter=n_iter, random_state=0).fit(X)
-        wall = time.perf_counter() - t0
-        rows.append(dict(system="tomo N=10", code="skphys", iterations=n_iter, wall_s=wall,
-                         fidelity=est.fidelity(state)))
-        print(f"  skphys tomography: {n_iter} epochs, {wall:.2f} s, F {rows[-1]['fidelity']:.4f}",
-              flush=True)
-    return rows
+class FidelityCheckpoints(Callback):
+    def __init__(self, every, clock, state):
+        self.every, self.clock, self.state = every, clock, state
+
+    def initialize(self):
+        self.rows_ = []
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        n = len(net.history)
+        if n % self.every:
+            return
+        t = time.perf_counter()
+        fid = net.publish().fidelity(self.state)
+        self.rows_.append(dict(iterations=n, wall_s=self.clock.elapsed(t), fidelity=fid))
+        self.clock.pause(t)
 
 
-def qucumber_tomography(X, state, epochs, period=10):
+def skphys_tomography(X, state, seed, epochs, every=10):
+    clock = Clock()
+    cb = FidelityCheckpoints(every, clock, state)
+    clock.start()
+    RBMWavefunction(alpha=1, max_iter=epochs, random_state=seed, callbacks=[cb]).fit(X)
+    return cb.rows_
+
+
+def qucumber_tomography(X, state, seed, epochs, every=10):
     from qucumber.callbacks import LambdaCallback
     from qucumber.nn_states import PositiveWaveFunction
 
     N = X.shape[1]
-    torch.manual_seed(0)
+    clock = Clock().start()
+    torch.manual_seed(seed)
     nn_state = PositiveWaveFunction(num_visible=N, num_hidden=N, gpu=False)
     space = nn_state.generate_hilbert_space()
     # QuCumber's space: site 0 is the most significant bit; skphys codes: site j is bit j
     codes = (space.numpy().astype(np.int64) << np.arange(N)).sum(1)
     target = state[codes]
     data = torch.tensor((X > 0).astype(np.float64))
-    rows, clock = [], {"paused": 0.0}
-    t0 = time.perf_counter()
+    rows = []
 
     def on_epoch_end(nn_state, epoch):
-        if epoch % period:
+        if epoch % every:
             return
-        t_pause = time.perf_counter()
+        t = time.perf_counter()
         amp = nn_state.psi(space)[0].detach().numpy()  # real part; positive state
         fid = float(np.dot(amp, target) ** 2 / (np.dot(amp, amp) * np.dot(target, target)))
-        wall = t_pause - t0 - clock["paused"]
-        rows.append(dict(system="tomo N=10", code="qucumber", iterations=epoch, wall_s=wall,
-                         fidelity=fid))
-        print(f"  qucumber: {epoch} epochs, {wall:.1f} s, F {fid:.4f}", flush=True)
-        clock["paused"] += time.perf_counter() - t_pause
+        rows.append(dict(iterations=epoch, wall_s=clock.elapsed(t), fidelity=fid))
+        clock.pause(t)
 
     nn_state.fit(data, epochs=epochs, pos_batch_size=100, neg_batch_size=100, lr=0.01, k=10,
                  callbacks=[LambdaCallback(on_epoch_end=on_epoch_end)])
     return rows
 
 
-def large_tomography(quick):
-    """N=50: GHZ (exact hidden-layer normaliser) and W state (PCD)."""
+def tomography(args, have_qucumber, rows, summary, warmups):
+    print("== tomography TFIM open chain N=10, 10^4 snapshots", flush=True)
+    X, _, state = make_quantum_snapshots(10000, n_sites=10, return_state=True, random_state=0)
+    t0 = time.perf_counter()
+    import torch._dynamo  # noqa: F401  (what the first torch.optim optimiser of a process imports)
+    warmups.append(dict(system="tomo N=10", setting="torch.optim's first import of "
+                        "torch._dynamo (both codes)", code="torch",
+                        warm_up_s=time.perf_counter() - t0))
+    t0 = time.perf_counter()
+    skphys_tomography(X[:100], state, 999, 2)
+    warmups.append(dict(system="tomo N=10", setting="", code="skphys",
+                        warm_up_s=time.perf_counter() - t0))
+    if have_qucumber:
+        t0 = time.perf_counter()
+        qucumber_tomography(X[:100], state, 999, 1, every=1)
+        warmups.append(dict(system="tomo N=10", setting="", code="qucumber",
+                            warm_up_s=time.perf_counter() - t0))
+    ours, theirs = {}, {}
+    for k, seed in enumerate(args.seeds):
+        order = ["skphys", "qucumber"] if k % 2 == 0 else ["qucumber", "skphys"]
+        for code in order:
+            if code == "skphys":
+                ours[seed] = skphys_tomography(X, state, seed, args.tomo_epochs)
+                block = ours[seed]
+            elif have_qucumber:
+                theirs[seed] = qucumber_tomography(X, state, seed, args.qucumber_epochs)
+                block = theirs[seed]
+            else:
+                continue
+            for r in block:
+                rows.append(dict(system="tomo N=10", code=code, seed=seed, **r))
+            last = block[-1]
+            print(f"  {code:8s} seed {seed}: {last['iterations']} epochs in "
+                  f"{last['wall_s']:.2f} s, F {last['fidelity']:.4f}", flush=True)
+    for target in TOMO_TARGETS:
+        t_ours = [time_to(ours[s], "fidelity", target, lower=False) for s in ours]
+        t_theirs = [time_to(theirs[s], "fidelity", target, lower=False) if have_qucumber
+                    else None for s in ours]
+        summary.append(time_row("tomo N=10", "", f"time to F >= {target:g} (s)", t_ours,
+                                t_theirs, [theirs[s][-1]["wall_s"] for s in theirs],
+                                have_qucumber))
+    for code, block in (("skphys", ours), ("qucumber", theirs)):
+        if block:
+            text, _ = spread([b[-1]["fidelity"] for b in block.values()])
+            n = next(iter(block.values()))[-1]["iterations"]
+            summary.append(dict(system="tomo N=10", setting="", measure=f"{code}: F after "
+                                f"{n} epochs", skphys=text if code == "skphys" else "",
+                                peer=text if code != "skphys" else "", peer_ran=(
+                                    "yes" if have_qucumber else "no")))
+
+
+def large_tomography(quick, rows):
+    """N=50: GHZ (exact hidden-layer normaliser) and W state (sector; PCD). skphys only."""
     N = 50
+    print("== tomography N=50 (skphys only: no peer sums 2^50 states)", flush=True)
     out = []
     X, _ = make_quantum_snapshots(10000, state="ghz", n_sites=N, random_state=0)
     t0 = time.perf_counter()
@@ -219,7 +463,6 @@ def large_tomography(quick):
                     fidelity=float(np.sum(np.sqrt(0.5 * p)) ** 2),
                     note="exact normaliser over 3 hidden-layer terms"))
     X, _ = make_quantum_snapshots(10000, state="w", n_sites=N, random_state=0)
-    # every W snapshot has one spin up: in that sector (50 states) the likelihood is exact
     w_state = ExactState(energy=0.0, psi=np.full(N, N**-0.5), codes=sector_codes(N, 1),
                          n_sites=N)
     t0 = time.perf_counter()
@@ -228,15 +471,13 @@ def large_tomography(quick):
     out.append(dict(system="W N=50", code="skphys (n_up=1)", wall_s=wall,
                     fidelity=est.fidelity(w_state),
                     note="exact likelihood over the one-up sector (50 states)"))
-    # the same data over the full space of 2^50 states: persistent contrastive divergence
     t0 = time.perf_counter()
     est = RBMWavefunction(alpha=1, likelihood="pcd", n_samples=500, batch_size=500,
                           learning_rate=0.01, max_iter=5 if quick else 30,
                           random_state=0).fit(X)
     wall = time.perf_counter() - t0
     S = est.sample(5000, random_state=1)
-    n_up = (S > 0).sum(1)
-    p_one = float(np.mean(n_up == 1))
+    p_one = float(np.mean((S > 0).sum(1) == 1))
     ones = -np.ones((N, N)) + 2 * np.eye(N)
     psi = np.exp(est.log_psi(ones).real - est.log_psi(ones).real.max())
     within = float(psi.sum() ** 2 / (N * np.sum(psi**2)))
@@ -248,7 +489,21 @@ def large_tomography(quick):
     for r in out:
         print(f"  {r['system']}: {r['wall_s']:.1f} s, F {r['fidelity']:.4f}  {r['note']}",
               flush=True)
+        r["peer_ran"] = "n/a (no peer)"
+    rows += out
     return out
+
+
+def _have(module, enabled):
+    if not enabled:
+        return False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            __import__(module)
+        return True
+    except ImportError:
+        return False
 
 
 def main(argv=None):
@@ -256,83 +511,55 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--only", default=None, help="heisenberg, tfim, tomography or large")
+    parser.add_argument("--iterations", type=int, default=None)
+    parser.add_argument("--every", type=int, default=None)
+    parser.add_argument("--seeds", type=int, nargs="+", default=None)
+    parser.add_argument("--settings", choices=["equal", "all"], default="equal")
     args = parser.parse_args(argv)
-    try:
-        import netket  # noqa: F401
+    args.iterations = args.iterations or (100 if args.quick else 400)
+    args.every = args.every or (25 if args.iterations >= 200 else 10)
+    args.seeds = args.seeds or ([0] if args.quick else [0, 1, 2])
+    args.tomo_epochs = 100 if args.quick else 300
+    args.qucumber_epochs = 100 if args.quick else 500
+    have_netket = _have("netket", not args.no_peers)
+    have_qucumber = _have("qucumber", not args.no_peers)
 
-        have_netket = not args.no_peers
-    except ImportError:
-        have_netket = False
-    try:
-        import qucumber  # noqa: F401
+    print("bench_quantum protocol:" + PROTOCOL.rstrip())
+    print(f"this run: {args.iterations} iterations, checkpoints every {args.every}, seeds "
+          f"{args.seeds}, settings '{args.settings}'; tomography: skphys {args.tomo_epochs}, "
+          f"QuCumber {args.qucumber_epochs} epochs\n", flush=True)
+    for name, have, what in (("NetKet", have_netket, "ground states"),
+                             ("QuCumber", have_qucumber, "tomography")):
+        if not have:
+            print(f"WARNING: {name} is not installed in this python ({sys.executable}): its "
+                  f"{what} rows are missing (peer ran: no) and no ratio is given. No "
+                  "published figure is used in its place.", flush=True)
 
-        have_qucumber = not args.no_peers
-    except ImportError:
-        have_qucumber = False
-
-    checkpoints = [50, 100] if args.quick else [100, 200, 400, 800]
-    # skphys is snapshot more often within its one fit, so that its time to reach NetKet's
-    # eps is not rounded up to the next of NetKet's checkpoints
-    fine = ([10, 25, 50, 75, 100] if args.quick
-            else [25, 50, 75, 100, 150, 200, 250, 300, 400, 500, 600, 800, 1000, 1200, 1600])
-    rows, summary = [], []
-    for name in ("heisenberg", "tfim"):
-        if args.only and args.only != name:
-            continue
-        print(f"== {name} L=20", flush=True)
-        ours = skphys_ground(name, fine)
-        rows += ours
-        if have_netket:
-            theirs = netket_ground(name, checkpoints)
-            rows += theirs
-            for r in theirs:  # skphys's time to reach NetKet's eps at each checkpoint
-                t = time_to_reach(ours, r["eps"])
-                summary.append(dict(system=name, code="skphys/netket", iterations=r["iterations"],
-                                    eps=r["eps"], wall_s=t,
-                                    ratio=None if t is None else t / r["wall_s"]))
-        else:
-            for wall, eps in ANCHORS[name]:
-                rows.append(dict(system=name, code="netket (ANCHORS)", wall_s=wall, eps=eps))
-                t = time_to_reach(ours, eps)
-                summary.append(dict(system=name, code="skphys/anchor", eps=eps, wall_s=t,
-                                    ratio=None if t is None else t / wall))
-
+    rows, summary, warmups = [], [], []
+    if not args.only or args.only in ("heisenberg", "tfim"):
+        ground_states(args, have_netket, rows, summary, warmups)
     if not args.only or args.only == "tomography":
-        print("== tomography TFIM open chain N=10, 10^4 snapshots", flush=True)
-        X, _, state = make_quantum_snapshots(10000, n_sites=10, return_state=True,
-                                             random_state=0)
-        ours = skphys_tomography(X, state, [25, 50, 100, 150] if args.quick
-                                 else [25, 50, 100, 150, 200, 300])
-        rows += ours
-        t_ours = next((r["wall_s"] for r in ours if r["fidelity"] >= 0.995), None)
-        if have_qucumber:
-            theirs = qucumber_tomography(X, state, 100 if args.quick else 500)
-            rows += theirs
-            t_theirs = next((r["wall_s"] for r in theirs if r["fidelity"] >= 0.99), None)
-            ref = "qucumber F>=0.99 (this run)"
-            if t_theirs is None and theirs:  # never reached: its whole run bounds the ratio
-                t_theirs = theirs[-1]["wall_s"]
-                ref = f"qucumber's whole run (F {theirs[-1]['fidelity']:.4f} < 0.99; bound)"
-        else:
-            t_theirs, ref = 62.0, "qucumber F>=0.99 (ANCHORS)"
-        summary.append(dict(system="tomo N=10", code=f"skphys F>=0.995 / {ref}", wall_s=t_ours,
-                            ratio=None if (t_ours is None or t_theirs is None)
-                            else t_ours / t_theirs))
-
+        tomography(args, have_qucumber, rows, summary, warmups)
     if not args.only or args.only == "large":
-        print("== tomography N=50", flush=True)
-        rows += large_tomography(args.quick)
+        large_tomography(args.quick, rows)
 
-    print()
-    report("quantum", rows, ["system", "code", "iterations", "wall_s", "s_per_it", "eps",
-                             "fidelity", "note"],
-           {"quick": args.quick, "netket": have_netket, "qucumber": have_qucumber,
-            "anchors": ANCHORS})
-    if not summary:
-        return
-    print("\nratios (target: <= 0.5 for ground states at every checkpoint, <= 0.1 tomography)")
-    report("quantum_ratios", summary, ["system", "code", "iterations", "eps", "wall_s", "ratio"],
-           {"quick": args.quick})
+    meta = {"quick": args.quick, "iterations": args.iterations, "every": args.every,
+            "seeds": args.seeds, "settings": args.settings, "netket": have_netket,
+            "qucumber": have_qucumber, "protocol": PROTOCOL}
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "quantum.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
+    print(f"\nevery checkpoint of every run: {RESULTS / 'quantum.json'}")
+    if warmups:
+        print("\nwarm-up, excluded from every clock above (JIT compilation, first imports)")
+        report("quantum_warmup", warmups, ["system", "setting", "code", "warm_up_s"], meta)
+    if summary:
+        print("\nsummary: median [min, max] over seeds; ratio = skphys / peer of the medians "
+              "(range: per-seed ratios)")
+        report("quantum_ratios", summary, ["system", "setting", "measure", "skphys", "peer",
+                                           "ratio", "ratio_range", "peer_ran"], meta)
+    for name, have in (("NetKet", have_netket), ("QuCumber", have_qucumber)):
+        if not have:
+            print(f"WARNING: {name} did not run: no {name} rows, no ratios against it.")
 
 
 if __name__ == "__main__":

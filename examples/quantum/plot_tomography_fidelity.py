@@ -23,6 +23,9 @@ from skphys.quantum import RBMWavefunction
 torch.set_num_threads(1)
 
 X, bases, state = make_quantum_snapshots(10000, n_sites=10, return_state=True, random_state=0)
+# the first torch.optim optimiser of a process imports torch._dynamo (about a second of CPU):
+# a throwaway fit pays it before the clock starts
+RBMWavefunction(max_iter=1).fit(X[:10])
 epochs = [10, 25, 50, 100, 150, 200, 300]
 fidelities, seconds = [], []
 for n in epochs:

@@ -44,7 +44,11 @@ def run(out_dir, quick):
     N = 6 if quick else 10
     X, _, state = make_quantum_snapshots(10000, n_sites=N, return_state=True, random_state=0)
     fids, times = [], []
-    for n_iter in ([25, 50, 100] if quick else [25, 50, 100, 200]):
+    # the first torch.optim optimiser of a process imports torch._dynamo (~1 s of CPU): a
+    # throwaway fit pays it here, off the clock, as the benchmark's warm-up does
+    RBMWavefunction(max_iter=1).fit(X[:10])
+    epochs = [25, 50, 100] if quick else [25, 50, 100, 200]
+    for n_iter in epochs:
         t0 = time.perf_counter()
         model = RBMWavefunction(max_iter=n_iter, random_state=0).fit(X)
         times.append(time.perf_counter() - t0)
@@ -66,12 +70,26 @@ def run(out_dir, quick):
     plt = pyplot()
     if plt is not None:
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.5))
-        curve = np.array(psi.energy_curve_)
-        ax1.semilogy(np.maximum((curve - gs.energy) / abs(gs.energy), 1e-6))
-        ax1.set(xlabel="iteration", ylabel="(E - E0) / |E0|  (Monte Carlo)",
-                title=f"Heisenberg L={L}")
+        # the Monte Carlo estimate of each iteration can fall below E0 by its noise: those
+        # points are shown as |E - E0| / |E0| with their own marker, not clipped away
+        eps = (np.array(psi.energy_curve_) - gs.energy) / abs(gs.energy)
+        its = np.arange(len(eps))
+        above, below = eps > 0, eps < 0
+        ax1.semilogy(its[above], eps[above], ".", ms=3, label="E > E0")
+        if below.any():
+            ax1.semilogy(its[below], -eps[below], "v", ms=4, label="E < E0 (noise)")
+        e_exact = (e - gs.energy) / abs(gs.energy)
+        ax1.axhline(e_exact, color="k", ls="--", lw=1,
+                    label=f"final state, exact: {e_exact:.1e}")
+        ax1.set(xlabel="SR updates", ylabel="|E - E0| / |E0|  (Monte Carlo estimate)",
+                title=f"Heisenberg ring L={L}, {psi.n_parameters_} parameters")
+        ax1.legend(fontsize=8)
         ax2.plot(times, fids, "o-")
-        ax2.set(xlabel="wall time (s)", ylabel="fidelity", title=f"tomography N={N}")
+        for n_iter, t, f in zip(epochs, times, fids):
+            ax2.annotate(f"{n_iter} epochs", (t, f), textcoords="offset points",
+                         xytext=(4, -10), fontsize=8)
+        ax2.set(xlabel="wall time (s)", ylabel="fidelity with the exact state",
+                title=f"tomography, TFIM open chain N={N}, 10^4 snapshots")
         fig.tight_layout()
         fig.savefig(out_dir / "quantum.png", dpi=120)
         plt.close(fig)

@@ -170,12 +170,15 @@ def ratio_pattern(params, s, t, tables, out=None):
     return f.prod(-1) * torch.exp(-2.0 * s_ * A[None])
 
 
-def local_energy(operator, params, sigma, th, t, sublattice_a=None, workspace=None):
+def local_energy(operator, params, sigma, th, t, sublattice_a=None, workspace=None,
+                 in_sector=False):
     """``E_loc(sigma) = sum_sigma' <sigma|H|sigma'> psi(sigma') / psi(sigma)``, shape (B,).
 
     ``th`` and ``t`` are ``theta`` and ``tanh(theta)`` of ``sigma``; ``sublattice_a`` (bool
     tensor (N,)) applies the Marshall sign rule. ``workspace``: an optional dict in which
     large intermediate buffers are kept from one call to the next (a fitting loop).
+    ``in_sector``: the state lives in the magnetisation sector of ``sigma`` (``psi = 0``
+    elsewhere), so terms that change the magnetisation contribute nothing.
     """
     E = operator.diagonal(sigma)
     if params.dtype.is_complex:
@@ -183,6 +186,8 @@ def local_energy(operator, params, sigma, th, t, sublattice_a=None, workspace=No
     for k, g in enumerate(operator.flip_groups):
         sites = g.sites_tensor(sigma.device)
         mel = g.element(sigma)
+        if in_sector:  # a flip keeps the magnetisation iff its spins sum to zero
+            mel = mel * (sigma[:, sites].sum(-1) == 0).to(mel.dtype)
         if sublattice_a is not None:
             mel = mel * marshall_flip_signs(sites, sublattice_a)
         if g.pattern is not None:

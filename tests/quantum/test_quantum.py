@@ -142,7 +142,7 @@ def test_gibbs_sampler_needs_real_parameters():
 
 
 def test_chains_get_extra_sweeps_after_large_steps():
-    from skphys.quantum._wavefunction import _lag_sweeps
+    from skphys.quantum._vmc import lag_sweeps as _lag_sweeps
 
     rng = np.random.default_rng(0)
     Oc = torch.from_numpy(rng.normal(size=(1000, 30)))

@@ -137,6 +137,7 @@ class IterationDriver:
                            if isinstance(v, float) and not math.isfinite(v)]
                     if bad or (healthy is not None and not healthy(record)):
                         restore(state, good if good is not None else candidate)
+                        self.history.pop()  # the row opened for this iteration
                         figures = ", ".join(f"{k} = {v:.6g}" for k, v in record.items()
                                             if isinstance(v, (int, float)))
                         raise DivergenceError(
@@ -162,13 +163,15 @@ class IterationDriver:
                 interrupted = True
                 if in_step:  # a second Ctrl-C cut a step short: back to its start
                     restore(state, candidate)
+                if self.history and "loss" not in self.history[-1]:
+                    self.history.pop()
             finally:
                 try:
                     self.notify("on_train_end")
                 finally:
                     if self.n_iter:
                         publish(state)
-                    elif interrupted:
+                    else:  # nothing completed (interrupted, diverged or failed at once)
                         discard_fitted_attributes(self.estimator)
         if interrupted:
             warn_interrupted(self.estimator, self.n_iter, self.max_iter)
@@ -186,7 +189,7 @@ class IterationDriver:
 
     def history_list(self):
         """The history as a plain list of dicts (what estimators store as ``history_``)."""
-        return [dict(row) for row in self.history]
+        return [{k: v for k, v in row.items() if k != "batches"} for row in self.history]
 
 
 def _noop(*args, **kwargs):

@@ -210,10 +210,11 @@ def test_domain_shift(flake_search):
     """Trained on 285 nm SiO2 under a 3200 K lamp, tested on other wafers and lamps.
 
     The contrast against the substrate cancels most of a change of lamp, but not a change of
-    oxide: other thicknesses give the layers other colours, and the search trained on 285 nm
-    misses the bar on 90 nm (recall) and on 300 nm wafers (precision: thin multilayers now
-    look like monolayers).
+    oxide: other thicknesses give the layers other colours, so the search trained on 285 nm
+    loses precision or recall on 90 nm and 300 nm wafers (on 300 nm thin multilayers look like
+    monolayers). How much depends on the network; that it drops does not.
     """
+    in_domain = min(_precision_recall(flake_search))
     results = {}
     for name, kw in {"oxide 90 nm": dict(oxide_thickness=90.0),
                      "oxide 300 nm": dict(oxide_thickness=300.0),
@@ -223,8 +224,7 @@ def test_domain_shift(flake_search):
     precision, recall = results["lamp 5500 K"]
     assert recall >= 0.9 and precision >= 0.8
     for name in ("oxide 90 nm", "oxide 300 nm"):
-        precision, recall = results[name]
-        assert recall < 0.9 or precision < 0.8
+        assert min(results[name]) < in_domain - 0.05, (name, results[name], in_domain)
 
 
 def test_wafer_scan(flake_search):

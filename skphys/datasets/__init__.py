@@ -17,6 +17,7 @@ from ._measurements import make_quantum_snapshots
 from ._mnist import fetch_fashion_mnist, fetch_mnist, load_fashion_mnist, load_mnist
 from ._uk_food import load_uk_food
 from ._xrd import BRAVAIS_LATTICES, CRYSTAL_SYSTEMS, make_xrd_patterns
+from ._xrd_pattern import xrd_pattern
 
 __all__ = [
     "BRAVAIS_LATTICES",
@@ -34,4 +35,5 @@ __all__ = [
     "make_xrd_patterns",
     "onsager_energy",
     "onsager_magnetization",
+    "xrd_pattern",
 ]

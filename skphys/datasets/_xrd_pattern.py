@@ -59,12 +59,14 @@ def waasmaier_kirfel_form_factor(species, s):
     f : ndarray of shape (n_s, n_species)
     """
     s2 = np.asarray(s, dtype=float)[:, None, None] ** 2
-    species = list(np.atleast_1d(species))
-    if all(isinstance(z, (int, np.integer)) for z in species):
+    species = [int(z) if isinstance(z, (int, np.integer)) or str(z).isdigit() else str(z)
+               for z in np.atleast_1d(np.asarray(species, dtype=object))]
+    if all(isinstance(z, int) for z in species):
+        if min(species) < 1 or max(species) > 98:
+            raise ValueError(f"No X-ray form factor for atomic numbers outside 1-98: {species}.")
         a, b, c = (t[np.asarray(species, dtype=int)] for t in _wk_table())
     else:
-        a, b, c = _wk_coefficients([str(z) if not isinstance(z, (int, np.integer))
-                                    else _symbol(int(z)) for z in species])
+        a, b, c = _wk_coefficients([_symbol(z) if isinstance(z, int) else z for z in species])
     return np.sum(a * np.exp(-b * s2), axis=2) + c
 
 
@@ -322,3 +324,121 @@ class ProfileRenderer:
         vals = out[:, self._gi] * (1 - self._gw) + out[:, self._gi + 1] * self._gw
         dudt = 1.0 / (1.0 + np.tan(np.radians(self.grid / 2.0)))
         return vals * dudt / self._du
+
+
+# ----------------------------------------------------------------------------- public
+def _as_lattice(lattice):
+    lat = np.asarray(lattice, dtype=float)
+    if lat.shape == (6,):
+        return cell_matrix(*lat)
+    if lat.shape != (3, 3):
+        raise ValueError("lattice must be a (3, 3) matrix of cell vectors (rows) or the six "
+                         f"cell parameters (a, b, c, alpha, beta, gamma), got shape {lat.shape}.")
+    if abs(np.linalg.det(lat)) < 1e-8:
+        raise ValueError("lattice has (nearly) zero volume.")
+    return lat
+
+
+def xrd_pattern(lattice, positions, species, *, wavelength=1.5406,
+                two_theta_range=(5.0, 90.0), n_points=1701, peak_width=0.1,
+                lorentz_fraction=0.5, B_iso=0.0, tolerance=1e-4):
+    """Powder X-ray diffraction pattern of a crystal you give.
+
+    Computes the Bragg reflections of the structure (all ``hkl`` of the reciprocal lattice
+    inside the limiting sphere, structure factors with the Waasmaier-Kirfel atomic form
+    factors, Lorentz-polarisation factor ``(1 + cos^2 2theta) / (sin^2 theta cos theta)``,
+    isotropic Debye-Waller factor), merges reflections at the same angle (symmetry-
+    equivalent ``hkl`` and accidental coincidences such as 333/511 of a cubic cell) and draws
+    them as pseudo-Voigt peaks of width ``peak_width (1 + tan theta)`` on the 2theta grid of
+    :func:`make_xrd_patterns`, so a classifier trained on generated patterns can classify
+    it. No symmetry is assumed: the multiplicities come from counting the reflections.
+
+    Parameters
+    ----------
+    lattice : array-like of shape (3, 3) or (6,)
+        Cell vectors as rows (angstrom), or ``(a, b, c, alpha, beta, gamma)`` (angstrom,
+        degrees).
+    positions : array-like of shape (n_atoms, 3)
+        Fractional coordinates of every atom of the cell.
+    species : array-like of shape (n_atoms,)
+        Atomic numbers, or element and ion symbols (``"Si"``, ``"O2-"``, ``"Na+"``).
+    wavelength : float, default=1.5406
+        X-ray wavelength in angstrom (Cu K-alpha1).
+    two_theta_range : (float, float), default=(5.0, 90.0)
+        The 2theta range in degrees.
+    n_points : int, default=1701
+        Points of the 2theta grid.
+    peak_width : float, default=0.1
+        FWHM of the peaks in degrees at low angle.
+    lorentz_fraction : float, default=0.5
+        Lorentzian fraction of the pseudo-Voigt peaks.
+    B_iso : float, default=0.0
+        Isotropic Debye-Waller factor in angstrom^2.
+    tolerance : float, default=1e-4
+        Reflections closer than this (degrees 2theta) make one peak.
+
+    Returns
+    -------
+    result : Bunch
+        ``two_theta`` (the grid), ``pattern`` (n_points,) scaled to a maximum of 1, and
+        ``peaks``: a Bunch of ``two_theta``, ``intensity`` (the strongest is 100), ``d``
+        (angstrom), ``hkl`` (a representative, the largest in lexicographic order) and
+        ``multiplicity`` (the number of ``hkl`` in the peak) of every peak inside the range.
+
+    See Also
+    --------
+    make_xrd_patterns : Patterns of random crystals for training.
+    load_xrd_prototypes : Patterns of real structure types.
+
+    Examples
+    --------
+    Rock salt, NaCl: the face-centred lattice leaves only unmixed ``hkl``.
+
+    >>> from skphys.datasets import xrd_pattern
+    >>> na, cl = [(0, 0, 0), (0, .5, .5), (.5, 0, .5), (.5, .5, 0)], [(.5, .5, .5),
+    ...     (.5, 0, 0), (0, .5, 0), (0, 0, .5)]
+    >>> res = xrd_pattern((5.64, 5.64, 5.64, 90, 90, 90), na + cl, ["Na"] * 4 + ["Cl"] * 4)
+    >>> [tuple(map(int, h)) for h in res.peaks.hkl[:4]]
+    [(1, 1, 1), (2, 0, 0), (2, 2, 0), (3, 1, 1)]
+    >>> res.peaks.two_theta[:2].round(2).tolist(), res.peaks.intensity[1].round()
+    ([27.37, 31.7], np.float64(100.0))
+    """
+    A = _as_lattice(lattice)
+    positions = np.atleast_2d(np.asarray(positions, dtype=float))
+    species = np.asarray(species)
+    if positions.shape[1] != 3 or len(positions) != len(species) or len(species) == 0:
+        raise ValueError("positions must be (n_atoms, 3) and species (n_atoms,), with "
+                         f"n_atoms >= 1; got {positions.shape} and {species.shape}.")
+    lo, hi = (float(v) for v in two_theta_range)
+    if not 0 < lo < hi < 180:
+        raise ValueError(f"two_theta_range must satisfy 0 < low < high < 180, got "
+                         f"{two_theta_range}.")
+    if species.dtype.kind in "iu":
+        species = species.astype(int)
+    friedel = np.array([np.eye(3, dtype=int), -np.eye(3, dtype=int)])
+    refl = reflections(A, positions, species, laue=friedel, wavelength=wavelength,
+                       two_theta_max=min(hi + 2.0, 179.0), B_iso=B_iso)
+    # merge reflections at the same angle (refl is sorted by angle)
+    new = np.concatenate([[True], np.diff(refl.two_theta) > tolerance])
+    group = np.cumsum(new) - 1
+    n = group[-1] + 1 if len(group) else 0
+    intensity = np.bincount(group, weights=refl.intensity, minlength=n)
+    mult = np.bincount(group, weights=refl.multiplicity, minlength=n).astype(int)
+    two_theta = np.bincount(group, weights=refl.two_theta * refl.intensity, minlength=n)
+    two_theta = two_theta / np.maximum(intensity, 1e-300)
+    hkl = np.empty((n, 3), dtype=int)
+    for k in range(n):
+        members = refl.hkl[group == k]
+        members = np.concatenate([members, -members])
+        hkl[k] = members[np.lexsort(members.T[::-1])[-1]]
+    d = np.bincount(group, weights=refl.d, minlength=n) / np.maximum(np.bincount(group), 1)
+    grid = np.linspace(lo, hi, n_points)
+    renderer = ProfileRenderer(grid, max_fwhm=2 * peak_width)
+    pattern = renderer.render([refl.two_theta], [refl.intensity], [peak_width],
+                              [lorentz_fraction])[0]
+    pattern /= max(pattern.max(), 1e-300)
+    inside = (two_theta >= lo) & (two_theta <= hi)
+    scale = 100.0 / max(intensity[inside].max(initial=0.0), 1e-300)
+    peaks = Bunch(two_theta=two_theta[inside], intensity=intensity[inside] * scale,
+                  d=d[inside], hkl=hkl[inside], multiplicity=mult[inside])
+    return Bunch(two_theta=grid, pattern=pattern, peaks=peaks)

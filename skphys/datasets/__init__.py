@@ -18,6 +18,7 @@ from ._mnist import fetch_fashion_mnist, fetch_mnist, load_fashion_mnist, load_m
 from ._uk_food import load_uk_food
 from ._xrd import BRAVAIS_LATTICES, CRYSTAL_SYSTEMS, make_xrd_patterns
 from ._xrd_pattern import xrd_pattern
+from ._xrd_prototypes import load_xrd_prototypes
 
 __all__ = [
     "BRAVAIS_LATTICES",
@@ -30,6 +31,7 @@ __all__ = [
     "load_fashion_mnist",
     "load_mnist",
     "load_uk_food",
+    "load_xrd_prototypes",
     "make_ising",
     "make_quantum_snapshots",
     "make_xrd_patterns",

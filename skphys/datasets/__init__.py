@@ -17,7 +17,7 @@ from ._measurements import make_quantum_snapshots
 from ._mnist import fetch_fashion_mnist, fetch_mnist, load_fashion_mnist, load_mnist
 from ._uk_food import load_uk_food
 from ._xrd import BRAVAIS_LATTICES, CRYSTAL_SYSTEMS, make_xrd_patterns
-from ._xrd_pattern import xrd_pattern
+from ._xrd_pattern import resample_log_d, xrd_pattern
 from ._xrd_prototypes import load_xrd_prototypes
 
 __all__ = [
@@ -37,5 +37,6 @@ __all__ = [
     "make_xrd_patterns",
     "onsager_energy",
     "onsager_magnetization",
+    "resample_log_d",
     "xrd_pattern",
 ]

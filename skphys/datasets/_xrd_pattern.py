@@ -442,3 +442,47 @@ def xrd_pattern(lattice, positions, species, *, wavelength=1.5406,
     peaks = Bunch(two_theta=two_theta[inside], intensity=intensity[inside] * scale,
                   d=d[inside], hkl=hkl[inside], multiplicity=mult[inside])
     return Bunch(two_theta=grid, pattern=pattern, peaks=peaks)
+
+
+def resample_log_d(X, two_theta, *, n_points=None):
+    """Powder patterns resampled onto an even grid in ``ln d`` (``d`` the lattice spacing).
+
+    Bragg's law puts a reflection at ``d = lambda / (2 sin theta)``; scaling the cell by a
+    factor moves every peak by the same amount in ``ln d``. On this grid a change of the
+    cell's size is a shift, which convolutional networks handle by construction, and the
+    ratios of the spacings (what tells a cubic from a tetragonal cell) become fixed
+    distances. Use it in a pipeline:
+    ``FunctionTransformer(resample_log_d, kw_args={"two_theta": grid})``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_angles)
+        Patterns on the 2theta grid ``two_theta``.
+    two_theta : array-like of shape (n_angles,)
+        The increasing 2theta grid of ``X`` (degrees).
+    n_points : int or None, default=None
+        Points of the new grid (None: as many as ``two_theta``), from the largest ``d`` of
+        the grid (lowest angle) to the smallest; linear interpolation.
+
+    Returns
+    -------
+    X_new : ndarray of shape (n_samples, n_points), float32
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skphys.datasets import make_xrd_patterns, resample_log_d
+    >>> X, y, info = make_xrd_patterns(4, n_points=851, return_info=True, random_state=0)
+    >>> resample_log_d(X, info.two_theta).shape
+    (4, 851)
+    """
+    X = np.asarray(X, dtype=np.float32)
+    two_theta = np.asarray(two_theta, dtype=float)
+    if X.ndim != 2 or X.shape[1] != len(two_theta) or np.any(np.diff(two_theta) <= 0):
+        raise ValueError("X must be (n_samples, n_angles) on an increasing grid two_theta of "
+                         f"n_angles points; got X {X.shape} and two_theta {two_theta.shape}.")
+    u = np.log(np.sin(np.radians(two_theta / 2.0)))  # -ln d + const, increasing
+    grid = np.linspace(u[0], u[-1], len(u) if n_points is None else int(n_points))
+    idx = np.clip(np.searchsorted(u, grid) - 1, 0, len(u) - 2)
+    w = ((grid - u[idx]) / (u[idx + 1] - u[idx])).astype(np.float32)
+    return X[:, idx] * (1 - w) + X[:, idx + 1] * w

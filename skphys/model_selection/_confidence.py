@@ -226,11 +226,13 @@ class ConfidenceThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
             splits = [(train, test)]
         else:
             splits = list(check_cv(self.cv, y, classifier=True).split(X, y))
-        classes = np.unique(y)
+        folds = [(clone(estimator).fit(_safe_indexing(X, train), y[train], **fit_params), test)
+                 for train, test in splits]
+        # a frozen classifier may know classes that this data lacks
+        classes = np.unique(np.concatenate([np.unique(y)] + [f.classes_ for f, _ in folds]))
         proba = np.zeros((len(y), len(classes)))
         held_out = np.zeros(len(y), dtype=bool)
-        for train, test in splits:
-            fold = clone(estimator).fit(_safe_indexing(X, train), y[train], **fit_params)
+        for fold, test in folds:
             cols = np.searchsorted(classes, fold.classes_)
             proba[np.ix_(test, cols)] = fold.predict_proba(_safe_indexing(X, test))
             held_out[test] = True

@@ -196,3 +196,21 @@ def test_intensities_agree_with_pymatgen():
         np.testing.assert_allclose(ours.two_theta, pm.x, atol=1e-3)
         # within 3% of the strongest peak (different form-factor fits: pymatgen's own)
         np.testing.assert_allclose(ours.intensity, pm.y, atol=3.0)
+
+
+def test_resample_log_d_turns_a_bigger_cell_into_a_shift():
+    from skphys.datasets import resample_log_d
+
+    grid = np.linspace(5, 90, 4001)
+    cell, pos, species = nacl()
+    small = xrd_pattern(cell, pos, species, n_points=4001, peak_width=0.02)
+    big = xrd_pattern((cell[0] * 1.05,) * 3 + cell[3:], pos, species, n_points=4001,
+                      peak_width=0.02)
+    u = np.log(np.sin(np.radians(grid / 2)))
+    step = (u[-1] - u[0]) / 4000
+    shift = np.log(1.05) / step  # ln d grows by ln 1.05: the pattern moves to lower angles
+    a, b = resample_log_d(np.stack([small.pattern, big.pattern]), grid)
+    ia, ib = np.argmax(a), np.argmax(b)  # the 200 peak of each
+    assert ia - ib == pytest.approx(shift, abs=1.0)
+    with pytest.raises(ValueError, match="increasing"):
+        resample_log_d(np.ones((2, 5)), np.arange(5)[::-1])

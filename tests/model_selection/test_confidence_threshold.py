@@ -94,6 +94,11 @@ def test_frozen_classifier_is_tuned_on_held_out_data_not_refitted(digits):
     np.testing.assert_array_equal(clf.estimator_.estimator.coef_, base.coef_)
     conf = base.predict_proba(X_test).max(1)
     assert np.mean(conf >= clf.threshold_) == pytest.approx(0.6, abs=0.01)
+    # tuning data that lacks some of the classes the frozen classifier knows
+    few = y_test < 5
+    clf = ConfidenceThresholdClassifier(FrozenEstimator(base), coverage=0.5, cv=2)
+    clf.fit(X_test[few], y_test[few])
+    assert len(clf.classes_) == 10 and clf.tuning_coverage_ == pytest.approx(0.5, abs=0.01)
 
 
 def test_abstain_labels():

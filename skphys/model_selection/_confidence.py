@@ -4,6 +4,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, _fit_context, clone
+from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import check_cv, train_test_split
 from sklearn.utils import Bunch
 from sklearn.utils._indexing import _safe_indexing
@@ -89,8 +90,9 @@ class ConfidenceThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
     ----------
     estimator : estimator object
         A classifier with ``predict_proba``; cloned. A
-        :class:`~sklearn.frozen.FrozenEstimator` is used as fitted (the threshold is then
-        tuned on the data passed to ``fit``, which should be held-out data).
+        :class:`~sklearn.frozen.FrozenEstimator` is used as fitted: the threshold is then
+        tuned on its probabilities for the data passed to ``fit`` (held-out data), and
+        ``cv`` is not used.
     threshold : float in [0, 1], default=0.5
         Confidence (largest class probability) below which the classifier abstains; 0
         never abstains. Ignored when ``coverage`` is set.
@@ -216,7 +218,9 @@ class ConfidenceThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
         return self
 
     def _tune(self, estimator, X, y, fit_params):
-        if isinstance(self.cv, Real) and not isinstance(self.cv, Integral):
+        if isinstance(estimator, FrozenEstimator):  # already fitted: X, y are held out
+            splits = [(np.arange(len(y)), np.arange(len(y)))]
+        elif isinstance(self.cv, Real) and not isinstance(self.cv, Integral):
             try:
                 train, test = train_test_split(np.arange(len(y)), test_size=self.cv,
                                                stratify=y, random_state=self.random_state)
@@ -241,8 +245,8 @@ class ConfidenceThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
         self.threshold_ = float(thr[k])
         self.tuning_coverage_ = float(cov[k])
         self.tuning_selective_accuracy_ = float(acc[k])
-        if len(splits) == 1 and not self.refit:
-            self.estimator_ = fold
+        if isinstance(estimator, FrozenEstimator) or (len(splits) == 1 and not self.refit):
+            self.estimator_ = folds[0][0]
         else:
             self.estimator_ = estimator.fit(X, y, **fit_params)
 

@@ -89,14 +89,14 @@ def test_skphys_network_in_a_pipeline_and_grid_search(digits):
 def test_frozen_classifier_is_tuned_on_held_out_data_not_refitted(digits):
     X_train, X_test, y_train, y_test = digits
     base = LogisticRegression(C=0.03).fit(X_train, y_train)
-    clf = ConfidenceThresholdClassifier(FrozenEstimator(base), coverage=0.6, cv=2)
+    clf = ConfidenceThresholdClassifier(FrozenEstimator(base), coverage=0.6)
     clf.fit(X_test, y_test)
     np.testing.assert_array_equal(clf.estimator_.estimator.coef_, base.coef_)
     conf = base.predict_proba(X_test).max(1)
     assert np.mean(conf >= clf.threshold_) == pytest.approx(0.6, abs=0.01)
     # tuning data that lacks some of the classes the frozen classifier knows
     few = y_test < 5
-    clf = ConfidenceThresholdClassifier(FrozenEstimator(base), coverage=0.5, cv=2)
+    clf = ConfidenceThresholdClassifier(FrozenEstimator(base), coverage=0.5)
     clf.fit(X_test[few], y_test[few])
     assert len(clf.classes_) == 10 and clf.tuning_coverage_ == pytest.approx(0.5, abs=0.01)
 

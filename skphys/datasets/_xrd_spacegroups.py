@@ -208,3 +208,50 @@ def spglib_number(lattice, positions, numbers, group=None, symprec=1e-3):
         ds = spglib.get_symmetry_dataset((np.asarray(lattice), positions, numbers),
                                          symprec=symprec)
     return 0 if ds is None else int(ds.number)
+
+
+#: crystal system -> the lattice family whose metric sets the peak positions
+_METRIC_FAMILY = {"triclinic": "triclinic", "monoclinic": "monoclinic",
+                  "orthorhombic": "orthorhombic", "tetragonal": "tetragonal",
+                  "trigonal": "hexagonal", "hexagonal": "hexagonal", "cubic": "cubic"}
+
+
+@cache
+def powder_classes(box=6):
+    """Space groups whose powder patterns put peaks at the same angles, for any cell.
+
+    A powder pattern sees the cell's metric and which reflections are systematically
+    absent; reflections that the metric's holohedry makes equivalent fall on one peak.
+    Two groups with the same lattice family (trigonal and hexagonal share one, the
+    rhombohedral centring being an extinction on hexagonal axes) and the same set of
+    peaks that survive their extinctions (``|h|, |k|, |l| <= box``) cannot be told apart by
+    peak positions; only intensities could (enantiomorphs such as P4_1 / P4_3 not even
+    those). A reflection ``h`` is systematically absent when an operation ``(R, t)`` has
+    ``R^T h = h`` and ``h . t`` not an integer.
+
+    Returns
+    -------
+    classes : list of tuple of int
+        The space-group numbers of each class, sorted.
+    """
+    from ._xrd import point_group
+
+    r = np.arange(-box, box + 1)
+    hkl = np.stack(np.meshgrid(r, r, r, indexing="ij"), -1).reshape(-1, 3)
+    hkl = hkl[np.any(hkl != 0, axis=1)]
+    base = 2 * box + 1
+    w = np.array([base * base, base, 1])
+    signatures = {}
+    for number in range(1, 231):
+        g = space_group(number)
+        family = _METRIC_FAMILY[g.crystal_system]
+        fixed = np.all(np.einsum("gji,nj->gni", g.rotations, hkl) == hkl, axis=2)  # R^T h = h
+        phase = (g.translations @ hkl.T) % 1.0  # (n_ops, n_hkl)
+        absent = np.any(fixed & (np.minimum(phase, 1 - phase) > 1e-6), axis=0)
+        # peaks: orbits of the metric's holohedry, keyed by their largest code
+        ops = point_group(family)
+        codes = (np.einsum("gji,nj->ngi", ops, hkl) + box) @ w  # may leave the box: fine
+        peak = codes.max(axis=1)
+        signatures.setdefault((family, frozenset(np.unique(peak[~absent]).tolist())),
+                              []).append(number)
+    return sorted(tuple(v) for v in signatures.values())

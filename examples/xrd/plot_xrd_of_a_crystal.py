@@ -1,7 +1,7 @@
 """
-===================================================
+====================================================
 The powder pattern of a crystal, and its extinctions
-===================================================
+====================================================
 
 :func:`skphys.datasets.xrd_pattern` computes the powder X-ray diffraction pattern of a
 structure you give (cell, fractional positions, elements): Bragg angles from the cell,

@@ -96,13 +96,13 @@ def speed_rows(args):
     for verify in (False, True):
         cpu = []
 
-        def run(v=verify):
+        def run(v=verify, cpu=cpu):
             c0 = time.process_time()
             out = make_xrd_patterns(args.n_speed, verify=v, return_info=True, random_state=1)
             cpu.append(time.process_time() - c0)
             return out
 
-        med, times, (X, y, info) = timed(run, args.repeats)
+        med, times, (_, _, info) = timed(run, args.repeats)
         rows.append({"what": f"skphys make_xrd_patterns (verify={verify})", "peer ran": "-",
                      "patterns/s": args.n_speed / med,
                      "patterns per CPU s": args.n_speed / float(np.median(cpu)),

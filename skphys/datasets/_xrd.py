@@ -427,7 +427,7 @@ def make_xrd_patterns(n_samples=700, *, space_groups="all", crystal_systems=None
             A = cell_matrix(*cell)
             pos, Z = _structure(g.crystal_system, g.centring, rng.integers(1, max_atoms + 1),
                                 rng)
-            kw = dict(laue=point_group(g.crystal_system), form_factor=gaussian_form_factor)
+            kw = {"laue": point_group(g.crystal_system), "form_factor": gaussian_form_factor}
             n_cell = len(Z)
         else:
             for _ in range(20):
@@ -439,7 +439,7 @@ def make_xrd_patterns(n_samples=700, *, space_groups="all", crystal_systems=None
                     break
             else:  # pragma: no cover - never seen
                 raise RuntimeError(f"No crystal of space group {g.number} passed spglib.")
-            kw = dict(laue=g.laue, centring=g.centring_vectors)
+            kw = {"laue": g.laue, "centring": g.centring_vectors}
             n_cell = len(Z) * len(g.centring_vectors)
         po = None
         if preferred_orientation is not None:

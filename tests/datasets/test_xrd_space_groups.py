@@ -117,8 +117,8 @@ def test_all_groups_labels_balance_and_info():
                                n_points=300, random_state=0)
     assert set(y_c) <= set(range(195, 231))
     # verify=True gives the same kind of data (labels checked by spglib)
-    _, y_v, info_v = make_xrd_patterns(40, target="space_group", verify=True, n_points=300,
-                                       return_info=True, random_state=1)
+    _, y_v = make_xrd_patterns(40, target="space_group", verify=True, n_points=300,
+                               random_state=1)
     assert len(set(y_v)) == 40
 
 

@@ -22,11 +22,11 @@ def _models(two_theta, quick):
 
     return {
         "dense": make_pipeline(log_d(), MLPClassifier(
-            (512, 256), dropout=0.2, batch_size=128, max_iter=10 if quick else 40,
+            (512, 256), dropout=0.2, batch_size=128, max_iter=10 if quick else 30,
             random_state=0, device="cpu")),
         "convolutional": make_pipeline(log_d(), CNNClassifier(
             (16, 32, 64, 128), kernel_size=7, pool_size=3, hidden_layer_sizes=(512,),
-            dropout=0.3, batch_size=128, max_iter=4 if quick else 15, random_state=0,
+            dropout=0.3, batch_size=128, max_iter=4 if quick else 12, random_state=0,
             device="cpu")),
     }
 
@@ -39,7 +39,7 @@ def run(out_dir, quick):
     from ..model_selection import ConfidenceThresholdClassifier
     from ..plotting import CoverageAccuracyDisplay
 
-    n_train, n_test = (1500, 500) if quick else (8000, 2000)
+    n_train, n_test = (1500, 500) if quick else (6000, 2000)
     X, _, info = make_xrd_patterns(n_train + n_test, target="space_group", n_points=851,
                                    return_info=True, random_state=0)
     protos = load_xrd_prototypes(n_points=851)

@@ -363,6 +363,13 @@ def make_xrd_patterns(n_samples=700, *, space_groups="all", crystal_systems=None
     xrd_pattern : The pattern of a crystal you give.
     load_xrd_prototypes : Patterns of real structure types.
 
+    Notes
+    -----
+    The sites are random points: nothing keeps atoms of different sites apart, and the
+    cell's volume does not grow with the number of atoms. The label is the group that built the crystal; a
+    generic first site on the general position and distinct elements make it the crystal's
+    exact symmetry (``verify=True`` checks it with spglib).
+
     References
     ----------
     P. M. Vecsei, K. Choo, J. Chang and T. Neupert, "Neural network based classification of

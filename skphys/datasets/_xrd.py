@@ -336,8 +336,8 @@ def make_xrd_patterns(n_samples=700, *, space_groups="all", crystal_systems=None
         Largest height of the decaying background, relative to the strongest peak.
     verify : bool, default=False
         Check every crystal's space group with spglib and draw again on a mismatch (about
-        1 ms per crystal). The construction gives the right group without it: the tests
-        check it for every group.
+        1 ms per crystal; not for ``"holohedral"``). The construction gives the right group
+        without it: the tests check it for every group.
     return_info : bool, default=False
         Also return a Bunch describing the samples (see below).
     shuffle : bool, default=True

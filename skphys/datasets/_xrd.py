@@ -294,8 +294,8 @@ def make_xrd_patterns(n_samples=700, *, space_groups="all", crystal_systems=None
     ``(1 + cos^2 2theta) / (sin^2 theta cos theta)``, a random Debye-Waller factor ``B``,
     optional March-Dollase preferred orientation ``P``), pseudo-Voigt peaks of width
     ``w (1 + tan theta)``, a zero shift, a decaying background and Gaussian noise. Each
-    pattern is scaled to a maximum of 1. About 1,000-2,000 patterns per second on one core
-    (``benchmarks/bench_xrd.py``).
+    pattern is scaled to a maximum of 1. About 1,000 patterns per CPU second on one core, some
+    100 times pyxtal + pymatgen (``benchmarks/bench_xrd.py``).
 
     Parameters
     ----------

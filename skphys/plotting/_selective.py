@@ -1,5 +1,6 @@
 """Display for selective classification: accuracy on the answered samples against coverage."""
 
+import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 __all__ = ["CoverageAccuracyDisplay"]
@@ -171,7 +172,9 @@ class CoverageAccuracyDisplay:
         ax.set_xlabel("coverage (fraction of samples answered)")
         ax.set_ylabel("accuracy on the answered samples")
         ax.set_xlim(0, 1.02)
-        ax.set_ylim(top=1.01)
+        lows = [np.nanmin(np.asarray(line.get_ydata(), dtype=float)) for line in ax.lines
+                if len(line.get_ydata())]
+        ax.set_ylim(max(0.0, min(lows) - 0.02), 1.01)  # every curve on the axes in view
         if name is not None:
             ax.legend()
         self.ax_ = ax

@@ -132,4 +132,7 @@ def test_display(digits):
     other = CoverageAccuracyDisplay.from_predictions(
         y_test, clf.predict_proba(X_test), name="again", ax=disp.ax_)
     assert len(disp.ax_.lines) == 3 and other.point_ is None
+    # a worse curve added later stays in view
+    low = CoverageAccuracyDisplay([0.5, 1.0], [0.1, 0.05], name="low").plot(ax=disp.ax_)
+    assert low.ax_.get_ylim()[0] <= 0.05
     np.testing.assert_allclose(other.line_.get_xydata(), disp.line_.get_xydata())

@@ -20,7 +20,8 @@ from sklearn.model_selection import train_test_split
 from skphys.datasets import CRYSTAL_SYSTEMS, make_xrd_patterns
 from skphys.neural_network import CNNClassifier, MLPClassifier
 
-X, y, info = make_xrd_patterns(6000, n_points=850, return_info=True, random_state=0)
+X, y, info = make_xrd_patterns(6000, n_points=850, space_groups="holohedral",
+                               return_info=True, random_state=0)
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, stratify=y,
                                                     random_state=0)
 

@@ -20,6 +20,8 @@ from ._superconductors import fetch_superconductivity, load_superconductors
 from ._stm import STM_ORDERS, make_stm_images
 from ._uk_food import load_uk_food
 from ._xrd import BRAVAIS_LATTICES, CRYSTAL_SYSTEMS, make_xrd_patterns
+from ._xrd_pattern import resample_log_d, xrd_pattern
+from ._xrd_prototypes import load_xrd_prototypes
 
 __all__ = [
     "BRAVAIS_LATTICES",
@@ -36,6 +38,7 @@ __all__ = [
     "load_superconductors",
     "load_uk_food",
     "make_flake_images",
+    "load_xrd_prototypes",
     "make_ising",
     "make_quantum_snapshots",
     "make_stm_images",
@@ -43,4 +46,6 @@ __all__ = [
     "onsager_energy",
     "onsager_magnetization",
     "substrate_contrast",
+    "resample_log_d",
+    "xrd_pattern",
 ]

@@ -1,15 +1,20 @@
-"""Synthetic powder X-ray diffraction patterns of random crystals, labelled by symmetry.
+"""Synthetic powder X-ray diffraction patterns of random crystals, labelled by their symmetry.
 
-For the task of Vecsei et al. (2019): tell the crystal system (or Bravais lattice, or space
-group) from a 1-D powder pattern. Each sample is a random crystal of one of the 14 Bravais
-lattices: a random cell of the lattice's metric, a few random atoms symmetrised by the
-lattice's holohedral point group and repeated by its centring translations, so that the
-structure has the symmorphic holohedral space group of the lattice (P-1, P2/m, C2/m, Pmmm,
-..., Fm-3m). Its pattern is computed from first principles: the reciprocal lattice gives the
-Bragg angles (``lambda = 2 d sin theta``), the structure factor ``F(hkl)`` with simple
-atomic form factors gives the intensities, multiplied by the multiplicity of each reflection,
-the Lorentz-polarisation factor and a Debye-Waller factor; pseudo-Voigt peaks, a smooth
-background and noise make it look measured.
+For the task of Vecsei et al. (2019): tell the crystal system, Bravais lattice or space group
+from a 1-D powder pattern. Two kinds of random crystals:
+
+* ``space_groups="all"`` (or a list of numbers): crystals of any of the 230 space groups, built
+  from the group's operations (spglib) with two or more symmetry-independent sites of distinct
+  elements (see :mod:`._xrd_spacegroups`), real (Waasmaier-Kirfel) atomic form factors.
+* ``space_groups="holohedral"``: the 15 symmorphic holohedral groups of the Bravais lattices
+  (``P-1, P2/m, C2/m, Pmmm, ..., Im-3m``): a few random atoms symmetrised by the lattice's
+  holohedral point group and centring, simple Gaussian form factors; needs no extra.
+
+Each pattern is computed from first principles (:mod:`._xrd_pattern`): the reciprocal lattice
+gives the Bragg angles (``lambda = 2 d sin theta``), the structure factor ``F(hkl)`` the
+intensities, times the multiplicity of each reflection, the Lorentz-polarisation factor, a
+Debye-Waller factor and optionally March-Dollase preferred orientation; pseudo-Voigt peaks,
+a zero shift, a smooth background and noise make it look measured.
 """
 
 from functools import cache
@@ -20,6 +25,12 @@ from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from ..utils._torch import draw_seed
+from ._xrd_pattern import (
+    ProfileRenderer,
+    cell_matrix,
+    gaussian_form_factor,
+    reflections,
+)
 
 __all__ = ["BRAVAIS_LATTICES", "CRYSTAL_SYSTEMS", "make_xrd_patterns"]
 
@@ -98,18 +109,6 @@ def point_group(system):
     return np.array(sorted(ops)).reshape(-1, 3, 3)
 
 
-def cell_matrix(a, b, c, alpha, beta, gamma):
-    """Rows: the cell vectors in Cartesian coordinates (angstrom), angles in degrees."""
-    al, be, ga = np.radians([alpha, beta, gamma])
-    cx = np.cos(be)
-    cy = (np.cos(al) - np.cos(be) * np.cos(ga)) / np.sin(ga)
-    cz2 = 1.0 - cx ** 2 - cy ** 2
-    if cz2 <= 0:
-        raise ValueError("These cell angles do not make a cell.")
-    return np.array([[a, 0, 0], [b * np.cos(ga), b * np.sin(ga), 0], [c * cx, c * cy,
-                                                                     c * np.sqrt(cz2)]])
-
-
 def _random_cell(system, centring, rng):
     """Random cell parameters (a, b, c, alpha, beta, gamma) of a crystal system.
 
@@ -185,139 +184,164 @@ def _distinct(points, tol=1e-6):
 
 
 def _form_factor(Z, s):
-    """A simple atomic form factor: ``Z`` electrons in a Gaussian cloud, s = sin(theta)/lambda.
-
-    ``f(s) = Z exp(-b s^2)`` with ``b = 2.5 Z^(-1/3) + 0.5`` angstrom^2 (heavier atoms have
-    relatively more of their electrons close to the nucleus), ``f(0) = Z``.
-    """
-    b = 2.5 * np.asarray(Z, dtype=float) ** (-1.0 / 3.0) + 0.5
-    return Z * np.exp(-np.multiply.outer(s ** 2, b))
+    """The holohedral generator's simple form factor (see :func:`gaussian_form_factor`)."""
+    return gaussian_form_factor(Z, s)
 
 
 def _reflections(cell, system, centring, positions, numbers, wavelength, two_theta_max,
                  B_iso=0.0):
-    """Bragg reflections: 2theta (deg), intensity, one representative hkl and multiplicity.
-
-    All ``hkl`` inside the limiting sphere are grouped in orbits of the Laue group (their
-    ``|F|^2`` are equal), ``F`` is computed once per orbit, and the intensity is
-    ``m |F|^2 LP(theta) exp(-2 B s^2)``; reflections with ``|F|^2`` below 1e-8 of the largest
-    (systematic absences) are dropped.
-    """
-    A = cell_matrix(*cell)
-    recip = np.linalg.inv(A).T  # rows: reciprocal vectors a*, b*, c* (no 2 pi)
-    d_min = wavelength / (2.0 * np.sin(np.radians(two_theta_max) / 2.0))
-    H = np.ceil(np.linalg.norm(A, axis=1) / d_min).astype(int)
-    grids = np.meshgrid(*[np.arange(-h, h + 1) for h in H], indexing="ij")
-    hkl = np.stack([g.ravel() for g in grids], axis=1)
-    g2 = np.sum((hkl @ recip) ** 2, axis=1)
-    keep = (g2 > 0) & (g2 <= 1.0 / d_min ** 2 * (1 + 1e-9))
-    hkl, g2 = hkl[keep], g2[keep]
-    # Laue-group orbits: F(h) for the structure {M x} equals F(M^T h)
-    ops = point_group(system)
-    # key(h') = w . h' for the images h' = M^T h (a one-to-one code inside the box), so the
-    # keys of all images are hkl @ (M w) for every operation M
-    span = 2 * H + 1
-    w = np.array([span[1] * span[2], span[2], 1], dtype=np.float64)
-    keys = hkl.astype(np.float64) @ (ops @ w).T  # (n, n_ops), exact integers
-    canon = keys.max(axis=1)
-    _, first, mult = np.unique(canon, return_index=True, return_counts=True)
-    hkl, g2 = hkl[first], g2[first]
-    s = np.sqrt(g2) / 2.0  # sin(theta) / lambda = 1 / (2d)
-    phase = np.exp(2j * np.pi * hkl @ positions.T)  # (n_refl, n_atoms)
-    F = np.sum(_form_factor(numbers, s) * phase, axis=1)
-    F2 = np.abs(F) ** 2
-    present = F2 > 1e-8 * max(F2.max(), 1e-300)
-    theta = np.arcsin(np.clip(wavelength * s, 0, 1))
-    lp = (1 + np.cos(2 * theta) ** 2) / (np.sin(theta) ** 2 * np.cos(theta))
-    intensity = mult * F2 * lp * np.exp(-2.0 * B_iso * s ** 2)
-    order = np.argsort(theta[present])
-    return Bunch(two_theta=np.degrees(2 * theta[present])[order],
-                 intensity=intensity[present][order], hkl=hkl[present][order],
-                 multiplicity=mult[present][order], F2=F2[present][order])
+    """Bragg reflections of a holohedral crystal (all atoms in ``positions``), simple form
+    factors: 2theta (deg), intensity, one representative hkl and multiplicity per orbit of
+    the lattice's Laue group (see :func:`._xrd_pattern.reflections`)."""
+    return reflections(cell_matrix(*cell), positions, numbers, laue=point_group(system),
+                       wavelength=wavelength, two_theta_max=two_theta_max, B_iso=B_iso,
+                       form_factor=gaussian_form_factor)
 
 
-def _pseudo_voigt(x, fwhm, eta):
-    """Unit-area pseudo-Voigt profile of offsets ``x`` (same units as ``fwhm``)."""
-    g = np.sqrt(4 * np.log(2) / np.pi) / fwhm * np.exp(-4 * np.log(2) * (x / fwhm) ** 2)
-    lorentz = 2 / (np.pi * fwhm) / (1 + 4 * (x / fwhm) ** 2)
-    return eta * lorentz + (1 - eta) * g
+#: reciprocal directions a preferred orientation is drawn from (platelets, needles, ...)
+_PREFERRED = np.array([(0, 0, 1), (1, 0, 0), (0, 1, 0), (1, 1, 0), (1, 1, 1)])
 
 
-def _profile(grid, centres, fwhm, eta, intensity, reach=20.0):
-    """Sum of pseudo-Voigt peaks on an even grid, each evaluated within ``reach`` FWHM."""
-    step = grid[1] - grid[0]
-    half = int(np.ceil(reach * fwhm.max() / step)) if len(centres) else 0
-    idx = np.rint((centres - grid[0]) / step).astype(int)[:, None] + np.arange(-half, half + 1)
-    inside = (idx >= 0) & (idx < len(grid))
-    x = grid[np.clip(idx, 0, len(grid) - 1)] - centres[:, None]
-    w = _pseudo_voigt(x, fwhm[:, None], eta) * intensity[:, None]
-    return np.bincount(idx[inside], weights=w[inside], minlength=len(grid))
+@cache
+def _holohedral_groups():
+    """The holohedral "groups" as light records with the attributes the generator uses."""
+    out = []
+    for key, (system, centring, number, symbol) in BRAVAIS_LATTICES.items():
+        out.append(Bunch(number=number, symbol=symbol, crystal_system=system,
+                         centring=centring, bravais_lattice=key.split("-")[0], key=key))
+    return tuple(out)
+
+
+def _candidate_groups(space_groups, systems):
+    if isinstance(space_groups, str) and space_groups == "holohedral":
+        groups = _holohedral_groups()
+    else:
+        from ._xrd_spacegroups import space_group
+
+        numbers = (range(1, 231) if isinstance(space_groups, str)
+                   else np.unique(np.asarray(space_groups).ravel()))
+        try:
+            numbers = [int(n) for n in numbers]
+        except (TypeError, ValueError):
+            raise ValueError("space_groups must be 'all', 'holohedral' or space-group numbers "
+                             f"(1-230), got {space_groups!r}.") from None
+        if not numbers or min(numbers) < 1 or max(numbers) > 230:
+            raise ValueError("space_groups must be 'all', 'holohedral' or space-group numbers "
+                             f"(1-230), got {space_groups!r}.")
+        groups = tuple(space_group(n) for n in numbers)
+    groups = [g for g in groups if g.crystal_system in systems]
+    if not groups:
+        raise ValueError(f"No space group of {space_groups!r} belongs to the crystal systems "
+                         f"{systems}.")
+    return groups
+
+
+def _range(value, name):
+    lo, hi = (value, value) if np.isscalar(value) else (float(v) for v in value)
+    if not 0 <= lo <= hi:
+        raise ValueError(f"{name} must be a number or a (low, high) pair with 0 <= low <= "
+                         f"high, got {value!r}.")
+    return lo, hi
 
 
 @validate_params(
     {
         "n_samples": [Interval(Integral, 1, None, closed="left")],
+        "space_groups": [StrOptions({"all", "holohedral"}), "array-like"],
         "crystal_systems": [list, tuple, None],
+        "target": [StrOptions({"crystal_system", "bravais_lattice", "space_group"})],
         "two_theta_range": [tuple, list],
         "n_points": [Interval(Integral, 16, None, closed="left")],
         "wavelength": [Interval(Real, 0, None, closed="neither")],
         "max_atoms": [Interval(Integral, 1, None, closed="left")],
         "peak_width": [tuple, list, Interval(Real, 0, None, closed="neither")],
+        "lorentz_fraction": [tuple, list, Interval(Real, 0, 1, closed="both")],
+        "debye_waller": [tuple, list, Interval(Real, 0, None, closed="left")],
+        "zero_shift": [Interval(Real, 0, None, closed="left")],
+        "preferred_orientation": [tuple, list, Interval(Real, 0, 1, closed="right"), None],
         "noise": [Interval(Real, 0, None, closed="left")],
         "background": [Interval(Real, 0, None, closed="left")],
-        "target": [StrOptions({"crystal_system", "bravais_lattice", "space_group"})],
+        "verify": ["boolean"],
         "return_info": ["boolean"],
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
     },
     prefer_skip_nested_validation=True,
 )
-def make_xrd_patterns(n_samples=700, *, crystal_systems=None, two_theta_range=(5.0, 90.0),
-                      n_points=1701, wavelength=1.5406, max_atoms=3, peak_width=(0.05, 0.25),
-                      noise=0.01, background=0.05, target="crystal_system",
+def make_xrd_patterns(n_samples=700, *, space_groups="all", crystal_systems=None,
+                      target="crystal_system", two_theta_range=(5.0, 90.0), n_points=1701,
+                      wavelength=1.5406, max_atoms=3, peak_width=(0.05, 0.25),
+                      lorentz_fraction=(0.0, 1.0), debye_waller=(0.2, 1.5), zero_shift=0.02,
+                      preferred_orientation=None, noise=0.01, background=0.05, verify=False,
                       return_info=False, shuffle=True, random_state=None):
     """Powder X-ray diffraction patterns of random crystals, labelled by their symmetry.
 
-    Every sample is a random crystal of one of the 14 Bravais lattices (the crystal systems
-    in equal numbers, the lattices of a system at random): a random cell with the lattice's
-    metric, 1 to ``max_atoms`` random atoms (some on special positions) made symmetric by
-    the lattice's holohedral point group and centring, so that its space group is the
-    symmorphic one of the lattice (``P-1``, ``P2/m``, ``C2/m``, ``Pmmm``, ..., ``Im-3m``).
+    Every sample is a random crystal whose pattern is computed from first principles. With
+    ``space_groups="all"`` (the default) the crystals belong to any of the 230 space groups:
+    the group's operations (from spglib, standard settings) expand 2 to ``max_atoms``
+    symmetry-independent sites, each of a different element, the first on the general
+    position and the others on the general or a special position, in a random cell with
+    the metric of the crystal system (lengths 3-10 angstrom; free parameters kept at least
+    4% or 4 degrees away from a higher symmetry). A list of numbers restricts the groups;
+    ``space_groups="holohedral"`` draws the 15 symmorphic holohedral groups of the Bravais
+    lattices (``P-1, P2/m, C2/m, Pmmm, ..., Im-3m``) with simple Gaussian form factors (no
+    extra needed). The classes of ``target`` come in equal numbers, the groups of a class
+    at random.
+
     The pattern on a 2theta grid: Bragg peaks of the reciprocal lattice, intensities
-    ``m |F(hkl)|^2 LP(theta) exp(-2B s^2)`` (multiplicity, structure factor with simple
-    Gaussian atomic form factors, Lorentz-polarisation factor ``(1 + cos^2 2theta) /
-    (sin^2 theta cos theta)``, a random Debye-Waller factor), pseudo-Voigt peaks whose width
-    grows with ``tan theta``, a small zero shift, a decaying background and Gaussian noise.
-    Each pattern is scaled to a maximum of 1.
+    ``m |F(hkl)|^2 LP(theta) exp(-2B s^2) P(hkl)`` (multiplicity from the Laue group,
+    structure factor with Waasmaier-Kirfel atomic form factors, Lorentz-polarisation
+    ``(1 + cos^2 2theta) / (sin^2 theta cos theta)``, a random Debye-Waller factor ``B``,
+    optional March-Dollase preferred orientation ``P``), pseudo-Voigt peaks of width
+    ``w (1 + tan theta)``, a zero shift, a decaying background and Gaussian noise. Each
+    pattern is scaled to a maximum of 1. About 1,000 patterns per CPU second on one core, some
+    100 times pyxtal + pymatgen (``benchmarks/bench_xrd.py``).
 
     Parameters
     ----------
     n_samples : int, default=700
         Number of patterns.
+    space_groups : "all", "holohedral" or array-like of int, default="all"
+        The space groups to draw from: all 230 (needs the ``xrd`` extra: spglib and
+        periodictable), the 15 holohedral groups of the Bravais lattices, or the given
+        numbers (1-230).
     crystal_systems : list of str or None, default=None
-        The crystal systems to draw from (names in :data:`CRYSTAL_SYSTEMS`); None: all 7.
+        Keep only groups of these crystal systems (names in :data:`CRYSTAL_SYSTEMS`).
+    target : {"crystal_system", "bravais_lattice", "space_group"}, default="crystal_system"
+        What ``y`` holds: the crystal system as an index into :data:`CRYSTAL_SYSTEMS`
+        (0 triclinic ... 6 cubic), the Bravais lattice symbol (``"cF"``, ``"hR"``, ...), or
+        the space-group number. Its classes come in equal numbers.
     two_theta_range : (float, float), default=(5.0, 90.0)
-        The 2theta range of the pattern in degrees.
+        The 2theta range of the pattern in degrees (that of Vecsei et al.).
     n_points : int, default=1701
         Points of the 2theta grid (1701 over 5-90 degrees: a 0.05 degree step).
     wavelength : float, default=1.5406
         X-ray wavelength in angstrom (Cu K-alpha1).
     max_atoms : int, default=3
-        Largest number of symmetry-independent atoms of a structure.
+        Largest number of symmetry-independent sites (at least 2 with ``"all"``).
     peak_width : (float, float) or float, default=(0.05, 0.25)
         Range of the peak width (FWHM in degrees at low angle) drawn per pattern.
+    lorentz_fraction : (float, float) or float, default=(0.0, 1.0)
+        Range of the Lorentzian fraction ``eta`` of the pseudo-Voigt peaks.
+    debye_waller : (float, float) or float, default=(0.2, 1.5)
+        Range of the isotropic Debye-Waller factor ``B`` (angstrom^2).
+    zero_shift : float, default=0.02
+        Standard deviation (degrees) of a random shift of the whole pattern.
+    preferred_orientation : (float, float), float or None, default=None
+        Range of the March-Dollase ratio ``r`` (1: none; below 1: platelets along a random
+        low-index direction); None: no preferred orientation.
     noise : float, default=0.01
         Standard deviation of the Gaussian noise relative to the strongest peak.
     background : float, default=0.05
         Largest height of the decaying background, relative to the strongest peak.
-    target : {"crystal_system", "bravais_lattice", "space_group"}, default="crystal_system"
-        What ``y`` holds: the crystal system as an index into :data:`CRYSTAL_SYSTEMS`
-        (0 triclinic ... 6 cubic), the Bravais lattice symbol (``"cF"``, ``"hR"``, ...), or
-        the space-group number.
+    verify : bool, default=False
+        Check every crystal's space group with spglib and draw again on a mismatch (about
+        1 ms per crystal; not for ``"holohedral"``). The construction gives the right group
+        without it: the tests check it for every group.
     return_info : bool, default=False
         Also return a Bunch describing the samples (see below).
     shuffle : bool, default=True
-        Shuffle the samples (else they come grouped by crystal system).
+        Shuffle the samples (else they come grouped by class).
     random_state : int, RandomState instance or None, default=None
         Seed of the random crystals and patterns.
 
@@ -331,7 +355,20 @@ def make_xrd_patterns(n_samples=700, *, crystal_systems=None, two_theta_range=(5
         ``two_theta`` (the grid), ``crystal_system``, ``bravais_lattice``, ``space_group``
         (number) and ``space_group_symbol`` per sample, ``cell`` (n_samples, 6: a, b, c in
         angstrom and alpha, beta, gamma in degrees), ``n_atoms`` (atoms in the cell),
-        ``target_names`` (:data:`CRYSTAL_SYSTEMS` for ``target="crystal_system"``).
+        ``target_names`` (the class labels of ``target``; for ``"crystal_system"`` the
+        names, :data:`CRYSTAL_SYSTEMS`).
+
+    See Also
+    --------
+    xrd_pattern : The pattern of a crystal you give.
+    load_xrd_prototypes : Patterns of real structure types.
+
+    Notes
+    -----
+    The sites are random points: nothing keeps atoms of different sites apart, and the
+    cell's volume does not grow with the number of atoms. The label is the group that built the crystal; a
+    generic first site on the general position and distinct elements make it the crystal's
+    exact symmetry (``verify=True`` checks it with spglib).
 
     References
     ----------
@@ -344,6 +381,9 @@ def make_xrd_patterns(n_samples=700, *, crystal_systems=None, two_theta_range=(5
     >>> X, y = make_xrd_patterns(14, n_points=500, random_state=0)
     >>> X.shape, sorted(set(y.tolist())) == list(range(7))
     ((14, 500), True)
+    >>> X, y = make_xrd_patterns(460, target="space_group", random_state=0)
+    >>> len(set(y.tolist()))
+    230
     """
     systems = list(CRYSTAL_SYSTEMS if crystal_systems is None else crystal_systems)
     unknown = set(systems) - set(CRYSTAL_SYSTEMS)
@@ -354,52 +394,93 @@ def make_xrd_patterns(n_samples=700, *, crystal_systems=None, two_theta_range=(5
     if not 0 < lo < hi < 180:
         raise ValueError("two_theta_range must satisfy 0 < low < high < 180, got "
                          f"{two_theta_range}.")
-    w_lo, w_hi = (peak_width, peak_width) if np.isscalar(peak_width) else peak_width
+    w_lo, w_hi = _range(peak_width, "peak_width")
+    if w_lo <= 0:
+        raise ValueError(f"peak_width must be positive, got {peak_width!r}.")
+    eta_lo, eta_hi = _range(lorentz_fraction, "lorentz_fraction")
+    if eta_hi > 1:
+        raise ValueError(f"lorentz_fraction must lie in [0, 1], got {lorentz_fraction!r}.")
+    b_lo, b_hi = _range(debye_waller, "debye_waller")
+    if preferred_orientation is not None:
+        r_lo, r_hi = _range(preferred_orientation, "preferred_orientation")
+        if r_lo <= 0 or r_hi > 1:
+            raise ValueError("preferred_orientation must lie in (0, 1], got "
+                             f"{preferred_orientation!r}.")
+    holohedral = isinstance(space_groups, str) and space_groups == "holohedral"
+    groups = _candidate_groups(space_groups, systems)
+    n_sites_max = max_atoms if holohedral else max(2, max_atoms)
+
+    def label(g):
+        if target == "crystal_system":
+            return CRYSTAL_SYSTEMS.index(g.crystal_system)
+        return g.bravais_lattice if target == "bravais_lattice" else g.number
+
+    classes = sorted({label(g) for g in groups})
+    members = {c: [g for g in groups if label(g) == c] for c in classes}
     rng = np.random.default_rng(draw_seed(random_state))
     grid = np.linspace(lo, hi, n_points)
-    lattices = {s: [k for k, v in BRAVAIS_LATTICES.items() if v[0] == s] for s in systems}
-    system_of = np.array(systems)[np.arange(n_samples) % len(systems)]
-    X = np.empty((n_samples, n_points), dtype=np.float32)
-    bravais, cells, n_atoms = [], np.empty((n_samples, 6)), np.empty(n_samples, int)
-    for i, system in enumerate(system_of):
-        key = lattices[system][rng.integers(len(lattices[system]))]
-        _, centring, _, _ = BRAVAIS_LATTICES[key]
-        cell = _random_cell(system, centring, rng)
-        positions, numbers = _structure(system, centring, rng.integers(1, max_atoms + 1), rng)
-        refl = _reflections(cell, system, centring, positions, numbers, wavelength,
-                            min(hi + 2.0, 179.0), B_iso=rng.uniform(0.2, 1.5))
-        width0 = rng.uniform(w_lo, w_hi)
-        eta = rng.uniform(0.0, 1.0)
-        shift = rng.normal(0.0, 0.02)
-        tth = refl.two_theta + shift
-        fwhm = width0 * (1.0 + np.tan(np.radians(tth / 2.0)))
-        pattern = _profile(grid, tth, fwhm, eta, refl.intensity)
-        pattern /= max(pattern.max(), 1e-300)
-        pattern += rng.uniform(0, background) * np.exp(-(grid - lo) / rng.uniform(5, 30))
-        pattern += noise * rng.standard_normal(n_points)
-        X[i] = pattern / pattern.max()
-        bravais.append(key)
+    renderer = ProfileRenderer(grid, max_fwhm=2 * w_hi)
+    if not holohedral:
+        from ._xrd_spacegroups import random_structure, spglib_number
+    d_min = wavelength / (2.0 * np.sin(np.radians(min(hi + 2.0, 179.0)) / 2.0))
+    H = int(np.ceil(10.0 / d_min))  # the longest cell vector the generator draws: 10 A
+    chosen, cells, n_atoms = [], np.empty((n_samples, 6)), np.empty(n_samples, int)
+    centres, intensities = [], []
+    for i in range(n_samples):
+        cls = classes[i % len(classes)]
+        g = members[cls][rng.integers(len(members[cls]))]
+        if holohedral:
+            cell = _random_cell(g.crystal_system, g.centring, rng)
+            A = cell_matrix(*cell)
+            pos, Z = _structure(g.crystal_system, g.centring, rng.integers(1, max_atoms + 1),
+                                rng)
+            kw = {"laue": point_group(g.crystal_system), "form_factor": gaussian_form_factor}
+            n_cell = len(Z)
+        else:
+            for _ in range(20):
+                cell = _random_cell(g.crystal_system, g.centring, rng)
+                A = cell_matrix(*cell)
+                pos, Z = random_structure(g, A, int(rng.integers(2, n_sites_max + 1)),
+                                          _ELEMENTS, rng)
+                if not verify or spglib_number(A, pos, Z, g) == g.number:
+                    break
+            else:  # pragma: no cover - never seen
+                raise RuntimeError(f"No crystal of space group {g.number} passed spglib.")
+            kw = {"laue": g.laue, "centring": g.centring_vectors}
+            n_cell = len(Z) * len(g.centring_vectors)
+        po = None
+        if preferred_orientation is not None:
+            po = (rng.uniform(r_lo, r_hi), _PREFERRED[rng.integers(len(_PREFERRED))])
+        refl = reflections(A, pos, Z, wavelength=wavelength, two_theta_max=hi + 2.0,
+                           B_iso=rng.uniform(b_lo, b_hi), preferred_orientation=po, H=H, **kw)
+        centres.append(refl.two_theta + rng.normal(0.0, zero_shift))
+        intensities.append(refl.intensity)
+        chosen.append(g)
         cells[i] = cell
-        n_atoms[i] = len(numbers)
-    bravais = np.array(bravais)
+        n_atoms[i] = n_cell
+    width0 = rng.uniform(w_lo, w_hi, n_samples)
+    eta = rng.uniform(eta_lo, eta_hi, n_samples)
+    X = np.empty((n_samples, n_points), dtype=np.float32)
+    for start in range(0, n_samples, 256):
+        sl = slice(start, start + 256)
+        pattern = renderer.render(centres[sl], intensities[sl], width0[sl], eta[sl])
+        m = len(pattern)
+        pattern /= np.maximum(pattern.max(axis=1, keepdims=True), 1e-300)
+        pattern += (rng.uniform(0, background, (m, 1))
+                    * np.exp(-(grid - lo) / rng.uniform(5, 30, (m, 1))))
+        pattern += noise * rng.standard_normal((m, n_points))
+        X[sl] = pattern / pattern.max(axis=1, keepdims=True)
     info = Bunch(
         two_theta=grid,
-        crystal_system=system_of,
-        bravais_lattice=np.array([k.split("-")[0] for k in bravais]),
-        space_group=np.array([BRAVAIS_LATTICES[k][2] for k in bravais]),
-        space_group_symbol=np.array([BRAVAIS_LATTICES[k][3] for k in bravais]),
+        crystal_system=np.array([g.crystal_system for g in chosen]),
+        bravais_lattice=np.array([g.bravais_lattice for g in chosen]),
+        space_group=np.array([g.number for g in chosen]),
+        space_group_symbol=np.array([g.symbol for g in chosen]),
         cell=cells,
         n_atoms=n_atoms,
     )
-    if target == "crystal_system":
-        y = np.array([CRYSTAL_SYSTEMS.index(s) for s in system_of])
-        info.target_names = list(CRYSTAL_SYSTEMS)
-    elif target == "bravais_lattice":
-        y = info.bravais_lattice
-        info.target_names = sorted({k.split("-")[0] for k in BRAVAIS_LATTICES})
-    else:
-        y = info.space_group
-        info.target_names = sorted(v[2] for v in BRAVAIS_LATTICES.values())
+    y = np.array([label(g) for g in chosen])
+    info.target_names = list(CRYSTAL_SYSTEMS) if target == "crystal_system" else classes
     if shuffle:
         perm = rng.permutation(n_samples)
         X, y = X[perm], y[perm]

@@ -20,7 +20,8 @@ CU = 1.5406
 
 
 def test_shapes_labels_and_info():
-    X, y, info = make_xrd_patterns(28, n_points=400, return_info=True, random_state=0)
+    X, y, info = make_xrd_patterns(28, n_points=400, space_groups="holohedral",
+                                   return_info=True, random_state=0)
     assert X.shape == (28, 400) and X.dtype == np.float32
     assert np.bincount(y).tolist() == [4] * 7  # crystal systems in equal numbers
     np.testing.assert_allclose(X.max(axis=1), 1.0, rtol=1e-6)
@@ -29,11 +30,17 @@ def test_shapes_labels_and_info():
     for system, sg, bravais in zip(info.crystal_system, info.space_group, info.bravais_lattice):
         assert any(v[0] == system and v[2] == sg and k.startswith(bravais)
                    for k, v in BRAVAIS_LATTICES.items())
-    _, y_sg = make_xrd_patterns(28, n_points=400, target="space_group", random_state=0)
-    np.testing.assert_array_equal(y_sg, info.space_group)
-    _, y_b = make_xrd_patterns(28, n_points=400, target="bravais_lattice", random_state=0)
-    np.testing.assert_array_equal(y_b, info.bravais_lattice)
-    X2, _ = make_xrd_patterns(28, n_points=400, random_state=0)
+    _, y_sg, info_sg = make_xrd_patterns(30, n_points=400, space_groups="holohedral",
+                                         target="space_group", return_info=True,
+                                         random_state=0)
+    assert np.bincount(y_sg)[sorted(set(y_sg))].tolist() == [2] * 15  # groups balanced
+    np.testing.assert_array_equal(y_sg, info_sg.space_group)
+    _, y_b, info_b = make_xrd_patterns(28, n_points=400, space_groups="holohedral",
+                                       target="bravais_lattice", return_info=True,
+                                       random_state=0)
+    np.testing.assert_array_equal(y_b, info_b.bravais_lattice)
+    assert set(y_b) == {k.split("-")[0] for k in BRAVAIS_LATTICES}
+    X2, _ = make_xrd_patterns(28, n_points=400, space_groups="holohedral", random_state=0)
     np.testing.assert_array_equal(X, X2)
 
 
@@ -126,7 +133,8 @@ def test_multiplicities_cover_every_reflection():
 
 def test_body_centred_cubic_pattern_starts_at_110():
     # a noiseless bcc pattern: the peaks sit at N = h^2+k^2+l^2 = 2, 4, 6, ... (never odd)
-    X, _, info = make_xrd_patterns(30, crystal_systems=["cubic"], noise=0.0, background=0.0,
+    X, _, info = make_xrd_patterns(30, crystal_systems=["cubic"], space_groups="holohedral",
+                                   target="bravais_lattice", noise=0.0, background=0.0,
                                    peak_width=0.04, n_points=4251, return_info=True,
                                    random_state=3)
     grid = info.two_theta

@@ -1,0 +1,245 @@
+"""Powder XRD: generator speed and intensities beside pyxtal + pymatgen; Vecsei et al.'s table.
+
+Protocol (one thread; the peers are used when installed, else a warning line says so):
+
+1. Speed. ``make_xrd_patterns(space_groups="all")`` on its default grid (5-90 degrees, 1701
+   points, Cu K-alpha1): random crystals of the 230 groups, 2-3 sites of distinct elements,
+   patterns with profiles, background and noise; median of ``--repeats`` runs of
+   ``--n-speed`` patterns, once without and once with the spglib check of every label
+   (``verify=True``); wall-clock and CPU time (the machine is shared: CPU seconds are what
+   one core costs). Peer: pyxtal's random crystal of a random space group (two species, one
+   general orbit each) and pymatgen's ``XRDCalculator`` peak list for it (no profile: that
+   only favours the peer), ``--n-peer`` patterns.
+2. Intensities. skphys's ``xrd_pattern`` against pymatgen's ``XRDCalculator`` (same
+   wavelength 1.5406 A, no Debye-Waller factor) for the 36 prototypes of
+   ``load_xrd_prototypes``: peaks matched by angle, largest difference of the intensities
+   in % of the strongest peak.
+3. The table of Vecsei et al. (PRB 99, 245120 (2019)): dense and convolutional networks
+   trained on ``--n-train`` generated patterns (groups uniform over all 230, the grid at
+   0.1 degree: 851 points, resampled on an even ln d grid) for the crystal system and for the
+   space group, tested on ``--n-test`` new generated patterns and on the 36 prototypes. Refusal:
+   a ``ConfidenceThresholdClassifier`` on the fitted (frozen) network, its threshold tuned
+   for 50% coverage on half of the generated test patterns; coverage and selective
+   accuracy on the other half and on the prototypes. Paper (computed ICSD patterns, ~10^5):
+   CNN 85% / 76%, dense 73% / 57% (crystal system / space group); measured RRUFF 56% / 42%,
+   with refusal 54% -> 82% at about half coverage. For the space group also: the share of
+   predictions in the right powder class (groups whose peaks sit at the same angles for any
+   cell, ``powder_classes``), and the bound that peak positions alone allow when the groups
+   are drawn uniformly (number of classes / 230).
+
+    python benchmarks/bench_xrd.py [--n-train 30000] [--n-test 6000] [--skip-table]
+"""
+
+import argparse
+import time
+import warnings
+
+import numpy as np
+from _common import report, timed
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.frozen import FrozenEstimator
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from skphys.datasets import (
+    CRYSTAL_SYSTEMS,
+    load_xrd_prototypes,
+    make_xrd_patterns,
+    resample_log_d,
+    xrd_pattern,
+)
+from skphys.datasets._xrd_spacegroups import powder_classes
+from skphys.model_selection import ConfidenceThresholdClassifier
+from skphys.neural_network import CNNClassifier, MLPClassifier
+
+PAPER = {("convolutional", "crystal system"): 0.85, ("convolutional", "space group"): 0.76,
+         ("dense", "crystal system"): 0.73, ("dense", "space group"): 0.57}
+
+
+def have(module):
+    try:
+        __import__(module)
+        return True
+    except ImportError:
+        print(f"WARNING: {module} is not installed; its rows are left empty (peer ran: no).")
+        return False
+
+
+def peer_patterns(n, seed=0):
+    """pyxtal random crystals + pymatgen peak lists; returns (seconds, successes, atoms)."""
+    from pymatgen.analysis.diffraction.xrd import XRDCalculator
+    from pyxtal import pyxtal
+    from pyxtal.symmetry import Group
+
+    calc = XRDCalculator(wavelength=1.5406)
+    rng = np.random.default_rng(seed)
+    ok, atoms = 0, []
+    t0 = time.perf_counter()
+    for _ in range(n):
+        sg = int(rng.integers(1, 231))
+        m = Group(sg)[0].multiplicity
+        crystal = pyxtal()
+        try:
+            crystal.from_random(3, sg, ["Na", "Cl"], [m, m])
+            s = crystal.to_pymatgen()
+            calc.get_pattern(s, two_theta_range=(5, 90))
+        except Exception:  # noqa: BLE001 - pyxtal gives up on some draws
+            continue
+        ok += 1
+        atoms.append(len(s))
+    return time.perf_counter() - t0, ok, float(np.mean(atoms)) if atoms else float("nan")
+
+
+def speed_rows(args):
+    rows = []
+    make_xrd_patterns(200, random_state=0)  # build the group and orbit tables once
+    for verify in (False, True):
+        cpu = []
+
+        def run(v=verify, cpu=cpu):
+            c0 = time.process_time()
+            out = make_xrd_patterns(args.n_speed, verify=v, return_info=True, random_state=1)
+            cpu.append(time.process_time() - c0)
+            return out
+
+        med, times, (_, _, info) = timed(run, args.repeats)
+        rows.append({"what": f"skphys make_xrd_patterns (verify={verify})", "peer ran": "-",
+                     "patterns/s": args.n_speed / med,
+                     "patterns per CPU s": args.n_speed / float(np.median(cpu)),
+                     "mean atoms/cell": info.n_atoms.mean(),
+                     "note": f"{args.n_speed} patterns, runs {[round(t, 2) for t in times]} s"})
+    if have("pyxtal") and have("pymatgen"):
+        c0 = time.process_time()
+        sec, ok, atoms = peer_patterns(args.n_peer)
+        cpu = time.process_time() - c0
+        rows.append({"what": "pyxtal random crystal + pymatgen XRDCalculator", "peer ran": "yes",
+                     "patterns/s": ok / sec, "patterns per CPU s": ok / cpu,
+                     "mean atoms/cell": atoms,
+                     "note": f"{ok}/{args.n_peer} crystals made; peaks only, no profile"})
+    else:
+        rows.append({"what": "pyxtal random crystal + pymatgen XRDCalculator",
+                     "peer ran": "no"})
+    return rows
+
+
+def intensity_rows():
+    if not have("pymatgen"):
+        return [{"what": "intensities vs pymatgen XRDCalculator", "peer ran": "no"}]
+    from pymatgen.analysis.diffraction.xrd import XRDCalculator
+    from pymatgen.core import Lattice, Structure
+
+    calc = XRDCalculator(wavelength=1.5406)
+    protos = load_xrd_prototypes(B_iso=0.0)
+    worst, worst_name, dpos, n_peaks = 0.0, "", 0.0, 0
+    for name, s in zip(protos.name, protos.structures):
+        pm = calc.get_pattern(Structure(Lattice(s.lattice), s.species.tolist(), s.positions),
+                              two_theta_range=(5, 90))
+        ours = xrd_pattern(s.lattice, s.positions, s.species).peaks
+        for x, y in zip(pm.x, pm.y):
+            j = np.argmin(np.abs(ours.two_theta - x))
+            dpos = max(dpos, abs(ours.two_theta[j] - x))
+            if abs(ours.intensity[j] - y) > worst:
+                worst, worst_name = abs(ours.intensity[j] - y), name
+            n_peaks += 1
+    return [{"what": "intensities vs pymatgen XRDCalculator (36 prototypes)", "peer ran": "yes",
+             "max |dI| % of strongest": worst, "max |d 2theta| deg": dpos,
+             "note": f"{n_peaks} peaks; largest difference: {worst_name}"}]
+
+
+def models(two_theta, cnn_epochs):
+    def log_d():  # the cell's scale becomes a shift (see resample_log_d)
+        return FunctionTransformer(resample_log_d, kw_args={"two_theta": two_theta})
+
+    return {
+        "dense": make_pipeline(log_d(), MLPClassifier(
+            (512, 256), dropout=0.2, batch_size=128, max_iter=60, early_stopping=True,
+            n_iter_no_change=6, random_state=0, device="auto")),
+        "convolutional": make_pipeline(log_d(), CNNClassifier(
+            (16, 32, 64, 128), kernel_size=7, pool_size=3, hidden_layer_sizes=(512,),
+            dropout=0.3, batch_size=128, max_iter=cnn_epochs, random_state=0,
+            device="auto")),
+    }
+
+
+def table_rows(args):
+    n_points = 851
+    t0 = time.perf_counter()
+    X, _, info = make_xrd_patterns(args.n_train + args.n_test, target="space_group",
+                                   n_points=n_points, return_info=True, random_state=0)
+    t_gen = time.perf_counter() - t0
+    protos = load_xrd_prototypes(n_points=n_points)
+    labels = {"crystal system": np.array([CRYSTAL_SYSTEMS.index(s)
+                                          for s in info.crystal_system]),
+              "space group": info.space_group}
+    proto_labels = {"crystal system": np.array([CRYSTAL_SYSTEMS.index(s)
+                                                for s in protos.crystal_system]),
+                    "space group": protos.space_group}
+    n = args.n_train
+    # groups whose peaks sit at the same angles for any cell (see powder_classes)
+    powder_class = {g: k for k, members in enumerate(powder_classes()) for g in members}
+    same_class = np.vectorize(lambda a, b: powder_class[a] == powder_class[b])
+    rows = []
+    for task, y in labels.items():
+        for arch, model in models(info.two_theta, args.cnn_epochs).items():
+            t0 = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                model.fit(X[:n], y[:n])
+            t_fit = time.perf_counter() - t0
+            X_test, y_test = X[n:], y[n:]
+            half = len(y_test) // 2
+            refuse = ConfidenceThresholdClassifier(FrozenEstimator(model), coverage=0.5)
+            refuse.fit(X_test[:half], y_test[:half])
+            gen = refuse.selective_report(X_test[half:], y_test[half:])
+            proto = refuse.selective_report(protos.data, proto_labels[task])
+            proba = model.predict_proba(X_test)
+            top5 = model.classes_[np.argsort(-proba, axis=1)[:, :5]]
+            rows.append({
+                "task": task, "network": arch, "train patterns": n,
+                "test accuracy": float(np.mean(model.predict(X_test) == y_test)),
+                "test top-5": float(np.mean(np.any(top5 == y_test[:, None], axis=1))),
+                "majority class": float(np.bincount(y_test).max() / len(y_test)),
+                "right powder class": (float(np.mean(same_class(model.predict(X_test), y_test)))
+                                       if task == "space group" else None),
+                "paper (computed)": PAPER[arch, task],
+                "prototypes accuracy": proto.accuracy,
+                "refusal: test coverage": gen.coverage,
+                "test selective acc.": gen.selective_accuracy,
+                "prototype coverage": proto.coverage,
+                "prototype selective acc.": proto.selective_accuracy,
+                "fit s": t_fit,
+            })
+            print(rows[-1], flush=True)
+    rows.append({"task": "space group", "network": "peak positions alone (bound)",
+                 "test accuracy": len(powder_classes()) / 230,
+                 "note": f"{len(powder_classes())} classes of groups with identical peak "
+                         "positions: the best accuracy from positions, groups uniform"})
+    return rows, t_gen
+
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--n-speed", type=int, default=2000)
+    parser.add_argument("--n-peer", type=int, default=40)
+    parser.add_argument("--n-train", type=int, default=30000)
+    parser.add_argument("--n-test", type=int, default=6000)
+    parser.add_argument("--cnn-epochs", type=int, default=25)
+    parser.add_argument("--skip-table", action="store_true")
+    args = parser.parse_args()
+    rows = speed_rows(args) + intensity_rows()
+    report("bench_xrd_speed", rows, ["what", "peer ran", "patterns/s", "patterns per CPU s",
+                                     "mean atoms/cell",
+                                     "max |dI| % of strongest", "max |d 2theta| deg", "note"],
+           {"protocol": __doc__, "n_speed": args.n_speed, "n_peer": args.n_peer})
+    if args.skip_table:
+        return
+    rows, t_gen = table_rows(args)
+    report("bench_xrd_table", rows, list(dict.fromkeys(k for r in rows for k in r)),
+           {"protocol": __doc__, "n_train": args.n_train, "n_test": args.n_test,
+            "generation_s": t_gen, "cnn_epochs": args.cnn_epochs})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,257 @@
+"""The 230 space groups (operations from spglib) and random crystals of any of them.
+
+For each space-group number the standard setting of spglib's database is used (its first
+Hall setting: unique axis b for monoclinic groups, origin choice 1 where there are two,
+hexagonal axes for the rhombohedral groups). A random crystal has 2 or more symmetry-
+independent sites, each of a different element: the first on the general position, the
+others on the general position or on a special one (a random point projected onto the
+fixed-point set of one or two random operations of the group), each expanded into its
+orbit by the group's operations. A generic orbit of the general position and sites of
+distinct species leave the crystal with exactly the group's symmetry (the floating origin
+of polar groups, which lets a single orbit gain an inversion centre, is pinned by the
+second site); ``tests/datasets/test_xrd_space_groups.py`` checks this with spglib for every
+group.
+"""
+
+import warnings
+from contextlib import contextmanager
+from functools import cache
+
+import numpy as np
+
+from ._xrd_pattern import _require, laue_group
+
+CRYSTAL_SYSTEM_RANGES = (
+    ("triclinic", 1, 2), ("monoclinic", 3, 15), ("orthorhombic", 16, 74),
+    ("tetragonal", 75, 142), ("trigonal", 143, 167), ("hexagonal", 168, 194),
+    ("cubic", 195, 230),
+)
+_SYSTEM_LETTER = {"triclinic": "a", "monoclinic": "m", "orthorhombic": "o", "tetragonal": "t",
+                  "trigonal": "h", "hexagonal": "h", "cubic": "c"}
+
+
+def crystal_system_of(number):
+    """Crystal system of a space-group number (1-230)."""
+    for name, lo, hi in CRYSTAL_SYSTEM_RANGES:
+        if lo <= number <= hi:
+            return name
+    raise ValueError(f"Space-group numbers run from 1 to 230, got {number}.")
+
+
+@contextmanager
+def _quiet_spglib():
+    """spglib 2.x warns about its error-handling mode on every call; we check results."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module="spglib")
+        yield
+
+
+class SpaceGroup:
+    """Operations and labels of one space group in spglib's standard setting.
+
+    Attributes: ``number``, ``symbol`` (Hermann-Mauguin, short), ``hall_number``,
+    ``crystal_system``, ``centring`` (``P, A, B, C, I, F, R``), ``bravais_lattice``
+    (``aP, mP, mC, oP, oC, oF, oI, tP, tI, hP, hR, cP, cF, cI``), ``rotations`` (n, 3, 3)
+    and ``translations`` (n, 3) of all operations, ``coset_rotations`` /
+    ``coset_translations`` (one operation per rotation: the group modulo its centring),
+    ``centring_vectors`` (n_c, 3) and ``laue`` (the Laue group's rotations).
+    """
+
+    def __init__(self, hall_number):
+        spglib = _require("spglib")
+        with _quiet_spglib():
+            kind = spglib.get_spacegroup_type(hall_number)
+            ops = spglib.get_symmetry_from_database(hall_number)
+        self.number = int(kind.number)
+        self.symbol = kind.international_short
+        self.hall_number = int(hall_number)
+        self.crystal_system = crystal_system_of(self.number)
+        self.centring = self.symbol[0]
+        letter = {"A": "C", "B": "C", "C": "C"}.get(self.centring, self.centring)
+        self.bravais_lattice = _SYSTEM_LETTER[self.crystal_system] + letter
+        self.rotations = np.asarray(ops["rotations"], dtype=np.int64)
+        self.translations = np.asarray(ops["translations"], dtype=float) % 1.0
+        identity = np.all(self.rotations == np.eye(3, dtype=int), axis=(1, 2))
+        centring = self.translations[identity]
+        self.centring_vectors = centring[np.argsort(np.sum(centring, axis=1), kind="stable")]
+        _, first = np.unique(self.rotations.reshape(len(self.rotations), -1), axis=0,
+                             return_index=True)
+        first = np.sort(first)
+        self.coset_rotations = self.rotations[first]
+        self.coset_translations = self.translations[first]
+        self.laue = laue_group(self.rotations)
+        nonid = ~identity
+        self._special_ops = (self.rotations[nonid], self.translations[nonid])
+
+    def __repr__(self):
+        return f"SpaceGroup({self.number}, {self.symbol!r})"
+
+    # ------------------------------------------------------------------ positions
+    def orbit(self, x, tol_digits=5):
+        """Distinct images of the point ``x`` modulo the centring (the primitive orbit)."""
+        pts = (self.coset_rotations @ np.asarray(x, dtype=float) + self.coset_translations) % 1.0
+        return pts[_distinct_mod(pts, self.centring_vectors, tol_digits)]
+
+    def full_orbit(self, x):
+        """All images of ``x`` in the conventional cell (centring included)."""
+        pts = self.orbit(x)
+        return (pts[:, None, :] + self.centring_vectors[None]).reshape(-1, 3) % 1.0
+
+    def special_position(self, x, rng, n_ops=1):
+        """``x`` moved to the nearest point fixed by ``n_ops`` random operations, or None.
+
+        Solves ``(R - 1) x' + t = L`` (``L`` integer, rounded at ``x``) for the stacked
+        operations in the least-squares sense; None when they have no common fixed point
+        (screw axes, glide planes).
+        """
+        R, t = self._special_ops
+        if len(R) == 0:
+            return None
+        pick = rng.choice(len(R), size=min(n_ops, len(R)), replace=False)
+        M = (R[pick] - np.eye(3)).reshape(-1, 3)
+        tt = t[pick].reshape(-1)
+        L = np.round(M @ x + tt)
+        target = L - tt
+        xp = x - np.linalg.lstsq(M, M @ x - target, rcond=None)[0]
+        if np.abs(M @ xp - target).max() > 1e-8:
+            return None
+        return xp % 1.0
+
+
+def _distinct_mod(points, shifts, tol_digits=5):
+    """Indices of the points that differ modulo 1 and modulo the ``shifts`` (first kept)."""
+    scale = 10 ** tol_digits
+    cand = (points[:, None, :] + shifts[None]) % 1.0
+    q = np.rint(cand * scale).astype(np.int64) % scale
+    base = np.int64(scale)
+    codes = (q[..., 0] * base + q[..., 1]) * base + q[..., 2]
+    canon = codes.min(axis=1)
+    _, first = np.unique(canon, return_index=True)
+    return np.sort(first)
+
+
+@cache
+def _hall_numbers():
+    spglib = _require("spglib")
+    first = {}
+    with _quiet_spglib():
+        for hall in range(1, 531):
+            first.setdefault(spglib.get_spacegroup_type(hall).number, hall)
+    return first
+
+
+@cache
+def space_group(number):
+    """The :class:`SpaceGroup` of a number (1-230) in spglib's standard setting (cached)."""
+    number = int(number)
+    if not 1 <= number <= 230:
+        raise ValueError(f"Space-group numbers run from 1 to 230, got {number}.")
+    return SpaceGroup(_hall_numbers()[number])
+
+
+def random_structure(group, lattice, n_sites, elements, rng, p_special=0.5, min_distance=0.5):
+    """A random crystal of ``group``: primitive-orbit positions and atomic numbers.
+
+    ``n_sites`` (>= 2) independent sites of distinct elements drawn from ``elements``; the
+    first on the general position, each other one on a special position with probability
+    ``p_special``. A site is drawn again (up to 20 times) when two atoms of its orbit come
+    closer than ``min_distance`` angstrom in the cell ``lattice`` (a point next to a
+    symmetry element: its orbit would look like a special one) or when it sits on a site
+    already taken. Returns ``(positions (n, 3), numbers (n,))`` of the orbits modulo the
+    centring (add ``group.centring_vectors`` for the whole conventional cell).
+    """
+    species = rng.choice(elements, size=n_sites, replace=False)
+    lattice = np.asarray(lattice, dtype=float)
+    R, t, shifts = group.coset_rotations, group.coset_translations, group.centring_vectors
+    positions, taken = [], []
+    for j in range(n_sites):
+        for _ in range(20):
+            x = rng.random(3)
+            special = j > 0 and rng.random() < p_special
+            if special:
+                xs = group.special_position(x, rng, n_ops=int(rng.integers(1, 3)))
+                special = xs is not None
+                x = xs if special else x
+            pts = (R @ x + t) % 1.0  # pts[0] = x: the identity comes first
+            # the group acts on the orbit by isometries, so the distances from x to the
+            # other images are all the orbit's distances
+            d = (pts[:, None, :] - x + shifts[None]).reshape(-1, 3)
+            d = np.sqrt(np.sum(((d - np.round(d)) @ lattice) ** 2, axis=1))
+            if special:
+                pts = pts[_distinct_mod(pts, shifts)]
+                d = d[d > 1e-3]  # x's own copies
+                if any(_overlaps(pts, other, shifts) for other in taken):
+                    continue  # a site must not sit on another one
+            else:
+                d = d[1:]
+            if len(d) == 0 or d.min() >= min_distance:
+                break
+        if special:
+            taken.append(pts)
+        positions.append(pts)
+    numbers = np.repeat(species, [len(p) for p in positions])
+    return np.concatenate(positions), numbers
+
+
+def _overlaps(a, b, shifts, tol=1e-4):
+    d = a[:, None, None, :] - b[None, :, None, :] - shifts[None, None]
+    return bool(np.any(np.all(np.abs(d - np.round(d)) < tol, axis=-1)))
+
+
+def spglib_number(lattice, positions, numbers, group=None, symprec=1e-3):
+    """Space-group number spglib finds for a structure (``group``: add its centring)."""
+    spglib = _require("spglib")
+    if group is not None and len(group.centring_vectors) > 1:
+        positions = (positions[:, None, :] + group.centring_vectors[None]).reshape(-1, 3) % 1
+        numbers = np.repeat(numbers, len(group.centring_vectors))
+    with _quiet_spglib():
+        ds = spglib.get_symmetry_dataset((np.asarray(lattice), positions, numbers),
+                                         symprec=symprec)
+    return 0 if ds is None else int(ds.number)
+
+
+#: crystal system -> the lattice family whose metric sets the peak positions
+_METRIC_FAMILY = {"triclinic": "triclinic", "monoclinic": "monoclinic",
+                  "orthorhombic": "orthorhombic", "tetragonal": "tetragonal",
+                  "trigonal": "hexagonal", "hexagonal": "hexagonal", "cubic": "cubic"}
+
+
+@cache
+def powder_classes(box=6):
+    """Space groups whose powder patterns put peaks at the same angles, for any cell.
+
+    A powder pattern sees the cell's metric and which reflections are systematically
+    absent; reflections that the metric's holohedry makes equivalent fall on one peak.
+    Two groups with the same lattice family (trigonal and hexagonal share one, the
+    rhombohedral centring being an extinction on hexagonal axes) and the same set of
+    peaks that survive their extinctions (``|h|, |k|, |l| <= box``) cannot be told apart by
+    peak positions; only intensities could (enantiomorphs such as P4_1 / P4_3 not even
+    those). A reflection ``h`` is systematically absent when an operation ``(R, t)`` has
+    ``R^T h = h`` and ``h . t`` not an integer.
+
+    Returns
+    -------
+    classes : list of tuple of int
+        The space-group numbers of each class, sorted.
+    """
+    from ._xrd import point_group
+
+    r = np.arange(-box, box + 1)
+    hkl = np.stack(np.meshgrid(r, r, r, indexing="ij"), -1).reshape(-1, 3)
+    hkl = hkl[np.any(hkl != 0, axis=1)]
+    base = 2 * box + 1
+    w = np.array([base * base, base, 1])
+    signatures = {}
+    for number in range(1, 231):
+        g = space_group(number)
+        family = _METRIC_FAMILY[g.crystal_system]
+        fixed = np.all(np.einsum("gji,nj->gni", g.rotations, hkl) == hkl, axis=2)  # R^T h = h
+        phase = (g.translations @ hkl.T) % 1.0  # (n_ops, n_hkl)
+        absent = np.any(fixed & (np.minimum(phase, 1 - phase) > 1e-6), axis=0)
+        # peaks: orbits of the metric's holohedry, keyed by their largest code
+        ops = point_group(family)
+        codes = (np.einsum("gji,nj->ngi", ops, hkl) + box) @ w  # may leave the box: fine
+        peak = codes.max(axis=1)
+        signatures.setdefault((family, frozenset(np.unique(peak[~absent]).tolist())),
+                              []).append(number)
+    return sorted(tuple(v) for v in signatures.values())

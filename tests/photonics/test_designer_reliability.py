@@ -273,7 +273,7 @@ def _cases(draw):
     return params, X, np.arange(n) % n_ports
 
 
-@settings(max_examples=80, deadline=None, derandomize=True,
+@settings(max_examples=40, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(case=_cases())
 def test_bad_input_gets_clear_messages_and_no_silent_wrong_result(case):

@@ -49,7 +49,7 @@ class DeviceDisplay:
     >>> import numpy as np
     >>> from skphys.photonics import InverseDeviceDesigner
     >>> from skphys.plotting import DeviceDisplay
-    >>> est = InverseDeviceDesigner(design_size=1.2, grid_spacing=0.08, margin=0.5,
+    >>> est = InverseDeviceDesigner(design_size=1.6, grid_spacing=0.08, margin=0.5,
     ...                             pml_thickness=0.4, max_iter=2, random_state=0)
     >>> est = est.fit([[1.55], [1.30]], [0, 1])
     >>> disp = DeviceDisplay.from_estimator(est, wavelengths=np.linspace(1.2, 1.65, 4))

@@ -32,6 +32,11 @@ __all__ = [
 
 
 def _data(estimator):
+    from ._test_instances import test_data  # estimators whose X has physical units
+
+    data = test_data(estimator)
+    if data is not None:
+        return data
     if is_classifier(estimator):
         X, y = make_blobs(60, n_features=4, centers=3, random_state=0)
         return X.astype(np.float32), y

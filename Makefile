@@ -8,8 +8,11 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 TORCH_PIN ?= torch==2.13.0
 THREADS := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+# the project's shared data (MNIST-10k, ...) beside the checkout, unless the user set their own
+SKPHYS_DATA ?= $(abspath ../shared/data)
+export SKPHYS_DATA
 
-.PHONY: install demo test test-gpu docs bench clean
+.PHONY: install demo test test-gpu docs docs-install bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +35,8 @@ test-gpu: install
 $(VENV)/.docs: $(VENV)/.installed
 	$(PY) -m pip install -q -e ".[docs]"
 	touch $@
+
+docs-install: $(VENV)/.docs
 
 docs: $(VENV)/.docs
 	$(THREADS) $(VENV)/bin/sphinx-build -W --keep-going -q -b html docs docs/_build/html

@@ -39,14 +39,17 @@ intersphinx_mapping = {}  # offline builds: no inventories fetched
 html_theme = "alabaster"
 html_static_path = []
 
-# The gallery: run the examples only when SKPHYS_DOCS_RUN_EXAMPLES=1 (CI builds without running
-# them, to stay inside its time budget; each example is also run by the tests or the tour).
-_run = os.environ.get("SKPHYS_DOCS_RUN_EXAMPLES", "0") == "1"
+# The gallery: every example runs in the build, so each page shows its figures and printed
+# results (SKPHYS_DOCS_RUN_EXAMPLES=0 skips them for a quick local build). CI builds the docs
+# beside the test suite, one core each (.ci/run).
+_run = os.environ.get("SKPHYS_DOCS_RUN_EXAMPLES", "1") == "1"
 sphinx_gallery_conf = {
     "examples_dirs": str(HERE.parent / "examples"),
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
     "plot_gallery": _run,
+    "abort_on_example_error": True,
+    "only_warn_on_example_error": False,
     "download_all_examples": False,
     "within_subsection_order": "FileNameSortKey",
     "reset_modules": (),

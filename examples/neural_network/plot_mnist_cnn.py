@@ -16,11 +16,9 @@ from skphys.datasets import load_mnist
 from skphys.neural_network import CNNClassifier
 
 torch.set_num_threads(1)
-# the 10k MNIST test set, from the data home (SKPHYS_DATA, or ~/skphys_data) or ../shared/data
-try:
-    X, y = load_mnist(subset="test", normalize=True, return_X_y=True)
-except FileNotFoundError:
-    X, y = load_mnist(subset="test", data_home="../shared/data", normalize=True, return_X_y=True)
+# the 10k MNIST test set, from the data home: SKPHYS_DATA (``make docs`` points it at the
+# project's shared data) or ~/skphys_data
+X, y = load_mnist(subset="test", normalize=True, return_X_y=True)
 X = X.reshape(-1, 28, 28)
 clf = CNNClassifier((16, 32), hidden_layer_sizes=(64,), batch_size=64, learning_rate_init=2e-3,
                     max_iter=5, random_state=0).fit(X[:8000], y[:8000])

@@ -15,29 +15,30 @@ __all__ = [
     "LogisticLoss",
     "SoftmaxCrossEntropy",
     "QuadraticCost",
+    "per_sample",
     "weighted_mean",
 ]
 
 
-def weighted_mean(criterion, input, target, weight=None):
-    """``criterion``'s mean over the batch, weighted by ``weight`` when given.
+def per_sample(criterion, input, target):
+    """The losses of each sample: skphys's losses' :meth:`per_sample`, or any torch loss with a
+    ``reduction`` attribute (the user's own criterion) summed over its other dimensions."""
+    if hasattr(criterion, "per_sample"):
+        return criterion.per_sample(input, target)
+    previous = criterion.reduction
+    criterion.reduction = "none"
+    try:
+        losses = criterion(input, target)
+    finally:
+        criterion.reduction = previous
+    return losses.reshape(len(losses), -1).sum(1)
 
-    Works for skphys's losses (through :meth:`per_sample`) and for any torch loss with a
-    ``reduction`` attribute (the user's own criterion).
-    """
+
+def weighted_mean(criterion, input, target, weight=None):
+    """``criterion``'s mean over the batch, weighted by ``weight`` when given."""
     if weight is None:
         return criterion(input, target)
-    if hasattr(criterion, "per_sample"):
-        losses = criterion.per_sample(input, target)
-    else:
-        previous = criterion.reduction
-        criterion.reduction = "none"
-        try:
-            losses = criterion(input, target)
-        finally:
-            criterion.reduction = previous
-        losses = losses.reshape(len(losses), -1).sum(1)
-    return (losses * weight).sum() / weight.sum()
+    return (per_sample(criterion, input, target) * weight).sum() / weight.sum()
 
 
 class HalfSquaredError(torch.nn.Module):

@@ -26,7 +26,7 @@ from skorch.callbacks import Callback, EpochTimer
 from torch.optim.adam import adam as adam_update
 
 from ._driver import DivergenceError
-from ._losses import weighted_mean
+from ._losses import per_sample, weighted_mean
 
 __all__ = ["SkphysNet"]
 
@@ -229,10 +229,10 @@ class SkphysNet(skorch.NeuralNet):
                 out = module(Xc)
                 if isinstance(yc, tuple):
                     yc, wc = yc
-                    losses = _per_sample(self.criterion_, out, yc)
+                    losses = per_sample(self.criterion_, out, yc)
                     loss = (losses * wc).sum() / total
                 else:
-                    loss = _per_sample(self.criterion_, out, yc).sum() / total
+                    loss = per_sample(self.criterion_, out, yc).sum() / total
                 loss.backward()
                 value += loss.item()
             with torch.no_grad():
@@ -286,18 +286,6 @@ class SkphysNet(skorch.NeuralNet):
                 Xc, _ = data.span(start, start + chunk_rows)
                 outs.append(self.module_(Xc))
         return torch.cat(outs) if len(outs) != 1 else outs[0]
-
-
-def _per_sample(criterion, input, target):
-    if hasattr(criterion, "per_sample"):
-        return criterion.per_sample(input, target)
-    previous = criterion.reduction
-    criterion.reduction = "none"
-    try:
-        losses = criterion(input, target)
-    finally:
-        criterion.reduction = previous
-    return losses.reshape(len(losses), -1).sum(1)
 
 
 class EpochLoss(Callback):

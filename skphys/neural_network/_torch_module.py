@@ -57,6 +57,21 @@ class _TorchModuleMixin:
     """``module`` + ``module__*`` parameters: construction, get/set_params, sizes."""
 
     _X_check_params = {"allow_nd": True}
+    _parameter_constraints = {
+        **BaseNeuralNetwork._parameter_constraints,
+        "module": [callable, torch.nn.Module],
+        "criterion": [callable, torch.nn.Module, None],
+    }
+
+    def __init__(self, module, *, criterion=None, solver="adam", alpha=1e-4, batch_size="auto",
+                 learning_rate="constant", learning_rate_init=1e-3, power_t=0.5, max_iter=200,
+                 shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
+                 momentum=0.9, nesterovs_momentum=True, early_stopping=False,
+                 validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                 n_iter_no_change=10, max_fun=15000, device="auto", callbacks=None,
+                 **module_params):
+        training = {k: v for k, v in locals().items() if k in _TRAINING}
+        self._init_params(module, criterion, training, module_params)
 
     def _init_params(self, module, criterion, training, module_params):
         self.module = module
@@ -187,21 +202,6 @@ class TorchClassifier(NeuralClassifierMixin, _TorchModuleMixin, BaseNeuralNetwor
     """
     )
 
-    _parameter_constraints = {
-        **BaseNeuralNetwork._parameter_constraints,
-        "module": [callable, torch.nn.Module],
-        "criterion": [callable, torch.nn.Module, None],
-    }
-
-    def __init__(self, module, *, criterion=None, solver="adam", alpha=1e-4, batch_size="auto",
-                 learning_rate="constant", learning_rate_init=1e-3, power_t=0.5, max_iter=200,
-                 shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
-                 momentum=0.9, nesterovs_momentum=True, early_stopping=False,
-                 validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
-                 n_iter_no_change=10, max_fun=15000, device="auto", callbacks=None,
-                 **module_params):
-        training = {k: v for k, v in locals().items() if k in _TRAINING}
-        self._init_params(module, criterion, training, module_params)
 
 
 class TorchRegressor(NeuralRegressorMixin, _TorchModuleMixin, BaseNeuralNetwork):
@@ -236,21 +236,6 @@ class TorchRegressor(NeuralRegressorMixin, _TorchModuleMixin, BaseNeuralNetwork)
     """
     )
 
-    _parameter_constraints = {
-        **BaseNeuralNetwork._parameter_constraints,
-        "module": [callable, torch.nn.Module],
-        "criterion": [callable, torch.nn.Module, None],
-    }
-
-    def __init__(self, module, *, criterion=None, solver="adam", alpha=1e-4, batch_size="auto",
-                 learning_rate="constant", learning_rate_init=1e-3, power_t=0.5, max_iter=200,
-                 shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
-                 momentum=0.9, nesterovs_momentum=True, early_stopping=False,
-                 validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
-                 n_iter_no_change=10, max_fun=15000, device="auto", callbacks=None,
-                 **module_params):
-        training = {k: v for k, v in locals().items() if k in _TRAINING}
-        self._init_params(module, criterion, training, module_params)
 
 
 fill_doc(TorchClassifier)

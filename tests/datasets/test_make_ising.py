@@ -324,3 +324,79 @@ def test_torch_sampler_on_gpu():
     for T in (2.0, 3.0):
         e = obs["energy"][y == T]
         assert abs(e.mean() - onsager_energy(T)) < 5 * e.std() / np.sqrt(len(e)) + 0.005
+
+
+# --------------------------------------------------------------------------------------
+# the exact bitwise Bernoulli draw behind the bit-packed Metropolis and Wolff steps
+# --------------------------------------------------------------------------------------
+def _digits_bitgen(digit_word):
+    """A stand-in bit generator whose words at binary digit j all equal ``digit_word(j)``."""
+    from skphys.datasets._ising import _DIGIT_BLOCK, _N_DIGITS
+
+    class Gen:
+        j = 0
+
+        def random_raw(self, count):
+            b = min(_DIGIT_BLOCK, _N_DIGITS - self.j)
+            rows = [np.full(count // b, digit_word(self.j + i), np.uint64) for i in range(b)]
+            self.j += b
+            return np.concatenate(rows)
+
+    return Gen()
+
+
+def test_bernoulli_decides_at_the_first_differing_digit():
+    from skphys.datasets._ising import _bernoulli_into, _digit_masks
+
+    rng = np.random.default_rng(0)
+    p = rng.random(64)
+    p[:8] = np.arange(8) / 2 ** 20 + 0.25  # no binary digit after the 20th
+    p[8], p[9] = 1.0, 0.0
+    P = _digit_masks(p[None, :])  # (64 digits, 1 word)
+    lanes = np.uint64(1) << np.arange(64, dtype=np.uint64)
+    # the uniform u (digit j = NOT the random word) equals p on 20 digits, then is all 0s
+    # (u < p exactly where p has a 1 further on; p = 1 is stored as 64 ones) or all 1s
+    # (u >= p for every p)
+    for tail, expect in ((np.uint64(2 ** 64 - 1), (p * 2 ** 20 % 1 > 0) | (p == 1)),
+                         (np.uint64(0), np.zeros(64, bool))):
+        gen = _digits_bitgen(lambda j, tail=tail: ~P[j, 0] if j < 20 else tail)
+        decided = np.zeros((1, 16), np.uint64)
+        _bernoulli_into(decided, np.full((1, 16), 2 ** 64 - 1, np.uint64), P, None, None, gen)
+        accepted = (decided[0, :, None] & lanes) != 0
+        assert np.all(accepted == expect), tail
+    # p = 1 accepts at u's first 0 digit; p = 0 never accepts, not even u = 0
+    gen = _digits_bitgen(lambda j: lanes[8] | lanes[9])
+    decided = np.zeros((1, 4), np.uint64)
+    _bernoulli_into(decided, np.full((1, 4), 2 ** 64 - 1, np.uint64), P, None, None, gen)
+    assert np.all(decided & lanes[8]) and not np.any(decided & lanes[9])
+
+
+def test_bernoulli_frequencies_with_two_probabilities():
+    from skphys.datasets._ising import _bernoulli_into, _digit_masks
+
+    rng = np.random.default_rng(1)
+    p0 = np.concatenate([[0.0, 1.0, 1 / 3, 1e-3, 0.5 + 2.0 ** -30], rng.random(123)])
+    p1 = rng.random(128)
+    P0 = _digit_masks(p0.reshape(2, 64))
+    D = P0 ^ _digit_masks(p1.reshape(2, 64))
+    bitgen = np.random.SFC64(3)
+    shape, n_rep = (2, 2, 16, 16), 40
+    hits = np.zeros((2, 128))  # [M1 clear, M1 set] x lanes
+    trials = np.zeros((2, 128))
+    for _ in range(n_rep):
+        M1 = bitgen.random_raw(int(np.prod(shape))).reshape(shape)
+        undecided = bitgen.random_raw(M1.size).reshape(shape)  # only these are drawn
+        decided = np.zeros(shape, np.uint64)
+        _bernoulli_into(decided, undecided.copy(), P0, D, M1, bitgen)
+        assert not np.any(decided & ~undecided)
+        for k, sel in enumerate((~M1 & undecided, M1 & undecided)):
+            hits[k] += _lane_counts(decided & sel)
+            trials[k] += _lane_counts(sel)
+    freq = hits / trials
+    p = np.stack([p0, p1])
+    np.testing.assert_array_less(np.abs(freq - p), 5 * np.sqrt(p * (1 - p) / trials) + 1e-12)
+
+
+def _lane_counts(X):
+    """Per-lane bit counts summed over all words of the leading axis (word axis first)."""
+    return _lane_popcount(X.reshape(len(X), -1)).reshape(-1)

@@ -655,10 +655,10 @@ _CLUSTER_WINDOW = (0.92, 1.1)
 _FIRST_BURN, _FIRST_PILOT = 64, 128
 #: The pilot must cover this many autocorrelation times; it doubles until it does.
 _PILOT_TAUS = 20
-#: ... and, summed over the chains of a temperature, this many: the estimator subtracts the
-#: sample mean, which biases tau low by about 12 tau^2 / (steps * chains) (a single chain
-#: with a pilot of 20 tau reads tau 2-3x too low near T_c).
-_PILOT_CHAIN_TAUS = 240
+#: Chains per temperature the pilot measures tau on (extra ones only run the pilot): the
+#: estimator subtracts the sample mean, which biases tau low by about 12 tau^2 /
+#: (steps * chains); a single chain with a pilot of 20 tau reads tau 2-3x too low near T_c.
+_MIN_PILOT_CHAINS = 64
 _MAX_PILOT = 2 ** 16
 
 
@@ -679,22 +679,24 @@ def _step_function(sampler, kind):
 
 
 class _Chains:
-    """A sampler's chains with their temperature index, ordered so that the chains still
-    running come first (the samplers step a prefix of their chains)."""
+    """A sampler's chains with their temperature index and whether they give samples (the
+    others only help the pilot measure tau), ordered so that the chains still running come
+    first (the samplers step a prefix of their chains)."""
 
-    def __init__(self, sampler, chain_T):
+    def __init__(self, sampler, chain_T, sampling):
         self.sampler = sampler
         self.chain_T = chain_T
+        self.sampling = sampling
 
     def put_first(self, key):
-        """Reorder chains by decreasing ``key[chain_T]``; return the chain count with key > 0."""
-        k = key[self.chain_T]
-        order = np.argsort(-k, kind="stable")
+        """Reorder chains by decreasing ``key`` (one per chain); return the count with key > 0."""
+        order = np.argsort(-key, kind="stable")
         if np.any(order != np.arange(len(order))):
             self.sampler.permute(order)
             self.chain_T = self.chain_T[order]
-            k = k[order]
-        return int(np.count_nonzero(k > 0))
+            self.sampling = self.sampling[order]
+            key = key[order]
+        return int(np.count_nonzero(key > 0))
 
 
 def _measure(chains, step, n_active, temps, length):
@@ -718,7 +720,7 @@ def _measure(chains, step, n_active, temps, length):
     return taus, reliable
 
 
-def _sample_group(sampler, kind, chain_T, n_T, n_samples, burn_in, thinning):
+def _sample_group(sampler, kind, chain_T, n_T, n_samples, burn_in, thinning, sampling=None):
     """Equilibrate, measure the autocorrelation, and draw ``n_samples`` per temperature.
 
     Returns spins (n_T, n_samples, L, L) int8 and diagnostics (tau, thinning and steps per
@@ -726,7 +728,9 @@ def _sample_group(sampler, kind, chain_T, n_T, n_samples, burn_in, thinning):
     run doubles only where ``tau`` is not yet measured well.
     """
     step = _step_function(sampler, kind)
-    chains = _Chains(sampler, chain_T)
+    if sampling is None:
+        sampling = np.ones(len(chain_T), bool)
+    chains = _Chains(sampler, chain_T, sampling)
     taus = np.full(n_T, np.nan)
     first = _FIRST_BURN if burn_in == "auto" else burn_in
     for _ in range(first):
@@ -735,15 +739,13 @@ def _sample_group(sampler, kind, chain_T, n_T, n_samples, burn_in, thinning):
     if burn_in == "auto" or thinning == "auto":
         length = _FIRST_PILOT
         todo = np.ones(n_T, bool)
-        per_T = np.bincount(chain_T, minlength=n_T)
         while todo.any():
-            n_active = chains.put_first(todo.astype(int))
+            n_active = chains.put_first(todo[chains.chain_T].astype(int))
             temps = np.flatnonzero(todo)
             t, ok = _measure(chains, step, n_active, temps, length)
             taus[temps] = t
             steps[temps] += length
-            done = (ok & (length >= _PILOT_TAUS * t)
-                    & (length * per_T[temps] >= _PILOT_CHAIN_TAUS * t))
+            done = ok & (length >= _PILOT_TAUS * t)
             if length >= _MAX_PILOT and not done.all():
                 warnings.warn(
                     f"The autocorrelation time at {(~done).sum()} temperature(s) could not be "
@@ -755,11 +757,14 @@ def _sample_group(sampler, kind, chain_T, n_T, n_samples, burn_in, thinning):
             length *= 2
     thin = (np.maximum(1, np.ceil(2.0 * taus)).astype(int) if thinning == "auto"
             else np.full(n_T, int(thinning)))
-    samples_per_chain = -(-n_samples // np.bincount(chains.chain_T, minlength=n_T))
+    samples_per_chain = -(-n_samples // np.bincount(chains.chain_T[chains.sampling],
+                                                   minlength=n_T))
     need_T = samples_per_chain * thin
-    chains.put_first(need_T)  # longest first: the chains still running are a prefix
+    # longest first: the chains still running are a prefix; pilot-only chains stop here
+    chains.put_first(np.where(chains.sampling, need_T[chains.chain_T], 0))
     chain_T = chains.chain_T
-    need, chain_thin = need_T[chain_T], thin[chain_T]
+    need = np.where(chains.sampling, need_T[chain_T], 0)
+    chain_thin = thin[chain_T]
     out = np.empty((n_T, n_samples, sampler.L, sampler.L), dtype=np.int8)
     filled = np.zeros(n_T, dtype=int)
     for t in range(1, int(need.max()) + 1):
@@ -816,9 +821,10 @@ def make_ising(temperatures, n_samples=100, *, L=16, J=1.0, flat=True, return_ob
     over nearest-neighbour pairs (each bond once). The samples are *equilibrated* and
     *decorrelated*: chains start ordered below T_c (random sign) and random above; after 64
     steps a pilot run measures the integrated autocorrelation time ``tau`` of ``|m|`` and
-    ``E`` at every temperature, doubling its length until it covers 20 ``tau``; the pilot is
-    discarded, and the samples of one chain are ``2 tau`` steps apart (about as informative as
-    independent samples).
+    ``E`` at every temperature (on at least 64 chains per temperature, so that ``tau`` is not
+    underestimated: with fewer ``n_chains`` the extra chains run the pilot only), doubling
+    its length until it covers 20 ``tau``; the pilot is discarded, and the samples of one
+    chain are ``2 tau`` steps apart (about as informative as independent samples).
     Before each sample every spin of the chain is flipped with probability 1/2 (a symmetry of
     the model), so both signs of the magnetisation appear below T_c.
 
@@ -925,11 +931,14 @@ def make_ising(temperatures, n_samples=100, *, L=16, J=1.0, flat=True, return_ob
         spins = np.empty((n_T, n_samples, L, L), np.int8)
         report = [None] * n_T
         c = _chains_per_temperature(n_samples, n_chains)
+        # the pilot measures tau on at least _MIN_PILOT_CHAINS chains per temperature
+        c_all = max(c, _MIN_PILOT_CHAINS) if "auto" in (burn_in, thinning) else c
         seeds = np.random.SeedSequence(seed).generate_state(len(groups))
         for (idx, kind), gseed in zip(groups, seeds):
             if not idx.size:
                 continue
-            chain_T = np.repeat(np.arange(len(idx)), c)
+            chain_T = np.repeat(np.arange(len(idx)), c_all)
+            sampling = np.tile(np.arange(c_all) < c, len(idx))
             b = beta[idx][chain_T]
             if torch_device is None:
                 sampler = _BitIsing(L, b, int(gseed))
@@ -937,7 +946,7 @@ def make_ising(temperatures, n_samples=100, *, L=16, J=1.0, flat=True, return_ob
                 sampler = _TorchIsing(L, b, int(gseed), torch_device)
             sampler.set_state(T[idx][chain_T] < ising_critical_temperature(J))
             out, info = _sample_group(sampler, kind, chain_T, len(idx), n_samples, burn_in,
-                                      thinning)
+                                      thinning, sampling)
             spins[idx] = out
             for k, i in enumerate(idx):
                 report[i] = (f"make_ising: T={T[i]:.4g} step={_STEP_NAMES[kind]} "

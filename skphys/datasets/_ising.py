@@ -17,8 +17,10 @@ Two samplers share one driver (:func:`make_ising`):
     of one random seed per chain is grown by a breadth-first search whose frontier is again a
     bit mask, for all chains at once.
 ``_TorchIsing``
-    One spin per element on a torch device (a GPU), checkerboard Metropolis with a uniform
-    random number per site.
+    One int8 spin per element on a torch device (a GPU), the same four sub-lattices with the
+    chains on the last axis, checkerboard Metropolis with exact acceptance (a 64-bit uniform
+    per site on a GPU; on a CPU a random byte per site, the rare ties with the probability's
+    first 8 binary digits decided by a float64).
 """
 
 import math
@@ -529,8 +531,17 @@ def _permute_digit_lanes(masks, lane_perm):
 class _TorchIsing:
     """Ferromagnetic Ising chains on a torch device, one int8 spin per element.
 
-    Checkerboard Metropolis with a float64 uniform per site and the per-chain acceptance
-    probabilities ``exp(-4 beta)``, ``exp(-8 beta)``; no cluster moves.
+    ``Q`` has shape ``(4, L/2, L/2, n_chains)``: the sub-lattices ``BE, BO, WE, WO`` of
+    :class:`_BitIsing` with the chains on the last (contiguous) axis, so that a checkerboard
+    half-sweep updates one colour in place and reads its four neighbours as whole arrays
+    shifted by at most one row or column of sites (never along the chain axis).
+
+    Metropolis acceptance ``u < p`` with the per-chain probabilities ``p1 = exp(-4 beta)``
+    (one anti-aligned neighbour) and ``p0 = exp(-8 beta)`` (none). On a GPU ``u`` is a 64-bit
+    random integer per site (exact to 2**-64). On the CPU, where random numbers and small
+    kernels cost more, one random *byte* per site: it holds the first 8 binary digits of ``u``
+    and decides unless it equals those of ``p`` (about 1 site in 256), where a float64 draws
+    the rest of ``u`` (exact to 2**-61). No cluster moves.
     """
 
     def __init__(self, L, beta, seed, device, accept=None):
@@ -540,58 +551,116 @@ class _TorchIsing:
             raise ValueError(f"L must be even and >= 4 for the checkerboard update, got {L}.")
         self.torch = torch
         self.device = device
-        self.L = L
-        self.n_chains = len(beta)
+        self.L, self.h = L, L // 2
+        self.n_chains = n = len(beta)
         beta = np.asarray(beta, dtype=np.float64)
         with np.errstate(over="ignore"):
             if accept is None:
                 p1, p0 = np.exp(-4.0 * beta), np.exp(-8.0 * beta)
             else:
                 p1, p0 = (np.asarray(a, dtype=np.float64) for a in accept)
-        # acceptance by k = s * (sum of neighbours) + 4 in {0, 2, 4, 6, 8}
-        table = np.ones((self.n_chains, 9))
-        table[:, 6], table[:, 8] = p1, p0
-        self.table = torch.as_tensor(table, device=device)
+        #: 64-bit uniforms (GPU) or bytes with exact ties (CPU); tests flip it to cover both
+        self.wide = device.type != "cpu"
+        # u < p  <=>  u64 - 2**63 < floor(p 2**64) - 2**63   (wide), or
+        #             byte(u) < t, or byte(u) == t and the rest of u < p 256 - t   (bytes;
+        #             t <= 255, so p = 1 is t = 255 with a rest of 1)
+        t64 = [np.array([min(int(x * 2.0 ** 64), 2 ** 64 - 1) - 2 ** 63 for x in p], np.int64)
+               for p in (p1, p0)]
+        t8 = np.minimum(np.floor(np.stack([p1, p0]) * 256.0), 255.0)
+        rest = np.stack([p1, p0]).T * 256.0 - t8.T  # (n, 2): per chain, for k = 1 and k = 2
+        tensor = lambda x: torch.as_tensor(np.ascontiguousarray(x), device=device)
+        self._chain = {"t1": tensor(t8[0].astype(np.uint8)),
+                       "dt": tensor((t8[1] - t8[0]).astype(np.int64).astype(np.uint8)),
+                       "t1_64": tensor(t64[0]), "t0_64": tensor(t64[1])}
+        self._rest = rest.reshape(-1)  # numpy: the ties are resolved on the host
+        # comparisons run fastest against a tensor along the chain axis, not a scalar
+        self._zero = torch.zeros(n, dtype=torch.int8, device=device)
+        self._two = torch.full((n,), 2, dtype=torch.int8, device=device)
         self.gen = torch.Generator(device=device)
         self.gen.manual_seed(int(seed))
-        i, j = np.indices((L, L))
-        self.colours = [torch.as_tensor((i + j) % 2 == c, device=device) for c in (0, 1)]
-        self.s = torch.ones((self.n_chains, L, L), dtype=torch.int8, device=device)
+        self.Q = torch.ones((4, self.h, self.h, n), dtype=torch.int8, device=device)
 
-    def _rand(self, shape, dtype=None):
-        return self.torch.rand(shape, generator=self.gen, device=self.device,
-                               dtype=dtype or self.torch.float64)
+    def _random(self, shape, dtype):
+        """Uniform random ``dtype`` (uint8 or int64) of ``shape``, from 64-bit draws."""
+        torch = self.torch
+        n = int(np.prod(shape))
+        per = 8 if dtype == torch.uint8 else 1
+        words = torch.empty(-(-n // per), dtype=torch.int64, device=self.device)
+        words.random_(-2 ** 63, None, generator=self.gen)
+        return words.view(dtype)[:n].view(shape)
 
     def set_state(self, ordered):
+        """Ordered chains start all up or all down (random sign), the others at random."""
         torch = self.torch
-        n, L = self.n_chains, self.L
-        rand = torch.where(self._rand((n, L, L), torch.float32) < 0.5, 1, -1).to(torch.int8)
-        sign = torch.where(self._rand((n, 1, 1), torch.float32) < 0.5, 1, -1).to(torch.int8)
-        ordered = torch.as_tensor(np.asarray(ordered), device=self.device)[:, None, None]
-        self.s = torch.where(ordered, sign.expand(n, L, L), rand).contiguous()
+        bits = (self._random(self.Q.shape, torch.uint8) >> 7).to(torch.int8)
+        sign = (self._random((self.n_chains,), torch.uint8) >> 7).to(torch.int8)
+        ordered = torch.as_tensor(np.asarray(ordered, bool), device=self.device)
+        self.Q = (1 - 2 * torch.where(ordered, sign, bits)).to(torch.int8).contiguous()
+
+    def _neighbour_sums(self, Q, colour):
+        """Sum of the four neighbours of each site of ``colour``: (2, h, h, n) int8."""
+        torch = self.torch
+        O0, O1 = (Q[2], Q[3]) if colour == 0 else (Q[0], Q[1])
+        nb = torch.empty((2,) + O0.shape, dtype=torch.int8, device=self.device)
+        torch.add(O0, O1, out=nb[0])  # the same-row and the same-column neighbours
+        nb[1] = nb[0]
+        # the other row: [roll(O1, +1, rows), roll(O0, -1, rows)]
+        nb[0, 1:] += O1[:-1]
+        nb[0, 0] += O1[-1]
+        nb[1, :-1] += O0[1:]
+        nb[1, -1] += O0[0]
+        # the other column: [roll(O0, s, cols), roll(O1, -s, cols)], s = +1 for colour 0
+        (a, A), (b, B) = ((nb[0], O0), (nb[1], O1)) if colour == 0 else ((nb[1], O1), (nb[0], O0))
+        a[:, 1:] += A[:, :-1]
+        a[:, 0] += A[:, -1]
+        b[:, :-1] += B[:, 1:]
+        b[:, -1] += B[:, 0]
+        return nb
 
     def sweep(self, n_chains=None):
+        """One checkerboard Metropolis sweep of the first ``n_chains`` chains (or all)."""
         torch = self.torch
-        s = self.s[:n_chains]
-        table = self.table[:len(s)]
-        rows = torch.arange(len(s), device=self.device)[:, None, None]
-        for mask in self.colours:
-            nb = (torch.roll(s, 1, 1) + torch.roll(s, -1, 1) + torch.roll(s, 1, 2)
-                  + torch.roll(s, -1, 2))
-            k = (s * nb + 4).long()
-            p = table[rows, k]
-            flip = (self._rand(s.shape) < p) & mask
-            s = torch.where(flip, -s, s)
-        self.s[:len(s)] = s
+        n = self.n_chains if n_chains is None else min(int(n_chains), self.n_chains)
+        Q = self.Q if n == self.n_chains else self.Q[..., :n]
+        ch = {key: v[:n] for key, v in self._chain.items()}
+        zero, two = self._zero[:n], self._two[:n]
+        for colour in (0, 1):
+            S = Q[2 * colour:2 * colour + 2]
+            # k = s * (sum of the neighbours) / 2 = dE / 4J in {-2, ..., 2}: the spin flips
+            # if k <= 0, else with probability p1 (k = 1) or p0 (k = 2)
+            k = self._neighbour_sums(Q, colour).mul_(S).bitwise_right_shift_(1)
+            k2 = torch.eq(k, two)
+            if self.wide:
+                u = self._random(S.shape, torch.int64)
+                flip = torch.lt(u, torch.where(k2, ch["t0_64"], ch["t1_64"]))
+            else:
+                u = self._random(S.shape, torch.uint8)
+                t = k2.view(torch.uint8).mul(ch["dt"]).add_(ch["t1"])  # t1 or t0, per site
+                flip = torch.lt(u, t)
+                tie = torch.eq(u, t).logical_and_(torch.gt(k, zero)).view(-1).numpy()
+                pos = np.flatnonzero(tie)
+                if pos.size:
+                    r = torch.rand(pos.size, generator=self.gen, dtype=torch.float64).numpy()
+                    rest = self._rest[(pos % n) * 2 + k2.view(-1).numpy()[pos]]
+                    flip.view(-1).numpy()[pos] = r < rest
+            flip.logical_or_(torch.le(k, zero))
+            S.bitwise_xor_(flip.view(torch.int8).mul_(-2))  # s ^ -2 = -s for s = +-1
 
     def global_flip(self, chains):
+        """Flip every spin of each of ``chains`` with probability 1/2."""
         torch = self.torch
         idx = self._index(chains)
-        sign = torch.where(self._rand((len(idx), 1, 1), torch.float32) < 0.5, 1, -1)
-        self.s[idx] = (self.s[idx] * sign.to(torch.int8))
+        sign = 1 - 2 * (self._random((len(idx),), torch.uint8) >> 7).to(torch.int8)
+        self.Q[..., idx] *= sign
 
     def spins(self, chains=None):
-        s = self.s if chains is None else self.s[self._index(chains)]
+        """Spins (+-1, int8) of ``chains`` (default all): (len(chains), L, L)."""
+        torch = self.torch
+        Q = self.Q if chains is None else self.Q[..., self._index(chains)]
+        Q = Q.permute(3, 0, 1, 2)
+        s = torch.empty((Q.shape[0], self.L, self.L), dtype=torch.int8, device=self.device)
+        s[:, 0::2, 0::2], s[:, 1::2, 1::2] = Q[:, 0], Q[:, 1]
+        s[:, 0::2, 1::2], s[:, 1::2, 0::2] = Q[:, 2], Q[:, 3]
         return s.cpu().numpy()
 
     def _index(self, chains):
@@ -599,19 +668,24 @@ class _TorchIsing:
                                     device=self.device)
 
     def permute(self, order):
+        """Reorder the chains (``order[i]`` = old index of new chain ``i``)."""
         idx = self._index(order)
-        self.s = self.s[idx].contiguous()
-        self.table = self.table[idx].contiguous()
+        self.Q = self.Q[..., idx].contiguous()
+        self._chain = {key: v[idx] for key, v in self._chain.items()}
+        self._rest = self._rest.reshape(-1, 2)[np.asarray(order)].reshape(-1)
 
     def observables(self, n_chains=None):
+        """Per chain: magnetisation, staggered magnetisation, and energy per spin / |J|."""
         torch = self.torch
-        s = self.s[:n_chains].to(torch.float32)
+        n = self.n_chains if n_chains is None else n_chains
+        Q = self.Q[..., :n]
         N = self.L * self.L
-        m = s.mean((1, 2))
-        stag = (s * (1 - 2 * self.colours[1].to(torch.float32))).mean((1, 2))
-        e = -(s * torch.roll(s, 1, 1) + s * torch.roll(s, 1, 2)).sum((1, 2)) / N
-        return (m.double().cpu().numpy(), stag.double().cpu().numpy(),
-                e.double().cpu().numpy())
+        black = Q[:2].sum((0, 1, 2), dtype=torch.int32)
+        white = Q[2:].sum((0, 1, 2), dtype=torch.int32)
+        # every bond has one black end: E = -sum over black sites of s * (neighbour sum)
+        bonds = (Q[:2] * self._neighbour_sums(Q, 0)).sum((0, 1, 2), dtype=torch.int32)
+        out = torch.stack((black + white, black - white, -bonds)).double().cpu().numpy() / N
+        return out[0], out[1], out[2]
 
 
 # ======================================================================================
@@ -830,7 +904,7 @@ def make_ising(temperatures, n_samples=100, *, L=16, J=1.0, flat=True, return_ob
 
     The default sampler packs 64 chains into the bits of machine words and updates them with
     exact checkerboard Metropolis and Wolff cluster moves, all in numpy (several hundred
-    million spin updates per second on one CPU core).
+    million spin updates per second on one CPU core, ``benchmarks/bench_ising.py``).
 
     Parameters
     ----------
@@ -869,7 +943,8 @@ def make_ising(temperatures, n_samples=100, *, L=16, J=1.0, flat=True, return_ob
     device : str or None, default=None
         None: the bit-packed numpy sampler on the CPU (the fastest there). A torch device name
         (``"cuda"``, ``"cpu"``, ...) runs the torch sampler there; ``"auto"`` picks CUDA when
-        it is available and the numpy sampler otherwise.
+        it is available and the numpy sampler otherwise, never the torch sampler on a CPU,
+        where it runs at about half the numpy sampler's speed (``benchmarks/bench_ising.py``).
     verbose : bool, default=False
         Print, per temperature, the step used, the measured autocorrelation time ``tau`` (in
         steps), the thinning and the steps run.

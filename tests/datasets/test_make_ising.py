@@ -400,3 +400,54 @@ def test_bernoulli_frequencies_with_two_probabilities():
 def _lane_counts(X):
     """Per-lane bit counts summed over all words of the leading axis (word axis first)."""
     return _lane_popcount(X.reshape(len(X), -1)).reshape(-1)
+
+
+# --------------------------------------------------------------------------------------
+# the torch sampler's acceptance: bytes with exact ties (CPU) and 64-bit uniforms (GPU)
+# --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("wide", [False, True])
+def test_torch_acceptance_probabilities_are_exact(wide):
+    import torch
+
+    # p = (t + 1/2) / 256: a byte equal to t (1 site in 256) must accept half the time;
+    # rejecting (accepting) every tie would give t / 256 ((t + 1) / 256), 19 (16) sigma off
+    L, n = 32, 2048
+    p1, p0 = np.full(n, 40.5 / 256), np.full(n, 3.5 / 256)
+    lat = _TorchIsing(L, np.full(n, 0.5), seed=0, device=torch.device("cpu"), accept=(p1, p0))
+    lat.wide = wide
+    h = L // 2
+    for state, p, sub in (("all up", p0, slice(0, 2)), ("one down", p1, slice(0, 1))):
+        lat.Q = torch.ones((4, h, h, n), dtype=torch.int8)
+        if state == "one down":  # WO rows 0, 2, 4, ... down: every BE site has k = 1
+            lat.Q[3, 0::2] = -1
+        before = lat.Q[sub].clone()
+        lat.sweep()  # the black sites are updated first, and only then
+        flipped = (lat.Q[sub] != before).double().mean().item()
+        trials = before.numel()
+        assert abs(flipped - p[0]) < 4 * np.sqrt(p[0] * (1 - p[0]) / trials), (state, flipped)
+
+
+def test_torch_wide_uniforms_match_onsager():
+    import torch
+
+    for T in (2.0, 3.0):
+        lat = _TorchIsing(16, np.full(256, 1 / T), seed=1, device=torch.device("cpu"))
+        lat.wide = True
+        lat.set_state(np.full(256, T < TC))
+        for _ in range(200):
+            lat.sweep()
+        e = []
+        for _ in range(100):
+            lat.sweep()
+            lat.sweep()
+            e.append(lat.observables()[2])
+        assert abs(np.mean(e) - onsager_energy(T)) < 0.004, T
+
+
+def test_auto_device_without_cuda_uses_the_numpy_sampler(monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    a = make_ising([1.8, 3.0], 30, L=8, device="auto", random_state=0)[0]
+    b = make_ising([1.8, 3.0], 30, L=8, random_state=0)[0]
+    np.testing.assert_array_equal(a, b)

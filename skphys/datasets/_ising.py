@@ -799,7 +799,8 @@ def _sample_group(sampler, kind, chain_T, n_T, n_samples, burn_in, thinning, sam
 
     Returns spins (n_T, n_samples, L, L) int8 and diagnostics (tau, thinning and steps per
     temperature). A temperature's chains stop as soon as they have what they need: the pilot
-    run doubles only where ``tau`` is not yet measured well.
+    run doubles only where ``tau`` is not yet measured well. ``sampling`` (bool per chain,
+    default all) marks the chains that give samples; the others stop after the pilot.
     """
     step = _step_function(sampler, kind)
     if sampling is None:

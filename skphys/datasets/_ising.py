@@ -11,13 +11,16 @@ Two samplers share one driver (:func:`make_ising`):
     and bitwise: the uniform ``u`` of each chain is drawn one binary digit at a time (one random
     word gives the next digit of 64 chains) and compared with the binary expansion of the
     acceptance probability; a chain is decided at its first differing digit, after two digits
-    on average, and the comparison stops when every chain is decided. Wolff cluster moves
+    on average. Digits are drawn in blocks of ten: the first block on whole arrays, the next
+    ones on the words that still hold an undecided chain, until every chain is decided. Wolff cluster moves
     reuse the same machinery: the Fortuin-Kasteleyn bonds are drawn bitwise, and the cluster
     of one random seed per chain is grown by a breadth-first search whose frontier is again a
     bit mask, for all chains at once.
 ``_TorchIsing``
-    One spin per element on a torch device (a GPU), checkerboard Metropolis with a uniform
-    random number per site.
+    One int8 spin per element on a torch device (a GPU), the same four sub-lattices with the
+    chains on the last axis, checkerboard Metropolis with exact acceptance (a 64-bit uniform
+    per site on a GPU; on a CPU a random byte per site, the rare ties with the probability's
+    first 8 binary digits decided by a float64).
 """
 
 import math
@@ -128,8 +131,8 @@ def onsager_magnetization(temperature, J=1.0):
 _LANE_SHIFTS = np.arange(64, dtype=np.uint64)
 #: Binary digits of the acceptance probabilities kept: the comparison is exact up to 2**-64.
 _N_DIGITS = 64
-#: Digits compared on whole arrays before only the undecided entries are gathered.
-_DENSE_DIGITS = 6
+#: Binary digits of the uniforms drawn and compared in one block (see _bernoulli_into).
+_DIGIT_BLOCK = 10
 #: Words (uint64) per array in one pass: keeps a pass's temporaries in the L2 cache.
 _CHUNK_WORDS = 8192
 
@@ -153,6 +156,27 @@ def _digit_masks(p):
     return out
 
 
+def _digit_block(V, P, und):
+    """Compare the next ``len(V)`` digits of the undecided uniforms with those of ``p``.
+
+    ``V`` (B, ...) random words, ``P`` (B, ...) the digits of ``p`` (broadcastable), ``und``
+    the undecided bits. The uniform's digit is ``~V`` (as uniform as ``V``): at digit ``i`` a
+    bit still undecided is decided ``u < p`` where ``V_i & P_i`` (``u`` has a 0, ``p`` a 1) and
+    stays undecided where ``V_i ^ P_i`` (the digits are equal). A running AND along the digit
+    axis turns that into whole-block operations (a few array calls per block of digits instead
+    of five to seven per digit).
+    Returns ``(accepted, still_undecided)``; ``V`` is overwritten.
+    """
+    G = V & P  # a 1 in p where u has a 0: decided "u < p" if undecided up to here
+    C = np.bitwise_xor(V, P, out=V)  # equal digits: still undecided after this one
+    C[0] &= und
+    for i in range(1, len(C)):  # a running AND (ufunc.accumulate on axis 0 is slow)
+        np.bitwise_and(C[i], C[i - 1], out=C[i])
+    G[0] &= und
+    G[1:] &= C[:-1]
+    return np.bitwise_or.reduce(G, axis=0), C[-1]
+
+
 def _bernoulli_into(decided, undecided, P0, D, M1, bitgen):
     """OR into ``decided`` a bit that is 1 with probability ``p`` for each ``undecided`` bit.
 
@@ -160,56 +184,46 @@ def _bernoulli_into(decided, undecided, P0, D, M1, bitgen):
     the digits of ``p0 XOR p1``; ``D``/``M1`` are None for a single probability). ``P0``/``D``
     are ``(_N_DIGITS, n_words)`` digit masks, the arrays have the word axis first;
     ``undecided`` is consumed.
+
+    The uniform of each bit is drawn a block of ``_DIGIT_BLOCK`` binary digits at a time and
+    compared with ``p``'s digits (:func:`_digit_block`): the first block on whole arrays, the
+    next ones on the words that still hold an undecided bit (a fraction ``2**-block`` of the
+    bits is left after each block), until every bit is decided or the 64 digits are used.
     """
     shape = undecided.shape
-    n = undecided.size
-    per_word = n // P0.shape[1]
-    view = (P0.shape[1],) + (1,) * (len(shape) - 1)
-    X = np.empty(shape, np.uint64)
-    T = np.empty(shape, np.uint64)
-    j = 0
-    # dense phase: every chain still compares its first digits
-    for j in range(min(_DENSE_DIGITS, _N_DIGITS)):
-        U = bitgen.random_raw(n).reshape(shape)
-        Pj = P0[j].reshape(view)
-        if D is not None:
-            np.bitwise_and(M1, D[j].reshape(view), out=T)
-            Pj = np.bitwise_xor(T, Pj, out=T)
-        np.bitwise_xor(U, Pj, out=X)  # digits that differ decide
-        np.bitwise_and(X, undecided, out=X)
-        undecided ^= X
-        np.bitwise_and(X, Pj, out=X)  # decided, and the probability had the 1: u < p
-        decided |= X
-    j += 1
-    # sparse phase: only the words with an undecided chain
-    idx = np.flatnonzero(undecided)
+    n_words = P0.shape[1]
+    per_word = undecided.size // n_words
+    B = min(_DIGIT_BLOCK, _N_DIGITS)
+    # first block: whole arrays, the digit masks broadcast along the sites of each word
+    V = bitgen.random_raw(B * undecided.size).reshape((B,) + shape)
+    view = (B, n_words) + (1,) * (len(shape) - 1)
+    P = P0[:B].reshape(view)
+    if D is not None:
+        P = (D[:B].reshape(view) & M1) ^ P
+    acc, und = _digit_block(V, P, undecided)
+    decided |= acc
+    j = B
+    idx = np.flatnonzero(und)
     if not idx.size:
         return
-    und = undecided.reshape(-1)[idx]
+    # further blocks: only the words with an undecided bit
+    und = und.reshape(-1)[idx]
     w = idx // per_word
     m1 = None if D is None else M1.reshape(-1)[idx]
-    acc = np.zeros_like(und)
     flat = decided.reshape(-1)
-    while j < _N_DIGITS:
-        U = bitgen.random_raw(und.size)
-        Pj = P0[j][w]
+    while idx.size and j < _N_DIGITS:
+        b = min(B, _N_DIGITS - j)
+        V = bitgen.random_raw(b * idx.size).reshape(b, idx.size)
+        P = P0[j:j + b][:, w]
         if m1 is not None:
-            Pj ^= D[j][w] & m1
-        U ^= Pj
-        U &= und
-        und ^= U
-        U &= Pj
-        acc |= U
-        j += 1
+            P ^= D[j:j + b][:, w] & m1
+        acc, und = _digit_block(V, P, und)
+        flat[idx] |= acc
+        j += b
         keep = np.flatnonzero(und)
-        if not keep.size:
-            break
-        if keep.size * 2 < und.size:
-            flat[idx] |= acc
-            idx, und, w, acc = idx[keep], und[keep], w[keep], np.zeros(keep.size, np.uint64)
-            if m1 is not None:
-                m1 = m1[keep]
-    flat[idx] |= acc
+        idx, und, w = idx[keep], und[keep], w[keep]
+        if m1 is not None:
+            m1 = m1[keep]
 
 
 def _lane_popcount(X):
@@ -517,8 +531,17 @@ def _permute_digit_lanes(masks, lane_perm):
 class _TorchIsing:
     """Ferromagnetic Ising chains on a torch device, one int8 spin per element.
 
-    Checkerboard Metropolis with a float64 uniform per site and the per-chain acceptance
-    probabilities ``exp(-4 beta)``, ``exp(-8 beta)``; no cluster moves.
+    ``Q`` has shape ``(4, L/2, L/2, n_chains)``: the sub-lattices ``BE, BO, WE, WO`` of
+    :class:`_BitIsing` with the chains on the last (contiguous) axis, so that a checkerboard
+    half-sweep updates one colour in place and reads its four neighbours as whole arrays
+    shifted by at most one row or column of sites (never along the chain axis).
+
+    Metropolis acceptance ``u < p`` with the per-chain probabilities ``p1 = exp(-4 beta)``
+    (one anti-aligned neighbour) and ``p0 = exp(-8 beta)`` (none). On a GPU ``u`` is a 64-bit
+    random integer per site (exact to 2**-64). On the CPU, where random numbers and small
+    kernels cost more, one random *byte* per site: it holds the first 8 binary digits of ``u``
+    and decides unless it equals those of ``p`` (about 1 site in 256), where a float64 draws
+    the rest of ``u`` (exact to 2**-61). No cluster moves.
     """
 
     def __init__(self, L, beta, seed, device, accept=None):
@@ -528,58 +551,116 @@ class _TorchIsing:
             raise ValueError(f"L must be even and >= 4 for the checkerboard update, got {L}.")
         self.torch = torch
         self.device = device
-        self.L = L
-        self.n_chains = len(beta)
+        self.L, self.h = L, L // 2
+        self.n_chains = n = len(beta)
         beta = np.asarray(beta, dtype=np.float64)
         with np.errstate(over="ignore"):
             if accept is None:
                 p1, p0 = np.exp(-4.0 * beta), np.exp(-8.0 * beta)
             else:
                 p1, p0 = (np.asarray(a, dtype=np.float64) for a in accept)
-        # acceptance by k = s * (sum of neighbours) + 4 in {0, 2, 4, 6, 8}
-        table = np.ones((self.n_chains, 9))
-        table[:, 6], table[:, 8] = p1, p0
-        self.table = torch.as_tensor(table, device=device)
+        #: 64-bit uniforms (GPU) or bytes with exact ties (CPU); tests flip it to cover both
+        self.wide = device.type != "cpu"
+        # u < p  <=>  u64 - 2**63 < floor(p 2**64) - 2**63   (wide), or
+        #             byte(u) < t, or byte(u) == t and the rest of u < p 256 - t   (bytes;
+        #             t <= 255, so p = 1 is t = 255 with a rest of 1)
+        t64 = [np.array([min(int(x * 2.0 ** 64), 2 ** 64 - 1) - 2 ** 63 for x in p], np.int64)
+               for p in (p1, p0)]
+        t8 = np.minimum(np.floor(np.stack([p1, p0]) * 256.0), 255.0)
+        rest = np.stack([p1, p0]).T * 256.0 - t8.T  # (n, 2): per chain, for k = 1 and k = 2
+        tensor = lambda x: torch.as_tensor(np.ascontiguousarray(x), device=device)
+        self._chain = {"t1": tensor(t8[0].astype(np.uint8)),
+                       "dt": tensor((t8[1] - t8[0]).astype(np.int64).astype(np.uint8)),
+                       "t1_64": tensor(t64[0]), "t0_64": tensor(t64[1])}
+        self._rest = rest.reshape(-1)  # numpy: the ties are resolved on the host
+        # comparisons run fastest against a tensor along the chain axis, not a scalar
+        self._zero = torch.zeros(n, dtype=torch.int8, device=device)
+        self._two = torch.full((n,), 2, dtype=torch.int8, device=device)
         self.gen = torch.Generator(device=device)
         self.gen.manual_seed(int(seed))
-        i, j = np.indices((L, L))
-        self.colours = [torch.as_tensor((i + j) % 2 == c, device=device) for c in (0, 1)]
-        self.s = torch.ones((self.n_chains, L, L), dtype=torch.int8, device=device)
+        self.Q = torch.ones((4, self.h, self.h, n), dtype=torch.int8, device=device)
 
-    def _rand(self, shape, dtype=None):
-        return self.torch.rand(shape, generator=self.gen, device=self.device,
-                               dtype=dtype or self.torch.float64)
+    def _random(self, shape, dtype):
+        """Uniform random ``dtype`` (uint8 or int64) of ``shape``, from 64-bit draws."""
+        torch = self.torch
+        n = int(np.prod(shape))
+        per = 8 if dtype == torch.uint8 else 1
+        words = torch.empty(-(-n // per), dtype=torch.int64, device=self.device)
+        words.random_(-2 ** 63, None, generator=self.gen)
+        return words.view(dtype)[:n].view(shape)
 
     def set_state(self, ordered):
+        """Ordered chains start all up or all down (random sign), the others at random."""
         torch = self.torch
-        n, L = self.n_chains, self.L
-        rand = torch.where(self._rand((n, L, L), torch.float32) < 0.5, 1, -1).to(torch.int8)
-        sign = torch.where(self._rand((n, 1, 1), torch.float32) < 0.5, 1, -1).to(torch.int8)
-        ordered = torch.as_tensor(np.asarray(ordered), device=self.device)[:, None, None]
-        self.s = torch.where(ordered, sign.expand(n, L, L), rand).contiguous()
+        bits = (self._random(self.Q.shape, torch.uint8) >> 7).to(torch.int8)
+        sign = (self._random((self.n_chains,), torch.uint8) >> 7).to(torch.int8)
+        ordered = torch.as_tensor(np.asarray(ordered, bool), device=self.device)
+        self.Q = (1 - 2 * torch.where(ordered, sign, bits)).to(torch.int8).contiguous()
+
+    def _neighbour_sums(self, Q, colour):
+        """Sum of the four neighbours of each site of ``colour``: (2, h, h, n) int8."""
+        torch = self.torch
+        O0, O1 = (Q[2], Q[3]) if colour == 0 else (Q[0], Q[1])
+        nb = torch.empty((2,) + O0.shape, dtype=torch.int8, device=self.device)
+        torch.add(O0, O1, out=nb[0])  # the same-row and the same-column neighbours
+        nb[1] = nb[0]
+        # the other row: [roll(O1, +1, rows), roll(O0, -1, rows)]
+        nb[0, 1:] += O1[:-1]
+        nb[0, 0] += O1[-1]
+        nb[1, :-1] += O0[1:]
+        nb[1, -1] += O0[0]
+        # the other column: [roll(O0, s, cols), roll(O1, -s, cols)], s = +1 for colour 0
+        (a, A), (b, B) = ((nb[0], O0), (nb[1], O1)) if colour == 0 else ((nb[1], O1), (nb[0], O0))
+        a[:, 1:] += A[:, :-1]
+        a[:, 0] += A[:, -1]
+        b[:, :-1] += B[:, 1:]
+        b[:, -1] += B[:, 0]
+        return nb
 
     def sweep(self, n_chains=None):
+        """One checkerboard Metropolis sweep of the first ``n_chains`` chains (or all)."""
         torch = self.torch
-        s = self.s[:n_chains]
-        table = self.table[:len(s)]
-        rows = torch.arange(len(s), device=self.device)[:, None, None]
-        for mask in self.colours:
-            nb = (torch.roll(s, 1, 1) + torch.roll(s, -1, 1) + torch.roll(s, 1, 2)
-                  + torch.roll(s, -1, 2))
-            k = (s * nb + 4).long()
-            p = table[rows, k]
-            flip = (self._rand(s.shape) < p) & mask
-            s = torch.where(flip, -s, s)
-        self.s[:len(s)] = s
+        n = self.n_chains if n_chains is None else min(int(n_chains), self.n_chains)
+        Q = self.Q if n == self.n_chains else self.Q[..., :n]
+        ch = {key: v[:n] for key, v in self._chain.items()}
+        zero, two = self._zero[:n], self._two[:n]
+        for colour in (0, 1):
+            S = Q[2 * colour:2 * colour + 2]
+            # k = s * (sum of the neighbours) / 2 = dE / 4J in {-2, ..., 2}: the spin flips
+            # if k <= 0, else with probability p1 (k = 1) or p0 (k = 2)
+            k = self._neighbour_sums(Q, colour).mul_(S).bitwise_right_shift_(1)
+            k2 = torch.eq(k, two)
+            if self.wide:
+                u = self._random(S.shape, torch.int64)
+                flip = torch.lt(u, torch.where(k2, ch["t0_64"], ch["t1_64"]))
+            else:
+                u = self._random(S.shape, torch.uint8)
+                t = k2.view(torch.uint8).mul(ch["dt"]).add_(ch["t1"])  # t1 or t0, per site
+                flip = torch.lt(u, t)
+                tie = torch.eq(u, t).logical_and_(torch.gt(k, zero)).view(-1).numpy()
+                pos = np.flatnonzero(tie)
+                if pos.size:
+                    r = torch.rand(pos.size, generator=self.gen, dtype=torch.float64).numpy()
+                    rest = self._rest[(pos % n) * 2 + k2.view(-1).numpy()[pos]]
+                    flip.view(-1).numpy()[pos] = r < rest
+            flip.logical_or_(torch.le(k, zero))
+            S.bitwise_xor_(flip.view(torch.int8).mul_(-2))  # s ^ -2 = -s for s = +-1
 
     def global_flip(self, chains):
+        """Flip every spin of each of ``chains`` with probability 1/2."""
         torch = self.torch
         idx = self._index(chains)
-        sign = torch.where(self._rand((len(idx), 1, 1), torch.float32) < 0.5, 1, -1)
-        self.s[idx] = (self.s[idx] * sign.to(torch.int8))
+        sign = 1 - 2 * (self._random((len(idx),), torch.uint8) >> 7).to(torch.int8)
+        self.Q[..., idx] *= sign
 
     def spins(self, chains=None):
-        s = self.s if chains is None else self.s[self._index(chains)]
+        """Spins (+-1, int8) of ``chains`` (default all): (len(chains), L, L)."""
+        torch = self.torch
+        Q = self.Q if chains is None else self.Q[..., self._index(chains)]
+        Q = Q.permute(3, 0, 1, 2)
+        s = torch.empty((Q.shape[0], self.L, self.L), dtype=torch.int8, device=self.device)
+        s[:, 0::2, 0::2], s[:, 1::2, 1::2] = Q[:, 0], Q[:, 1]
+        s[:, 0::2, 1::2], s[:, 1::2, 0::2] = Q[:, 2], Q[:, 3]
         return s.cpu().numpy()
 
     def _index(self, chains):
@@ -587,19 +668,24 @@ class _TorchIsing:
                                     device=self.device)
 
     def permute(self, order):
+        """Reorder the chains (``order[i]`` = old index of new chain ``i``)."""
         idx = self._index(order)
-        self.s = self.s[idx].contiguous()
-        self.table = self.table[idx].contiguous()
+        self.Q = self.Q[..., idx].contiguous()
+        self._chain = {key: v[idx] for key, v in self._chain.items()}
+        self._rest = self._rest.reshape(-1, 2)[np.asarray(order)].reshape(-1)
 
     def observables(self, n_chains=None):
+        """Per chain: magnetisation, staggered magnetisation, and energy per spin / |J|."""
         torch = self.torch
-        s = self.s[:n_chains].to(torch.float32)
+        n = self.n_chains if n_chains is None else n_chains
+        Q = self.Q[..., :n]
         N = self.L * self.L
-        m = s.mean((1, 2))
-        stag = (s * (1 - 2 * self.colours[1].to(torch.float32))).mean((1, 2))
-        e = -(s * torch.roll(s, 1, 1) + s * torch.roll(s, 1, 2)).sum((1, 2)) / N
-        return (m.double().cpu().numpy(), stag.double().cpu().numpy(),
-                e.double().cpu().numpy())
+        black = Q[:2].sum((0, 1, 2), dtype=torch.int32)
+        white = Q[2:].sum((0, 1, 2), dtype=torch.int32)
+        # every bond has one black end: E = -sum over black sites of s * (neighbour sum)
+        bonds = (Q[:2] * self._neighbour_sums(Q, 0)).sum((0, 1, 2), dtype=torch.int32)
+        out = torch.stack((black + white, black - white, -bonds)).double().cpu().numpy() / N
+        return out[0], out[1], out[2]
 
 
 # ======================================================================================
@@ -643,6 +729,10 @@ _CLUSTER_WINDOW = (0.92, 1.1)
 _FIRST_BURN, _FIRST_PILOT = 64, 128
 #: The pilot must cover this many autocorrelation times; it doubles until it does.
 _PILOT_TAUS = 20
+#: Chains per temperature the pilot measures tau on (extra ones only run the pilot): the
+#: estimator subtracts the sample mean, which biases tau low by about 12 tau^2 /
+#: (steps * chains); a single chain with a pilot of 20 tau reads tau 2-3x too low near T_c.
+_MIN_PILOT_CHAINS = 64
 _MAX_PILOT = 2 ** 16
 
 
@@ -663,22 +753,24 @@ def _step_function(sampler, kind):
 
 
 class _Chains:
-    """A sampler's chains with their temperature index, ordered so that the chains still
-    running come first (the samplers step a prefix of their chains)."""
+    """A sampler's chains with their temperature index and whether they give samples (the
+    others only help the pilot measure tau), ordered so that the chains still running come
+    first (the samplers step a prefix of their chains)."""
 
-    def __init__(self, sampler, chain_T):
+    def __init__(self, sampler, chain_T, sampling):
         self.sampler = sampler
         self.chain_T = chain_T
+        self.sampling = sampling
 
     def put_first(self, key):
-        """Reorder chains by decreasing ``key[chain_T]``; return the chain count with key > 0."""
-        k = key[self.chain_T]
-        order = np.argsort(-k, kind="stable")
+        """Reorder chains by decreasing ``key`` (one per chain); return the count with key > 0."""
+        order = np.argsort(-key, kind="stable")
         if np.any(order != np.arange(len(order))):
             self.sampler.permute(order)
             self.chain_T = self.chain_T[order]
-            k = k[order]
-        return int(np.count_nonzero(k > 0))
+            self.sampling = self.sampling[order]
+            key = key[order]
+        return int(np.count_nonzero(key > 0))
 
 
 def _measure(chains, step, n_active, temps, length):
@@ -702,15 +794,18 @@ def _measure(chains, step, n_active, temps, length):
     return taus, reliable
 
 
-def _sample_group(sampler, kind, chain_T, n_T, n_samples, burn_in, thinning):
+def _sample_group(sampler, kind, chain_T, n_T, n_samples, burn_in, thinning, sampling=None):
     """Equilibrate, measure the autocorrelation, and draw ``n_samples`` per temperature.
 
     Returns spins (n_T, n_samples, L, L) int8 and diagnostics (tau, thinning and steps per
     temperature). A temperature's chains stop as soon as they have what they need: the pilot
-    run doubles only where ``tau`` is not yet measured well.
+    run doubles only where ``tau`` is not yet measured well. ``sampling`` (bool per chain,
+    default all) marks the chains that give samples; the others stop after the pilot.
     """
     step = _step_function(sampler, kind)
-    chains = _Chains(sampler, chain_T)
+    if sampling is None:
+        sampling = np.ones(len(chain_T), bool)
+    chains = _Chains(sampler, chain_T, sampling)
     taus = np.full(n_T, np.nan)
     first = _FIRST_BURN if burn_in == "auto" else burn_in
     for _ in range(first):
@@ -720,7 +815,7 @@ def _sample_group(sampler, kind, chain_T, n_T, n_samples, burn_in, thinning):
         length = _FIRST_PILOT
         todo = np.ones(n_T, bool)
         while todo.any():
-            n_active = chains.put_first(todo.astype(int))
+            n_active = chains.put_first(todo[chains.chain_T].astype(int))
             temps = np.flatnonzero(todo)
             t, ok = _measure(chains, step, n_active, temps, length)
             taus[temps] = t
@@ -737,11 +832,14 @@ def _sample_group(sampler, kind, chain_T, n_T, n_samples, burn_in, thinning):
             length *= 2
     thin = (np.maximum(1, np.ceil(2.0 * taus)).astype(int) if thinning == "auto"
             else np.full(n_T, int(thinning)))
-    samples_per_chain = -(-n_samples // np.bincount(chains.chain_T, minlength=n_T))
+    samples_per_chain = -(-n_samples // np.bincount(chains.chain_T[chains.sampling],
+                                                   minlength=n_T))
     need_T = samples_per_chain * thin
-    chains.put_first(need_T)  # longest first: the chains still running are a prefix
+    # longest first: the chains still running are a prefix; pilot-only chains stop here
+    chains.put_first(np.where(chains.sampling, need_T[chains.chain_T], 0))
     chain_T = chains.chain_T
-    need, chain_thin = need_T[chain_T], thin[chain_T]
+    need = np.where(chains.sampling, need_T[chain_T], 0)
+    chain_thin = thin[chain_T]
     out = np.empty((n_T, n_samples, sampler.L, sampler.L), dtype=np.int8)
     filled = np.zeros(n_T, dtype=int)
     for t in range(1, int(need.max()) + 1):
@@ -798,15 +896,16 @@ def make_ising(temperatures, n_samples=100, *, L=16, J=1.0, flat=True, return_ob
     over nearest-neighbour pairs (each bond once). The samples are *equilibrated* and
     *decorrelated*: chains start ordered below T_c (random sign) and random above; after 64
     steps a pilot run measures the integrated autocorrelation time ``tau`` of ``|m|`` and
-    ``E`` at every temperature, doubling its length until it covers 20 ``tau``; the pilot is
-    discarded, and the samples of one chain are ``2 tau`` steps apart (about as informative as
-    independent samples).
+    ``E`` at every temperature (on at least 64 chains per temperature, so that ``tau`` is not
+    underestimated: with fewer ``n_chains`` the extra chains run the pilot only), doubling
+    its length until it covers 20 ``tau``; the pilot is discarded, and the samples of one
+    chain are ``2 tau`` steps apart (about as informative as independent samples).
     Before each sample every spin of the chain is flipped with probability 1/2 (a symmetry of
     the model), so both signs of the magnetisation appear below T_c.
 
     The default sampler packs 64 chains into the bits of machine words and updates them with
     exact checkerboard Metropolis and Wolff cluster moves, all in numpy (several hundred
-    million spin updates per second on one CPU core).
+    million spin updates per second on one CPU core, ``benchmarks/bench_ising.py``).
 
     Parameters
     ----------
@@ -845,7 +944,8 @@ def make_ising(temperatures, n_samples=100, *, L=16, J=1.0, flat=True, return_ob
     device : str or None, default=None
         None: the bit-packed numpy sampler on the CPU (the fastest there). A torch device name
         (``"cuda"``, ``"cpu"``, ...) runs the torch sampler there; ``"auto"`` picks CUDA when
-        it is available and the numpy sampler otherwise.
+        it is available and the numpy sampler otherwise, never the torch sampler on a CPU,
+        where it runs at about half the numpy sampler's speed (``benchmarks/bench_ising.py``).
     verbose : bool, default=False
         Print, per temperature, the step used, the measured autocorrelation time ``tau`` (in
         steps), the thinning and the steps run.
@@ -907,11 +1007,14 @@ def make_ising(temperatures, n_samples=100, *, L=16, J=1.0, flat=True, return_ob
         spins = np.empty((n_T, n_samples, L, L), np.int8)
         report = [None] * n_T
         c = _chains_per_temperature(n_samples, n_chains)
+        # the pilot measures tau on at least _MIN_PILOT_CHAINS chains per temperature
+        c_all = max(c, _MIN_PILOT_CHAINS) if "auto" in (burn_in, thinning) else c
         seeds = np.random.SeedSequence(seed).generate_state(len(groups))
         for (idx, kind), gseed in zip(groups, seeds):
             if not idx.size:
                 continue
-            chain_T = np.repeat(np.arange(len(idx)), c)
+            chain_T = np.repeat(np.arange(len(idx)), c_all)
+            sampling = np.tile(np.arange(c_all) < c, len(idx))
             b = beta[idx][chain_T]
             if torch_device is None:
                 sampler = _BitIsing(L, b, int(gseed))
@@ -919,7 +1022,7 @@ def make_ising(temperatures, n_samples=100, *, L=16, J=1.0, flat=True, return_ob
                 sampler = _TorchIsing(L, b, int(gseed), torch_device)
             sampler.set_state(T[idx][chain_T] < ising_critical_temperature(J))
             out, info = _sample_group(sampler, kind, chain_T, len(idx), n_samples, burn_in,
-                                      thinning)
+                                      thinning, sampling)
             spins[idx] = out
             for k, i in enumerate(idx):
                 report[i] = (f"make_ising: T={T[i]:.4g} step={_STEP_NAMES[kind]} "

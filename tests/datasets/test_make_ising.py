@@ -324,3 +324,130 @@ def test_torch_sampler_on_gpu():
     for T in (2.0, 3.0):
         e = obs["energy"][y == T]
         assert abs(e.mean() - onsager_energy(T)) < 5 * e.std() / np.sqrt(len(e)) + 0.005
+
+
+# --------------------------------------------------------------------------------------
+# the exact bitwise Bernoulli draw behind the bit-packed Metropolis and Wolff steps
+# --------------------------------------------------------------------------------------
+def _digits_bitgen(digit_word):
+    """A stand-in bit generator whose words at binary digit j all equal ``digit_word(j)``."""
+    from skphys.datasets._ising import _DIGIT_BLOCK, _N_DIGITS
+
+    class Gen:
+        j = 0
+
+        def random_raw(self, count):
+            b = min(_DIGIT_BLOCK, _N_DIGITS - self.j)
+            rows = [np.full(count // b, digit_word(self.j + i), np.uint64) for i in range(b)]
+            self.j += b
+            return np.concatenate(rows)
+
+    return Gen()
+
+
+def test_bernoulli_decides_at_the_first_differing_digit():
+    from skphys.datasets._ising import _bernoulli_into, _digit_masks
+
+    rng = np.random.default_rng(0)
+    p = rng.random(64)
+    p[:8] = np.arange(8) / 2 ** 20 + 0.25  # no binary digit after the 20th
+    p[8], p[9] = 1.0, 0.0
+    P = _digit_masks(p[None, :])  # (64 digits, 1 word)
+    lanes = np.uint64(1) << np.arange(64, dtype=np.uint64)
+    # the uniform u (digit j = NOT the random word) equals p on 20 digits, then is all 0s
+    # (u < p exactly where p has a 1 further on; p = 1 is stored as 64 ones) or all 1s
+    # (u >= p for every p)
+    for tail, expect in ((np.uint64(2 ** 64 - 1), (p * 2 ** 20 % 1 > 0) | (p == 1)),
+                         (np.uint64(0), np.zeros(64, bool))):
+        gen = _digits_bitgen(lambda j, tail=tail: ~P[j, 0] if j < 20 else tail)
+        decided = np.zeros((1, 16), np.uint64)
+        _bernoulli_into(decided, np.full((1, 16), 2 ** 64 - 1, np.uint64), P, None, None, gen)
+        accepted = (decided[0, :, None] & lanes) != 0
+        assert np.all(accepted == expect), tail
+    # p = 1 accepts at u's first 0 digit; p = 0 never accepts, not even u = 0
+    gen = _digits_bitgen(lambda j: lanes[8] | lanes[9])
+    decided = np.zeros((1, 4), np.uint64)
+    _bernoulli_into(decided, np.full((1, 4), 2 ** 64 - 1, np.uint64), P, None, None, gen)
+    assert np.all(decided & lanes[8]) and not np.any(decided & lanes[9])
+
+
+def test_bernoulli_frequencies_with_two_probabilities():
+    from skphys.datasets._ising import _bernoulli_into, _digit_masks
+
+    rng = np.random.default_rng(1)
+    p0 = np.concatenate([[0.0, 1.0, 1 / 3, 1e-3, 0.5 + 2.0 ** -30], rng.random(123)])
+    p1 = rng.random(128)
+    P0 = _digit_masks(p0.reshape(2, 64))
+    D = P0 ^ _digit_masks(p1.reshape(2, 64))
+    bitgen = np.random.SFC64(3)
+    shape, n_rep = (2, 2, 16, 16), 40
+    hits = np.zeros((2, 128))  # [M1 clear, M1 set] x lanes
+    trials = np.zeros((2, 128))
+    for _ in range(n_rep):
+        M1 = bitgen.random_raw(int(np.prod(shape))).reshape(shape)
+        undecided = bitgen.random_raw(M1.size).reshape(shape)  # only these are drawn
+        decided = np.zeros(shape, np.uint64)
+        _bernoulli_into(decided, undecided.copy(), P0, D, M1, bitgen)
+        assert not np.any(decided & ~undecided)
+        for k, sel in enumerate((~M1 & undecided, M1 & undecided)):
+            hits[k] += _lane_counts(decided & sel)
+            trials[k] += _lane_counts(sel)
+    freq = hits / trials
+    p = np.stack([p0, p1])
+    np.testing.assert_array_less(np.abs(freq - p), 5 * np.sqrt(p * (1 - p) / trials) + 1e-12)
+
+
+def _lane_counts(X):
+    """Per-lane bit counts summed over all words of the leading axis (word axis first)."""
+    return _lane_popcount(X.reshape(len(X), -1)).reshape(-1)
+
+
+# --------------------------------------------------------------------------------------
+# the torch sampler's acceptance: bytes with exact ties (CPU) and 64-bit uniforms (GPU)
+# --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("wide", [False, True])
+def test_torch_acceptance_probabilities_are_exact(wide):
+    import torch
+
+    # p = (t + 1/2) / 256: a byte equal to t (1 site in 256) must accept half the time;
+    # rejecting (accepting) every tie would give t / 256 ((t + 1) / 256), 19 (16) sigma off
+    L, n = 32, 2048
+    p1, p0 = np.full(n, 40.5 / 256), np.full(n, 3.5 / 256)
+    lat = _TorchIsing(L, np.full(n, 0.5), seed=0, device=torch.device("cpu"), accept=(p1, p0))
+    lat.wide = wide
+    h = L // 2
+    for state, p, sub in (("all up", p0, slice(0, 2)), ("one down", p1, slice(0, 1))):
+        lat.Q = torch.ones((4, h, h, n), dtype=torch.int8)
+        if state == "one down":  # WO rows 0, 2, 4, ... down: every BE site has k = 1
+            lat.Q[3, 0::2] = -1
+        before = lat.Q[sub].clone()
+        lat.sweep()  # the black sites are updated first, and only then
+        flipped = (lat.Q[sub] != before).double().mean().item()
+        trials = before.numel()
+        assert abs(flipped - p[0]) < 4 * np.sqrt(p[0] * (1 - p[0]) / trials), (state, flipped)
+
+
+def test_torch_wide_uniforms_match_onsager():
+    import torch
+
+    for T in (2.0, 3.0):
+        lat = _TorchIsing(16, np.full(256, 1 / T), seed=1, device=torch.device("cpu"))
+        lat.wide = True
+        lat.set_state(np.full(256, T < TC))
+        for _ in range(200):
+            lat.sweep()
+        e = []
+        for _ in range(100):
+            lat.sweep()
+            lat.sweep()
+            e.append(lat.observables()[2])
+        assert abs(np.mean(e) - onsager_energy(T)) < 0.004, T
+
+
+def test_auto_device_without_cuda_uses_the_numpy_sampler(monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    a = make_ising([1.8, 3.0], 30, L=8, device="auto", random_state=0)[0]
+    b = make_ising([1.8, 3.0], 30, L=8, random_state=0)[0]
+    np.testing.assert_array_equal(a, b)

@@ -62,6 +62,11 @@ def main(argv=None):
     return 0
 
 
+def say(message):
+    """A progress line from inside a long stop (what it is doing now)."""
+    print(f"      - {message}", flush=True)
+
+
 _COLUMNS = ("stop", "result", "value", "reference", "check")
 
 

@@ -293,3 +293,29 @@ def test_ctrl_c_stops_a_grid_search_at_once():
     assert not hasattr(search, "best_estimator_")
     # the first of the 9 fits was interrupted, and no other fit started
     assert sum("interrupted" in str(w.message) for w in caught) == 1
+
+
+def test_the_lean_adam_step_is_torchs_adam():
+    """The per-batch Adam (cached state, torch's fused kernels called directly) takes exactly
+    the steps of torch.optim.Adam."""
+    from skphys.base._net import _StepCache
+
+    torch.manual_seed(0)
+    ref = [torch.randn(6, 4), torch.randn(4), torch.randn(3, 6)]
+    ours = [p.clone() for p in ref]
+    grads = [[torch.randn_like(p) for p in ref] for _ in range(5)]
+    opt_ref = torch.optim.Adam(ref, lr=0.01, weight_decay=0.1, fused=True)
+    opt = torch.optim.Adam(ours, lr=0.01, weight_decay=0.1, fused=True)
+    cache = _StepCache(opt)
+    for step in grads:
+        for p, q, g in zip(ref, ours, step):
+            p.grad, q.grad = g.clone(), g.clone()
+        opt_ref.step()
+        if cache.adam_state is None:
+            opt.step()
+            cache.after_step()
+        else:
+            cache.adam_step()
+    assert cache.direct
+    for p, q in zip(ref, ours):
+        assert torch.equal(p, q)

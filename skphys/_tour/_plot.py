@@ -25,4 +25,5 @@ def chance(y_test, y_train=None):
     y_test = np.asarray(y_test)
     values, counts = np.unique(y_test if y_train is None else np.asarray(y_train),
                                return_counts=True)
-    return f"{np.mean(y_test == values[counts.argmax()]):.2f}"
+    rate = np.mean(y_test == values[counts.argmax()])
+    return f"{rate:.2f}" if rate >= 0.1 else f"{rate:.1g}"

@@ -66,13 +66,13 @@ def run(out_dir, quick):
             ax.set(title=f"L = 64, T = {t:.2f}" + (" (T_c)" if np.isclose(t, Tc) else ""),
                    xticks=[], yticks=[])
         axes[3].errorbar(T, m.mean(1), m.std(1), fmt="o", ms=3,
-                         label=f"make_ising, L = 32, {n} samples/T")
-        axes[3].plot(fine, onsager_magnetization(fine), "k-", label="Onsager-Yang (L = inf)")
+                         label=f"make_ising, {n} samples/T")
+        axes[3].plot(fine, onsager_magnetization(fine), "k-", label="Onsager-Yang, L = inf")
         axes[3].axvline(Tc, color="grey", ls=":", lw=1)
-        axes[3].set(xlabel="temperature T (J = k_B = 1)", ylabel="<|m|>",
-                    title="bars: spread (1 std. dev.), not std. error")
-        axes[3].legend(fontsize=8)
+        axes[3].set(xlabel="temperature T (J = k_B = 1)", ylabel="<|m|>")
+        axes[3].set_title("L = 32; bars: spread (1 std. dev.)", fontsize=11)
+        axes[3].legend(fontsize=7, loc="center left", handlelength=1.2)
         fig.tight_layout()
-        fig.savefig(out_dir / "ising_configurations.png", dpi=100)
+        fig.savefig(out_dir / "ising_configurations.png", dpi=100, bbox_inches="tight")
         plt.close(fig)
     return rows

@@ -103,8 +103,8 @@ def run(out_dir, quick):
                          xytext=(4, -10), fontsize=8)
         ax2.margins(x=0.2, y=0.15)  # room for the point labels
         ax2.set(xlabel="wall time (s)", ylabel="fidelity with the exact state",
-                title=f"tomography, TFIM open chain N={N}, 10^4 snapshots")
+                title=f"tomography, TFIM open chain N={N}\n10^4 snapshots")
         fig.tight_layout()
-        fig.savefig(out_dir / "quantum.png", dpi=120)
+        fig.savefig(out_dir / "quantum.png", dpi=120, bbox_inches="tight")
         plt.close(fig)
     return rows

@@ -59,8 +59,8 @@ def abs_magnetisation(X):
 
 
 physicist = make_pipeline(FunctionTransformer(abs_magnetisation), LogisticRegression())
-explainer = DreamExplainer(FrozenEstimator(cnn), max_iter=300, target_proba=0.9999, learning_rate=0.5,
-                           reference_estimator=physicist).fit(Xtr, ytr)
+explainer = DreamExplainer(FrozenEstimator(cnn), max_iter=300, target_proba=0.9999,
+                           learning_rate=0.5, reference_estimator=physicist).fit(Xtr, ytr)
 random_spins = np.random.default_rng(0).choice([-1.0, 1.0], size=(3, 16, 16))
 dreams = [explainer.dream(random_spins, target=label) for label in cnn.classes_]
 for label, report in zip(cnn.classes_, dreams):

@@ -1,6 +1,10 @@
-"""Helpers shared by the tour stops: figures (skipped when matplotlib is absent), chance levels."""
+"""Helpers shared by the tour stops: figures (skipped when matplotlib is absent), chance
+levels, and a heartbeat for long fits."""
+
+import time
 
 import numpy as np
+from skorch.callbacks import Callback
 
 
 def pyplot():
@@ -27,3 +31,36 @@ def chance(y_test, y_train=None):
                                return_counts=True)
     rate = np.mean(y_test == values[counts.argmax()])
     return f"{rate:.2f}" if rate >= 0.1 else f"{rate:.1g}"
+
+
+class Heartbeat(Callback):
+    """A progress line at most every ``every`` seconds of a fit: the epoch (or ``unit``) and
+    its loss.
+
+    A skorch callback, so it goes into any skphys estimator's ``callbacks`` (and into the
+    loops skphys runs itself, which call the same hooks).
+    """
+
+    def __init__(self, label, *, every=15.0, unit="epoch"):
+        self.label = label
+        self.every = every
+        self.unit = unit
+
+    def initialize(self):
+        self.last_ = time.perf_counter()
+        return self
+
+    def on_train_begin(self, net, **kwargs):
+        self.last_ = time.perf_counter()
+
+    def on_epoch_end(self, net, **kwargs):
+        if time.perf_counter() - self.last_ < self.every:
+            return
+        from . import say
+
+        row = net.history[-1]
+        loss = row.get("train_loss", row.get("loss"))
+        total = getattr(net, "max_epochs", None)
+        say(f"{self.label}: {self.unit} {len(net.history)}" + (f" of {total}" if total else "")
+            + ("" if loss is None else f", loss {loss:.3g}"))
+        self.last_ = time.perf_counter()

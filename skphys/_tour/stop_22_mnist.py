@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from . import say
-from ._plot import chance
+from ._plot import Heartbeat, chance
 
 TITLE = "MNIST benchmark (fetch_mnist)"
 
@@ -51,10 +51,12 @@ def run(out_dir, quick):
         "PCA(50) + SVC": make_pipeline(PCA(50, random_state=0), SVC()),
         "sklearn MLPClassifier (128)": SklearnMLP((128,), max_iter=20, random_state=0),
         "skphys MLPClassifier (128)": MLPClassifier((128,), max_iter=20, random_state=0,
-                                                    device="cpu"),
+                                                    device="cpu",
+                                                    callbacks=[Heartbeat("skphys MLP")]),
         "skphys CNNClassifier (8, 16)": CNNClassifier(
             (8, 16), input_shape=(28, 28), hidden_layer_sizes=(64,), max_iter=5,
-            batch_size=32, learning_rate_init=2e-3, random_state=0, device="cpu"),
+            batch_size=32, learning_rate_init=2e-3, random_state=0, device="cpu",
+            callbacks=[Heartbeat("CNN")]),
     }
     # ANCHORS' protocol: 8k training / 2k test digits of MNIST-10k, the CNN in <= 5 epochs; the
     # folds here are that split five times over. A quick run (2000 digits) is not checked.

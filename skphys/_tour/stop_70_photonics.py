@@ -18,7 +18,7 @@ from ..photonics import (
     transfer_matrix,
 )
 from . import say
-from ._plot import pyplot
+from ._plot import Heartbeat, pyplot
 
 TITLE = "Photonic inverse design (adjoint FDFD demux, surrogate inversion)"
 
@@ -30,12 +30,13 @@ def _rel(pred, true):
 def run(out_dir, quick):
     rows = []
     X, y = np.array([[1.55], [1.30]]), np.array([0, 1])
+    beat = [Heartbeat("demux", unit="iteration")]
     if quick:
         demux = InverseDeviceDesigner(design_size=2.0, grid_spacing=0.05, max_iter=25,
-                                      random_state=0)
+                                      random_state=0, callbacks=beat)
         what = "2.0 x 2.0 µm, 50 nm grid, 25 iterations"
-    else:
-        demux = InverseDeviceDesigner(random_state=0)  # Piggott's 2.8 µm, 40 nm, 60 iterations
+    else:  # Piggott's 2.8 µm, 40 nm, 60 iterations
+        demux = InverseDeviceDesigner(random_state=0, callbacks=beat)
         what = "2.8 x 2.8 µm, 40 nm grid, 60 iterations"
     say(f"adjoint FDFD demultiplexer: {what}")
     t0 = time.perf_counter()
@@ -68,7 +69,7 @@ def run(out_dir, quick):
     model = make_pipeline(StandardScaler(), MLPRegressor(
         hidden_layer_sizes=(256, 256, 256), learning_rate_init=2e-3, batch_size=100, alpha=0.0,
         max_iter=20 if quick else 60, tol=0.0, n_iter_no_change=1000, warm_start=True,
-        random_state=0))
+        random_state=0, callbacks=[Heartbeat("surrogate MLP")]))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(Xs[:n_train], Ys[:n_train])
@@ -91,6 +92,8 @@ def run(out_dir, quick):
         return transfer_matrix(D, layer_indices(D.shape[1]), wl)[0].numpy()
 
     rand = np.random.RandomState(1).uniform(30, 70, mask.shape) * mask
+    say(f"inverse design of {len(Yt)} held-out spectra: gradient through the surrogate, "
+        "tandem network")
     found = invert_surrogate(model, Yt, bounds=(30, 70), mask=mask,
                              max_iter=150 if quick else 300, random_state=0)
     tandem, _ = tandem_inverse_design(model, Ys[:n_train], Yt, bounds=(30, 70),

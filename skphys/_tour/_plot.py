@@ -33,12 +33,16 @@ def chance(y_test, y_train=None):
     return f"{rate:.2f}" if rate >= 0.1 else f"{rate:.1g}"
 
 
+_LAST_BEAT = [-float("inf")]  # shared by every Heartbeat, so clones (one per CV fold) count on
+
+
 class Heartbeat(Callback):
     """A progress line at most every ``every`` seconds of a fit: the epoch (or ``unit``) and
     its loss.
 
     A skorch callback, so it goes into any skphys estimator's ``callbacks`` (and into the
-    loops skphys runs itself, which call the same hooks).
+    loops skphys runs itself, which call the same hooks). The clock is shared: the short fits
+    of a cross-validation (each on a clone) still give a line every ``every`` seconds.
     """
 
     def __init__(self, label, *, every=15.0, unit="epoch"):
@@ -46,15 +50,13 @@ class Heartbeat(Callback):
         self.every = every
         self.unit = unit
 
-    def initialize(self):
-        self.last_ = time.perf_counter()
-        return self
-
     def on_train_begin(self, net, **kwargs):
-        self.last_ = time.perf_counter()
+        now = time.perf_counter()
+        if now - _LAST_BEAT[0] > 2 * self.every:  # a fit of its own, not the next CV fold
+            _LAST_BEAT[0] = now
 
     def on_epoch_end(self, net, **kwargs):
-        if time.perf_counter() - self.last_ < self.every:
+        if time.perf_counter() - _LAST_BEAT[0] < self.every:
             return
         from . import say
 
@@ -63,4 +65,4 @@ class Heartbeat(Callback):
         total = getattr(net, "max_epochs", None)
         say(f"{self.label}: {self.unit} {len(net.history)}" + (f" of {total}" if total else "")
             + ("" if loss is None else f", loss {loss:.3g}"))
-        self.last_ = time.perf_counter()
+        _LAST_BEAT[0] = time.perf_counter()

@@ -52,11 +52,11 @@ def run(out_dir, quick):
         "sklearn MLPClassifier (128)": SklearnMLP((128,), max_iter=20, random_state=0),
         "skphys MLPClassifier (128)": MLPClassifier((128,), max_iter=20, random_state=0,
                                                     device="cpu",
-                                                    callbacks=[Heartbeat("skphys MLP")]),
+                                                    callbacks=[Heartbeat("skphys MLP, CV")]),
         "skphys CNNClassifier (8, 16)": CNNClassifier(
             (8, 16), input_shape=(28, 28), hidden_layer_sizes=(64,), max_iter=5,
             batch_size=32, learning_rate_init=2e-3, random_state=0, device="cpu",
-            callbacks=[Heartbeat("CNN")]),
+            callbacks=[Heartbeat("CNN, CV")]),
     }
     # ANCHORS' protocol: 8k training / 2k test digits of MNIST-10k, the CNN in <= 5 epochs; the
     # folds here are that split five times over. A quick run (2000 digits) is not checked.

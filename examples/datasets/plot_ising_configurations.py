@@ -26,18 +26,20 @@ from skphys.datasets import (
 Tc = ising_critical_temperature()
 
 # %%
-# Configurations at three temperatures: ordered, critical, disordered.
+# Configurations of a 64 x 64 lattice at three temperatures: ordered, critical, disordered.
 temperatures = [1.5, Tc, 3.5]
 X, y = make_ising(temperatures, n_samples=1, L=64, flat=False, random_state=0)
 fig, axes = plt.subplots(1, 3, figsize=(10, 3.6))
 for ax, spins, T in zip(axes, X, y):
     ax.imshow(spins, cmap="gray", vmin=-1, vmax=1, interpolation="nearest")
-    ax.set(title=f"T = {T:.3f}", xticks=[], yticks=[])
+    ax.set(title=f"L = 64, T = {T:.3f}", xticks=[], yticks=[])
 fig.tight_layout()
 
 # %%
 # The magnetisation and the energy against temperature, 200 configurations per temperature
-# on a 32 x 32 lattice, with the exact results for the infinite lattice.
+# on a 32 x 32 lattice, with the exact results for the infinite lattice. The bars show the
+# spread of ``|m|`` over the configurations (one standard deviation), not the standard error
+# of the mean, which is :math:`\sqrt{200} \approx 14` times smaller.
 T = np.linspace(1.2, 3.5, 24)
 X, y, obs = make_ising(T, n_samples=200, L=32, return_observables=True, random_state=0)
 m = np.abs(obs["magnetization"]).reshape(len(T), -1)
@@ -48,12 +50,13 @@ fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
 ax1.errorbar(T, m.mean(1), m.std(1), fmt="o", ms=4, label="make_ising, L = 32")
 ax1.plot(fine, onsager_magnetization(fine), "k-", label="Onsager-Yang (L = inf)")
 ax1.axvline(Tc, color="gray", ls=":")
-ax1.set(xlabel="T", ylabel="<|m|>", title="Magnetisation")
+ax1.set(xlabel="T", ylabel="<|m|>",
+        title="Magnetisation, L = 32 (bars: spread, 1 std. dev.)")
 ax1.legend()
 ax2.plot(T, e.mean(1), "o", ms=4, label="make_ising, L = 32")
 ax2.plot(fine, onsager_energy(fine), "k-", label="Onsager (L = inf)")
 ax2.axvline(Tc, color="gray", ls=":")
-ax2.set(xlabel="T", ylabel="E / N", title="Energy per spin")
+ax2.set(xlabel="T", ylabel="E / N", title="Energy per spin, L = 32 (means)")
 ax2.legend()
 fig.tight_layout()
 plt.show()

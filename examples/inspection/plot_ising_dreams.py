@@ -4,10 +4,12 @@ Dreams and adversarial spins of an Ising phase classifier
 
 A convolutional network learns to tell ordered (T < T_c) from disordered (T > T_c)
 configurations of the 2-D Ising model (Carrasquilla & Melko 2017). What has it learned?
-Dreaming of "ordered" from random spins gives a magnetised lattice (mean ``|m|`` about 0.6),
-dreaming of "disordered" a lattice with no net magnetisation (``|m|`` below 0.1): the
-network found the order parameter. It is sure of "ordered" already at ``|m|`` near 0.6,
-where a logistic regression on ``|m|`` (the physicist's classifier) mostly is not.
+Dreaming of "ordered" from random spins gives mostly magnetised lattices, dreaming of
+"disordered" lattices with almost no net magnetisation (the ``|m|`` of each dream is printed
+and in its title): the network found an order parameter. It is sure of "ordered" already at a
+moderate ``|m|``, where a logistic regression on ``|m|`` (the physicist's classifier) mostly is
+not, and a dream made of domains of opposite spin can be "ordered" to the network with almost
+no net ``|m|``: its notion of order looks local (aligned neighbours) rather than global.
 
 Yet it is fragile. Flipping a handful of spins, chosen along the gradient of the network,
 changes its phase prediction for configurations that a physicist would classify by their
@@ -57,17 +59,26 @@ def abs_magnetisation(X):
 
 
 physicist = make_pipeline(FunctionTransformer(abs_magnetisation), LogisticRegression())
-explainer = DreamExplainer(FrozenEstimator(cnn), max_iter=300, target_proba=0.9999, learning_rate=0.5,
-                           reference_estimator=physicist).fit(Xtr, ytr)
+explainer = DreamExplainer(FrozenEstimator(cnn), max_iter=300, target_proba=0.9999,
+                           learning_rate=0.5, reference_estimator=physicist).fit(Xtr, ytr)
 random_spins = np.random.default_rng(0).choice([-1.0, 1.0], size=(3, 16, 16))
 dreams = [explainer.dream(random_spins, target=label) for label in cnn.classes_]
 for label, report in zip(cnn.classes_, dreams):
     m = np.abs(report.dreams.mean(axis=(1, 2)))
     print(f"dreams of {label}: p = {np.round(report.proba, 4)}, mean |m| = {m.mean():.2f}, "
           f"|m| classifier agrees on {report.reference_agrees.sum()} of 3")
-fig, axes = plt.subplots(2, 3, figsize=(7, 5.2))
+fig, axes = plt.subplots(2, 3, figsize=(7.5, 6))
 for row, report in enumerate(dreams):
-    DreamDisplay.from_report(report, axes=axes[row], cmap="RdBu", vmin=-1, vmax=1)
+    m = np.abs(report.dreams.mean(axis=(1, 2)))
+    titles = [f"{t}: p = {p:.3f}, |m| = {mi:.2f}\n"
+              f"dist {r:.1f}, |m| rule {'agrees' if a else 'disagrees'}"
+              for t, p, mi, r, a in zip(report.target, report.proba, m,
+                                        report.nearest_distance_ratio, report.reference_agrees)]
+    DreamDisplay(report.dreams, titles).plot(axes=axes[row], cmap="RdBu", vmin=-1, vmax=1)
+fig.suptitle("Dreams of the phase CNN from random spins, L = 16 (red -1, blue +1)\n"
+             "dist: to the nearest training configuration, over the typical neighbour distance",
+             fontsize=10)
+fig.subplots_adjust(top=0.83, hspace=0.35)
 
 # %%
 # Adversarial spins: flip, one at a time, the spin whose flip raises the loss most (to first
@@ -112,7 +123,10 @@ print("PGD accuracy:", dict(zip(curve.eps, np.round(curve.accuracy, 3))))
 fig, ax = plt.subplots(figsize=(5, 3.5))
 temps = np.unique(Tte)
 ax.plot(temps, [np.nanmedian(flips[Tte[correct] == t]) for t in temps], "o-")
-ax.axvline(T_C, color="grey", ls=":")
+ax.axvline(T_C, color="grey", ls=":", label="T_c (Onsager)")
 ax.set_xlabel("temperature T")
-ax.set_ylabel("spins flipped to change the phase")
+ax.set_ylabel("spins flipped (median over test set)")
+ax.set_title("Flips of 256 spins (L = 16) that change the predicted phase", fontsize=10)
+ax.legend()
+fig.tight_layout()
 plt.show()

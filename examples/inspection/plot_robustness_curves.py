@@ -50,16 +50,19 @@ clean = models["clean training"]
 attack = AdversarialPerturber(FrozenEstimator(clean), attack="pgd", eps=0.1,
                               clip_values=(0, 1)).fit(Xtr)
 X_adv = attack.generate(Xte[:6], yte[:6])
-fig, axes = plt.subplots(3, 6, figsize=(9, 5))
+fig, axes = plt.subplots(3, 6, figsize=(9, 5.4))
 for i in range(6):
     for row, (img, title) in enumerate([
-            (Xte[i], f"{clean.predict(Xte[i:i + 1])[0]}"),
-            (X_adv[i] - Xte[i], "perturbation"),
-            (X_adv[i], f"{clean.predict(X_adv[i:i + 1])[0]}")]):
-        axes[row, i].imshow(img.reshape(8, 8), cmap="gray_r" if row != 1 else "RdBu")
+            (Xte[i], f"true {yte[i]}\npredicted {clean.predict(Xte[i:i + 1])[0]}"),
+            (X_adv[i] - Xte[i], "perturbation δ"),
+            (X_adv[i], f"predicted {clean.predict(X_adv[i:i + 1])[0]}")]):
+        style = ({"cmap": "gray_r", "vmin": 0, "vmax": 1} if row != 1 else
+                 {"cmap": "RdBu", "vmin": -0.1, "vmax": 0.1})
+        axes[row, i].imshow(img.reshape(8, 8), **style)
         axes[row, i].set_title(title, fontsize=9)
         axes[row, i].set_axis_off()
-fig.suptitle("clean digit, perturbation (|δ| ≤ 0.1), adversarial digit with predictions")
+fig.suptitle("Top: test digits; middle: PGD perturbation, |δ| ≤ 0.1 (red -0.1, blue +0.1); "
+             "bottom: adversarial digits", fontsize=10)
 
 # %%
 # Robustness curves: accuracy under PGD-10 against eps for the three trainings.
@@ -67,5 +70,8 @@ fig, ax = plt.subplots(figsize=(6, 4))
 for name, model in models.items():
     RobustnessCurveDisplay.from_estimator(model, Xte, yte, eps=np.linspace(0, 0.25, 11),
                                           attack="pgd", clip_values=(0, 1), name=name, ax=ax)
-ax.axvline(0.1, color="grey", ls=":")
+ax.axvline(0.1, color="grey", ls=":", label="eps of the training attack")
+ax.axhline(0.1, color="grey", ls="--", lw=1, label="chance (10 classes)")
+ax.set_title("digits MLP under PGD-10 (L∞, pixels in [0, 1])", fontsize=10)
+ax.legend(fontsize=8)
 plt.show()

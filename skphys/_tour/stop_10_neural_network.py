@@ -14,7 +14,8 @@ from sklearn.neural_network import MLPClassifier as SklearnMLP
 from skphys.datasets import load_mnist
 from skphys.neural_network import CNNClassifier, MLPClassifier, RNNRegressor
 
-from ._plot import pyplot
+from . import say
+from ._plot import chance, pyplot
 
 TITLE = "Neural networks (MLP, CNN, RNN)"
 
@@ -38,9 +39,11 @@ def run(out_dir, quick):
     for name, cls in [("sklearn", SklearnMLP), ("skphys", MLPClassifier)]:
         t0 = time.perf_counter()
         clf = cls((128,), max_iter=60, random_state=0).fit(Xtr, ytr)
-        rows.append({"result": f"digits MLP 64-128-10 ({name}) test accuracy",
-                     "value": f"{clf.score(Xte, yte):.3f} in {time.perf_counter() - t0:.1f} s",
-                     "reference": "issue bar >= 0.95"})
+        acc = clf.score(Xte, yte)
+        rows.append({"result": f"{name} MLP 64-128-10, digits: test accuracy",
+                     "value": f"{acc:.3f} in {time.perf_counter() - t0:.1f} s",
+                     "reference": "issue bar >= 0.95", "ok": bool(acc >= 0.95),
+                     "chance": chance(yte, ytr)})
 
     curves = {}
     for loss in ["log_loss", "squared_error"]:
@@ -54,16 +57,23 @@ def run(out_dir, quick):
         curves[loss] = [clf.score(Xte, yte)]
         for _ in range(10 if quick else 30):
             curves[loss].append(clf.partial_fit(Xtr, ytr).score(Xte, yte))
-    rows.append({"result": "saturated start, accuracy after 10 epochs: cross-entropy / quadratic",
-                 "value": f"{curves['log_loss'][10]:.3f} / {curves['squared_error'][10]:.3f}",
-                 "reference": "quadratic cost learns slowly when wrong"})
+    ce, quad = curves["log_loss"][10], curves["squared_error"][10]
+    rows.append({"result": "cross-entropy / quadratic cost, 10 epochs from a saturated start: "
+                           "accuracy",
+                 "value": f"{ce:.3f} / {quad:.3f}",
+                 "reference": "lecture: quadratic cost learns slowly when wrong (meet: CE > "
+                              "quadratic + 0.1)",
+                 "ok": bool(ce > quad + 0.1), "chance": chance(yte, ytr)})
     plt = pyplot()
     if plt is not None:
         fig, ax = plt.subplots(figsize=(5, 3.5))
         for loss, acc in curves.items():
-            ax.plot(acc, label=loss)
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("test accuracy")
+            ax.plot(acc, label={"log_loss": "cross-entropy",
+                                "squared_error": "quadratic cost"}[loss])
+        ax.axhline(float(chance(yte, ytr)), color="grey", ls=":", label="chance")
+        ax.set_xlabel("epoch (plain SGD)")
+        ax.set_ylabel("test accuracy (digits)")
+        ax.set_title("Saturated start: output weights x20")
         ax.legend()
         fig.savefig(out_dir / "quadratic_vs_cross_entropy.png", dpi=100, bbox_inches="tight")
         plt.close(fig)
@@ -71,21 +81,28 @@ def run(out_dir, quick):
     mnist = _mnist()
     if mnist is not None:
         Xm, ym = mnist
-        n = 3000 if quick else 8000
+        n, epochs = (3000, 2) if quick else (8000, 5)
+        say(f"CNN (16, 32) on {n} MNIST digits, {epochs} epochs")
         t0 = time.perf_counter()
         cnn = CNNClassifier((16, 32), hidden_layer_sizes=(64,), batch_size=64,
-                            learning_rate_init=2e-3, max_iter=2 if quick else 5, random_state=0)
+                            learning_rate_init=2e-3, max_iter=epochs, random_state=0)
         cnn.fit(Xm[:n], ym[:n])
-        rows.append({"result": f"MNIST-10k CNN ({n} train / 2000 test) accuracy",
-                     "value": f"{cnn.score(Xm[8000:], ym[8000:]):.4f} in "
-                              f"{time.perf_counter() - t0:.1f} s",
-                     "reference": "ANCHORS: small CNN >= 0.975 in <= 5 CPU epochs"})
+        acc = cnn.score(Xm[8000:], ym[8000:])
+        # the bar belongs to the 8k-train, 5-epoch protocol, which a quick run does not follow
+        rows.append({"result": f"MNIST-10k CNN ({n} train / 2000 test, {epochs} epochs) "
+                               "accuracy",
+                     "value": f"{acc:.4f} in {time.perf_counter() - t0:.1f} s",
+                     "reference": "ANCHORS (8k train): small CNN >= 0.975 in <= 5 CPU epochs"
+                                  + ("; quick: not checked" if quick else ""),
+                     "ok": None if quick else bool(acc >= 0.975),
+                     "chance": chance(ym[8000:], ym[:n])})
     else:
         rows.append({"result": "MNIST-10k CNN", "value": "skipped (../shared/data/mnist absent)",
-                     "reference": ""})
+                     "reference": "", "ok": None})
 
     rng = np.random.RandomState(0)
     n, T, h = 2000, 30, 8
+    say(f"GRU (24) and lagged RidgeCV on {n} damped oscillators, 30 epochs")
     w, g = rng.uniform(1, 4, n), rng.uniform(0.05, 0.5, n)
     A, phi = rng.uniform(0.5, 1.5, n), rng.uniform(0, 2 * np.pi, n)
     t = np.arange(T + h) * 0.1
@@ -97,5 +114,6 @@ def run(out_dir, quick):
                        random_state=0).fit(Xs[:cut], ys[:cut])
     mse = [np.mean((m.predict(Xs[cut:]) - ys[cut:]) ** 2) for m in (ridge, rnn)]
     rows.append({"result": "damped oscillators, 8-step forecast MSE: lagged Ridge / GRU",
-                 "value": f"{mse[0]:.4f} / {mse[1]:.4f}", "reference": "RNN must beat Ridge"})
+                 "value": f"{mse[0]:.4f} / {mse[1]:.4f}",
+                 "reference": "seed tour bar: GRU < lagged Ridge", "ok": bool(mse[1] < mse[0])})
     return rows

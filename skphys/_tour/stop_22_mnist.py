@@ -5,6 +5,9 @@ from pathlib import Path
 
 import numpy as np
 
+from . import say
+from ._plot import Heartbeat, chance
+
 TITLE = "MNIST benchmark (fetch_mnist)"
 
 
@@ -41,29 +44,40 @@ def run(out_dir, quick):
         X, y = _mnist()
     except FileNotFoundError as err:
         return [{"result": "skipped", "value": "MNIST files not found",
-                 "reference": str(err).splitlines()[0]}]
+                 "reference": str(err).splitlines()[0], "ok": None}]
     if quick:
         X, y = X[:2000], y[:2000]
     models = {
         "PCA(50) + SVC": make_pipeline(PCA(50, random_state=0), SVC()),
         "sklearn MLPClassifier (128)": SklearnMLP((128,), max_iter=20, random_state=0),
         "skphys MLPClassifier (128)": MLPClassifier((128,), max_iter=20, random_state=0,
-                                                    device="cpu"),
+                                                    device="cpu",
+                                                    callbacks=[Heartbeat("skphys MLP, CV")]),
         "skphys CNNClassifier (8, 16)": CNNClassifier(
-            (8, 16), input_shape=(28, 28), hidden_layer_sizes=(64,), max_iter=8,
-            batch_size=32, learning_rate_init=2e-3, random_state=0, device="cpu"),
+            (8, 16), input_shape=(28, 28), hidden_layer_sizes=(64,), max_iter=5,
+            batch_size=32, learning_rate_init=2e-3, random_state=0, device="cpu",
+            callbacks=[Heartbeat("CNN, CV")]),
     }
-    reference = {"PCA(50) + SVC": "", "sklearn MLPClassifier (128)": ">= 0.95 (ANCHORS, 8k/2k)",
-                 "skphys MLPClassifier (128)": ">= 0.95 (ANCHORS, 8k/2k)",
-                 "skphys CNNClassifier (8, 16)": ">= 0.975 (ANCHORS, 8k/2k)"}
-    cv = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)
+    # ANCHORS' protocol: 8k training / 2k test digits of MNIST-10k, the CNN in <= 5 epochs; the
+    # folds here are that split five times over. A quick run (2000 digits) is not checked.
+    bar = {"PCA(50) + SVC": None, "sklearn MLPClassifier (128)": 0.95,
+           "skphys MLPClassifier (128)": 0.95, "skphys CNNClassifier (8, 16)": 0.975}
+    cv = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
     rows = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         for name, model in models.items():
+            say(f"{name}: 5-fold CV on {len(X)} digits")
             s = cross_validate(model, X, y, cv=cv)
-            rows.append({"result": f"{name}, 3-fold CV accuracy on {len(X)}",
-                         "value": f"{np.mean(s['test_score']):.4f} "
-                                  f"({np.mean(s['fit_time']):.1f} s/fit)",
-                         "reference": reference[name]})
+            acc = np.mean(s["test_score"])
+            if bar[name] is None:
+                reference, ok = "baseline, no bar", None
+            else:
+                reference = f"ANCHORS (8k/2k split) >= {bar[name]}" + (
+                    " in <= 5 epochs" if "CNN" in name else "")
+                ok = None if quick else bool(acc >= bar[name])
+                reference += "; quick: not checked" if quick else ""
+            rows.append({"result": f"{name}, 5-fold CV accuracy on {len(X)}",
+                         "value": f"{acc:.4f} ({np.mean(s['fit_time']):.1f} s/fit)",
+                         "reference": reference, "ok": ok, "chance": chance(y)})
     return rows

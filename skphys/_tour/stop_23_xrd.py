@@ -5,7 +5,8 @@ import warnings
 
 import numpy as np
 
-from ._plot import pyplot
+from . import say
+from ._plot import Heartbeat, chance, pyplot
 
 TITLE = "Crystal symmetry from powder XRD (230 space groups, prototypes, refusal)"
 
@@ -23,11 +24,11 @@ def _models(two_theta, quick):
     return {
         "dense": make_pipeline(log_d(), MLPClassifier(
             (512, 256), dropout=0.2, batch_size=128, max_iter=10 if quick else 30,
-            random_state=0, device="cpu")),
+            random_state=0, device="cpu", callbacks=[Heartbeat("dense network")])),
         "convolutional": make_pipeline(log_d(), CNNClassifier(
             (16, 32, 64, 128), kernel_size=7, pool_size=3, hidden_layer_sizes=(512,),
             dropout=0.3, batch_size=128, max_iter=4 if quick else 12, random_state=0,
-            device="cpu")),
+            device="cpu", callbacks=[Heartbeat("convolutional network")])),
     }
 
 
@@ -40,6 +41,7 @@ def run(out_dir, quick):
     from ..plotting import CoverageAccuracyDisplay
 
     n_train, n_test = (1500, 500) if quick else (6000, 2000)
+    say(f"make_xrd_patterns: {n_train + n_test} patterns of the 230 space groups")
     X, _, info = make_xrd_patterns(n_train + n_test, target="space_group", n_points=851,
                                    return_info=True, random_state=0)
     protos = load_xrd_prototypes(n_points=851)
@@ -48,39 +50,62 @@ def run(out_dir, quick):
                            np.array([CRYSTAL_SYSTEMS.index(s) for s in protos.crystal_system])),
         "space group": (info.space_group, protos.space_group),
     }
-    paper = {("convolutional", "crystal system"): "85%", ("dense", "crystal system"): "73%",
-             ("convolutional", "space group"): "76%", ("dense", "space group"): "57%"}
+    # Vecsei et al. 2019 on ~1e5 computed patterns; issue 16's bars on generated test data
+    # (<= 30,000 training patterns): CNN >= 0.80 (paper 0.85) and >= 0.57 (the paper's dense
+    # figure). The dense rows get the same rule as the CNN's crystal system: the paper - 0.05.
+    paper = {("convolutional", "crystal system"): 0.85, ("dense", "crystal system"): 0.73,
+             ("convolutional", "space group"): 0.76, ("dense", "space group"): 0.57}
+    bar = {("convolutional", "crystal system"): 0.80, ("dense", "crystal system"): 0.68,
+           ("convolutional", "space group"): 0.57, ("dense", "space group"): 0.52}
     rows, curves = [], {}
     for task, (y, y_proto) in tasks.items():
+        X_test, y_test = X[n_train:], y[n_train:]
         for name, model in _models(info.two_theta, quick).items():
+            say(f"{name} network, {task}: {n_train} training patterns")
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 model.fit(X[:n_train], y[:n_train])
-            X_test, y_test = X[n_train:], y[n_train:]
             acc = np.mean(model.predict(X_test) == y_test)
             acc_proto = np.mean(model.predict(protos.data) == y_proto)
-            rows.append({"result": f"{name}, {task}: generated test / prototypes accuracy",
+            source = "issue 16" if name == "convolutional" else "paper - 0.05"
+            short = "CNN" if name == "convolutional" else name
+            rows.append({"result": f"{short}, {task}: generated test / prototypes accuracy",
                          "value": f"{acc:.2f} / {acc_proto:.2f}",
-                         "reference": f"Vecsei et al. 2019 (computed, ~1e5 patterns): "
-                                      f"{paper[name, task]}"})
+                         "reference": f"Vecsei 2019: {paper[name, task]:.2f}; bar on generated "
+                                      f">= {bar[name, task]:.2f} ({source}); prototypes: no bar",
+                         "ok": bool(acc >= bar[name, task]),
+                         "chance": f"{chance(y_test, y[:n_train])} / "
+                                   f"{chance(y_proto, y[:n_train])}"})
             if name == "convolutional":
                 half = n_test // 2
                 refuse = ConfidenceThresholdClassifier(FrozenEstimator(model), coverage=0.5)
-                refuse.fit(X_test[:half], y_test[:half])
+                with warnings.catch_warnings():  # few samples per space group: sklearn warns
+                    warnings.filterwarnings("ignore", message=".*number of unique classes")
+                    refuse.fit(X_test[:half], y_test[:half])
                 r = refuse.selective_report(X_test[half:], y_test[half:])
-                rows.append({"result": f"{name}, {task}: answering half (refusal)",
+                # the paper's refusal took 0.54 to 0.82 (+0.28) at about half coverage;
+                # meeting it here: at least half that gain
+                gain = r.selective_accuracy - r.accuracy
+                rows.append({"result": f"CNN, {task}, refusal: accuracy answering about half",
                              "value": f"{r.selective_accuracy:.2f} at coverage {r.coverage:.2f}"
                                       f" (all: {r.accuracy:.2f})",
-                             "reference": "Vecsei: 54% -> 82% at about half coverage"})
+                             "reference": "Vecsei: 0.54 -> 0.82 at ~half coverage (meet: gain "
+                                          ">= +0.14)", "ok": bool(gain >= 0.14),
+                             "chance": chance(y_test[half:], y[:n_train])})
                 curves[task] = (refuse, X_test[half:], y_test[half:])
     rows.append({"result": "full run (30,000 patterns)", "value": "benchmarks/bench_xrd.py",
-                 "reference": "see its table"})
+                 "reference": "pointer: see its table", "ok": None})
     plt = pyplot()
     if plt is not None:
         fig, ax = plt.subplots(figsize=(5, 4))
-        for task, (refuse, Xt, yt) in curves.items():
+        for k, (task, (refuse, Xt, yt)) in enumerate(curves.items()):
             CoverageAccuracyDisplay.from_estimator(refuse, Xt, yt, name=f"CNN, {task}", ax=ax)
-        ax.set_title("Refusal: accuracy of the answers given")
+            ax.axhline(float(chance(yt, tasks[task][0][:n_train])), color=f"C{k}", ls=":",
+                       lw=1, label=f"chance, {task}")
+        ax.set_ylim(-0.03, 1.03)  # a curve at zero accuracy stays visible
+        ax.legend(fontsize=8)
+        ax.set_title(f"Refusal, CNN on {n_train} generated patterns\n"
+                     "dots: threshold tuned for half coverage", fontsize=10)
         fig.tight_layout()
         fig.savefig(out_dir / "xrd_refusal.png", dpi=100)
         plt.close(fig)

@@ -4,7 +4,8 @@ import warnings
 
 import numpy as np
 
-from ._plot import pyplot
+from . import say
+from ._plot import chance, pyplot
 
 TITLE = "Superconductors from composition (CompositionFeaturizer, load_superconductors)"
 
@@ -14,12 +15,17 @@ def run(out_dir, quick):
         import mendeleev  # noqa: F401
     except ImportError:
         return [{"result": "skipped: needs the materials extra (mendeleev)", "value": "",
-                 "reference": "pip install 'skphys[materials]'"}]
+                 "reference": "pip install 'skphys[materials]'", "ok": None}]
     from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.metrics import mean_absolute_error
-    from sklearn.model_selection import (KFold, LeaveOneGroupOut, StratifiedKFold,
-                                         cross_val_predict, cross_val_score)
+    from sklearn.model_selection import (
+        KFold,
+        LeaveOneGroupOut,
+        StratifiedKFold,
+        cross_val_predict,
+        cross_val_score,
+    )
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
@@ -27,10 +33,12 @@ def run(out_dir, quick):
     from ..feature_extraction import CompositionFeaturizer
     from ..neural_network import MLPClassifier, MLPRegressor
 
+    trees = 50 if quick else 200
     sc = load_superconductors()
+    say(f"{len(sc.target)} superconductors: MLP and random forest ({trees} trees), "
+        "random folds and each family held out in turn")
     X = CompositionFeaturizer("hamidieh").fit_transform(sc.data)
     y = np.log10(sc.target)
-    trees = 50 if quick else 200
     rows = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -38,11 +46,17 @@ def run(out_dir, quick):
                 hidden_layer_sizes=(64,), alpha=1e-2, learning_rate_init=1e-2, max_iter=300,
                 random_state=0, device="cpu"))),
                           ("random forest", RandomForestClassifier(trees, random_state=0))):
-            acc = cross_val_score(clf, X, sc.target > 10,
+            above = sc.target > 10
+            acc = cross_val_score(clf, X, above,
                                   cv=StratifiedKFold(5, shuffle=True, random_state=0)).mean()
-            rows.append({"result": f"T_c above 10 K, {name}, 5-fold accuracy (68 materials)",
+            # issue 18 sets no accuracy bar on the shipped sample: Stanev's figure is for
+            # another data set, 200 times larger
+            rows.append({"result": f"T_c above 10 K, {name}, 5-fold accuracy "
+                                   f"({len(above)} materials)",
                          "value": f"{acc:.2f}",
-                         "reference": "Stanev et al. 2018: ~0.92 on 12,000 SuperCon compounds"})
+                         "reference": "for scale: Stanev 2018 ~0.92 on 12,000 SuperCon "
+                                      "compounds (issue 18: no bar here)",
+                         "ok": None, "chance": chance(above)})
         mae = {}
         for name, reg in (("MLP", make_pipeline(StandardScaler(), MLPRegressor(
                 hidden_layer_sizes=(64,), alpha=1e-2, learning_rate_init=1e-2, max_iter=500,
@@ -53,7 +67,9 @@ def run(out_dir, quick):
             mae[name] = (mean_absolute_error(y, random), mean_absolute_error(y, held))
             rows.append({"result": f"log10 T_c MAE, {name}: random folds / family held out",
                          "value": f"{mae[name][0]:.2f} / {mae[name][1]:.2f}",
-                         "reference": "the lecture: interpolates, cannot extrapolate"})
+                         "reference": "lecture: interpolates, cannot extrapolate (issue 18 "
+                                      "bar: held out worse)",
+                         "ok": bool(mae[name][1] > mae[name][0])})
     plt = pyplot()
     if plt is not None:
         fig, ax = plt.subplots(figsize=(6, 3.5))
@@ -61,7 +77,8 @@ def run(out_dir, quick):
             ax.bar([j - 0.2, j + 0.2], [a, b], 0.4, color=["C0", "C3"],
                    label=["random folds", "family held out"] if j == 0 else None)
         ax.set_xticks(range(len(mae)), list(mae))
-        ax.set(ylabel="MAE of log10 T_c", title="Superconductors: a family never seen")
+        ax.set(ylabel="MAE of log10(T_c / K)",
+               title=f"Superconductors ({len(y)} materials): a family never seen")
         ax.legend()
         fig.tight_layout()
         fig.savefig(out_dir / "superconductors_family_hold_out.png", dpi=100)

@@ -13,6 +13,7 @@ from ..quantum import (
     exact_ground_state,
     sector_codes,
 )
+from . import say
 from ._plot import pyplot
 
 TITLE = "Neural quantum states (RBM: VMC + SR, tomography)"
@@ -23,23 +24,28 @@ def run(out_dir, quick):
     L = 10 if quick else 16
     H = Heisenberg(L)
     gs = exact_ground_state(H)
+    n_samples, n_iter = (500, 150) if quick else (1008, 300)
+    say(f"VMC: RBM on the Heisenberg ring L={L}, {n_iter} SR updates of {n_samples} samples")
     t0 = time.perf_counter()
-    psi = RBMWavefunction(hamiltonian=H, n_samples=500 if quick else 1008,
-                          max_iter=150 if quick else 300, random_state=0).fit()
+    psi = RBMWavefunction(hamiltonian=H, n_samples=n_samples, max_iter=n_iter,
+                          random_state=0).fit()
     wall = time.perf_counter() - t0
     e = psi.expectation(H)
+    eps = (e - gs.energy) / abs(gs.energy)
+    # the issue's bar is set at L=10; the full run holds L=16 to it too
     rows.append({"result": f"Heisenberg ring L={L}, RBM alpha=1, Marshall sign: eps_rel",
-                 "value": f"{(e - gs.energy) / abs(gs.energy):.1e} in {wall:.1f} s "
+                 "value": f"{eps:.1e} in {wall:.1f} s "
                           f"({psi.n_parameters_} parameters, sector of {len(gs.psi)} states)",
-                 "reference": "issue bar < 2e-3 (L=10); NetKet L=20: 4.3e-4 @ 11 s"})
+                 "reference": "issue bar < 2e-3 (set at L=10); NetKet L=20: 4.3e-4 @ 11 s",
+                 "ok": bool(eps < 2e-3)})
 
     Ht = TransverseFieldIsing(8, h=1.0)
     e0 = exact_ground_state(Ht).energy
     tfim = RBMWavefunction(hamiltonian=Ht, n_samples=500, max_iter=150 if quick else 200,
                            random_state=0).fit()
-    rows.append({"result": "TFIM chain L=8 h=1: eps_rel",
-                 "value": f"{(tfim.expectation(Ht) - e0) / abs(e0):.1e}",
-                 "reference": "issue bar < 1e-3"})
+    eps_t = (tfim.expectation(Ht) - e0) / abs(e0)
+    rows.append({"result": "TFIM chain L=8 h=1: eps_rel", "value": f"{eps_t:.1e}",
+                 "reference": "issue bar < 1e-3", "ok": bool(eps_t < 1e-3)})
 
     N = 6 if quick else 10
     X, _, state = make_quantum_snapshots(10000, n_sites=N, return_state=True, random_state=0)
@@ -48,14 +54,20 @@ def run(out_dir, quick):
     # throwaway fit pays it here, off the clock, as the benchmark's warm-up does
     RBMWavefunction(max_iter=1).fit(X[:10])
     epochs = [25, 50, 100] if quick else [25, 50, 100, 200]
+    say(f"tomography: RBM on 10^4 snapshots of N={N} spins, {epochs} epochs")
     for n_iter in epochs:
         t0 = time.perf_counter()
         model = RBMWavefunction(max_iter=n_iter, random_state=0).fit(X)
         times.append(time.perf_counter() - t0)
         fids.append(model.fidelity(state))
+    if quick:  # the issue's bar is set at N=6
+        ref, ok = "issue bar (N=6) >= 0.98; QuCumber N=10: 0.99 @ 62 s", fids[-1] >= 0.98
+    else:  # ANCHORS' target at N=10, where QuCumber needs 62 s
+        ref, ok = ("ANCHORS target F >= 0.99 in <= 30 s; QuCumber: 0.99 @ 62 s",
+                   fids[-1] >= 0.99 and times[-1] <= 30)
     rows.append({"result": f"tomography TFIM open chain N={N}, 10^4 snapshots: fidelity",
-                 "value": f"{fids[-1]:.4f} in {times[-1]:.1f} s",
-                 "reference": "QuCumber N=10: 0.99 @ 62 s; issue bar (N=6) >= 0.98"})
+                 "value": f"{fids[-1]:.4f} in {times[-1]:.1f} s", "reference": ref,
+                 "ok": bool(ok)})
 
     n_w = 50
     Xw, _ = make_quantum_snapshots(10000, state="w", n_sites=n_w, random_state=0)
@@ -65,7 +77,8 @@ def run(out_dir, quick):
     w_model = RBMWavefunction(n_up=1, max_iter=100, random_state=0).fit(Xw)
     rows.append({"result": f"tomography W state N={n_w} in its one-up sector: fidelity",
                  "value": f"{w_model.fidelity(w_state):.4f} in {time.perf_counter() - t0:.1f} s",
-                 "reference": "2^50 states: the sector's 50 give an exact likelihood"})
+                 "reference": "no bar: 2^50 states, the sector's 50 give an exact likelihood",
+                 "ok": None})
 
     plt = pyplot()
     if plt is not None:
@@ -88,9 +101,10 @@ def run(out_dir, quick):
         for n_iter, t, f in zip(epochs, times, fids):
             ax2.annotate(f"{n_iter} epochs", (t, f), textcoords="offset points",
                          xytext=(4, -10), fontsize=8)
+        ax2.margins(x=0.2, y=0.15)  # room for the point labels
         ax2.set(xlabel="wall time (s)", ylabel="fidelity with the exact state",
-                title=f"tomography, TFIM open chain N={N}, 10^4 snapshots")
+                title=f"tomography, TFIM open chain N={N}\n10^4 snapshots")
         fig.tight_layout()
-        fig.savefig(out_dir / "quantum.png", dpi=120)
+        fig.savefig(out_dir / "quantum.png", dpi=120, bbox_inches="tight")
         plt.close(fig)
     return rows

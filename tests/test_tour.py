@@ -12,12 +12,17 @@ ROWS = [
 
 
 def test_table_fits_and_marks_misses():
-    text = format_table(ROWS, width=100)
+    long = [{**ROWS[0], "result": "a result described at great length " * 3,
+             "reference": "a reference that goes on and on " * 3}] + ROWS
+    text = format_table(long, width=100)
     lines = text.splitlines()
     assert max(len(line) for line in lines) <= 100
-    assert "MISS" in lines[2] and "pass" in lines[3] and lines[4].rstrip().endswith("-")
-    assert "(chance 0.14)" in format_table(ROWS, width=None)
-    assert lines[3].startswith(" ")  # the stop's title is not repeated on its later rows
+    # the stop's title once, as a header line; then its rows
+    assert lines[2] == "[A long stop title that would not fit]" and lines[6] == "[Other]"
+    assert "MISS" in lines[3] and "MISS" in lines[4] and "pass" in lines[5]
+    assert lines[7].rstrip().endswith("-")
+    assert "0.14" in lines[4].split()  # the chance level has its own column, never cut
+    assert "…" in lines[3] and "…" not in format_table(long, width=None)
     md = markdown_table(ROWS)
     assert md.count("\n") == 2 + len(ROWS) and "A long stop title that would not fit" in md
 

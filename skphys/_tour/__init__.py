@@ -67,42 +67,46 @@ def say(message):
     print(f"      - {message}", flush=True)
 
 
-_COLUMNS = ("stop", "result", "value", "reference", "check")
+_COLUMNS = ("stop", "result", "value", "chance", "reference", "check")
+_PRINTED = ("result", "value", "chance", "reference", "check")
 
 
 def _cells(row):
     ok = row.get("ok")
-    value = str(row.get("value", ""))
-    if row.get("chance"):
-        value += f" (chance {row['chance']})"
     return {"stop": str(row.get("stop", "")), "result": str(row.get("result", "")),
-            "value": value, "reference": str(row.get("reference", "")),
+            "value": str(row.get("value", "")), "chance": str(row.get("chance") or ""),
+            "reference": str(row.get("reference", "")),
             "check": "pass" if ok is True else "MISS" if ok is False else "-"}
 
 
 def format_table(rows, width=100):
-    """The results as a plain-text table; with ``width``, long cells are cut to fit it."""
+    """The results as a plain-text table, each stop's title on a line above its rows.
+
+    With ``width``, the result and reference columns are cut to fit it (value, chance and
+    check are never cut); without, nothing is.
+    """
     cells = [_cells(r) for r in rows]
-    widths = {c: max([len(c)] + [len(x[c]) for x in cells]) for c in _COLUMNS}
+    widths = {c: max([len(c)] + [len(x[c]) for x in cells]) for c in _PRINTED}
     if width is not None:
-        fixed = {"check": 5}
-        budget = width - 2 * (len(_COLUMNS) - 1) - sum(fixed.values())
-        share = {"stop": 0.18, "result": 0.34, "value": 0.2, "reference": 0.28}
-        for c, f in share.items():
-            widths[c] = min(widths[c], max(len(c), int(budget * f)))
-        widths.update({c: max(len(c), min(widths[c], v)) for c, v in fixed.items()})
+        fixed = sum(widths[c] for c in ("value", "chance", "check")) + 2 * (len(_PRINTED) - 1)
+        budget = max(width - fixed, 20)
+        ref = min(widths["reference"], int(0.45 * budget))
+        widths["result"] = max(len("result"), min(widths["result"], budget - ref))
+        widths["reference"] = max(len("reference"), min(widths["reference"],
+                                                        budget - widths["result"]))
 
     def cut(text, n):
-        return text if len(text) <= n else text[: max(n - 1, 0)] + "…"
+        return text if width is None or len(text) <= n else text[: max(n - 1, 0)] + "…"
 
-    lines = ["  ".join(c.ljust(widths[c]) for c in _COLUMNS),
-             "  ".join("-" * widths[c] for c in _COLUMNS)]
+    lines = ["  ".join(c.ljust(widths[c]) for c in _PRINTED).rstrip(),
+             "  ".join("-" * widths[c] for c in _PRINTED)]
     previous = None
     for x in cells:
-        stop = "" if x["stop"] == previous else x["stop"]
-        previous = x["stop"]
-        x = {**x, "stop": stop}
-        lines.append("  ".join(cut(x[c], widths[c]).ljust(widths[c]) for c in _COLUMNS).rstrip())
+        if x["stop"] != previous:
+            lines.append(cut(f"[{x['stop']}]", width or len(x["stop"]) + 2))
+            previous = x["stop"]
+        lines.append("  ".join(cut(x[c], widths[c]).ljust(widths[c])
+                               for c in _PRINTED).rstrip())
     return "\n".join(lines)
 
 

@@ -77,7 +77,7 @@ fig, axes = plt.subplots(2, 2, figsize=(10, 7))
 for col, Tg in enumerate((1.8, T_C)):
     Xg, _ = make_ising([Tg], n_samples=2000, L=L, flat=False, random_state=0)
     R, _ = make_ising([Tg], n_samples=4000, L=L, random_state=1)
-    gan = GANSampler(max_iter=80, random_state=0).fit(Xg)
+    gan = GANSampler(max_iter=100, random_state=0).fit(Xg)
     S = gan.sample(4000, random_state=1)
     for ax, f, name, bins in ((axes[0, col], energy, "E/N", np.linspace(-2, 0, 33)),
                               (axes[1, col], abs_m, "|m|", np.linspace(0, 1, 33))):

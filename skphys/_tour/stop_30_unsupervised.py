@@ -73,7 +73,7 @@ def _gan_rows(quick):
     for T in (1.8,) if quick else (1.8, tc):
         X, _ = make_ising([T], n_samples=2000, L=L, flat=False, random_state=0)
         R, _ = make_ising([T], n_samples=4000, L=L, random_state=1)
-        S = GANSampler(max_iter=60 if quick else 100, random_state=0).fit(X).sample(
+        S = GANSampler(max_iter=100, random_state=0).fit(X).sample(
             4000, random_state=1)
         s, r = S.reshape(len(S), L, L), R.reshape(len(R), L, L)
         energy = [-(a * (np.roll(a, 1, 1) + np.roll(a, 1, 2))).sum((1, 2)) / L**2 for a in (s, r)]

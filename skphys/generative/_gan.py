@@ -39,14 +39,32 @@ def _build(spec):
 
 
 class _GANState:
-    """What one training epoch changes: the players, their optimisers, the batch order."""
+    """What one training epoch changes: the players, their optimisers, the batch order, and
+    the running average of the generator's weights (None without averaging)."""
 
-    def __init__(self, generator, discriminator, opt_g, opt_d, batches):
+    def __init__(self, generator, discriminator, opt_g, opt_d, batches, average=None,
+                 decay=0.0):
         self.generator = generator
         self.discriminator = discriminator
         self.opt_g = opt_g
         self.opt_d = opt_d
         self.batches = batches
+        self.average = average
+        self.decay = decay
+        self.g_steps = 0
+
+    def update_average(self):
+        """One step of the exponential moving average (warming up over the first steps)."""
+        self.g_steps += 1
+        if self.average is None:
+            return
+        t = self.g_steps
+        weight = 1.0 - min(self.decay, (1.0 + t) / (10.0 + t))
+        with torch.no_grad():
+            torch._foreach_lerp_(list(self.average.parameters()),
+                                 list(self.generator.parameters()), weight)
+            for avg, cur in zip(self.average.buffers(), self.generator.buffers()):
+                avg.copy_(cur)
 
     def snapshot(self):
         return {
@@ -54,6 +72,9 @@ class _GANState:
             "discriminator": copy.deepcopy(self.discriminator.state_dict()),
             "opt_g": copy.deepcopy(self.opt_g.state_dict()),
             "opt_d": copy.deepcopy(self.opt_d.state_dict()),
+            "average": (None if self.average is None
+                        else copy.deepcopy(self.average.state_dict())),
+            "g_steps": self.g_steps,
         }
 
     def restore(self, snap):
@@ -61,6 +82,9 @@ class _GANState:
         self.discriminator.load_state_dict(snap["discriminator"])
         self.opt_g.load_state_dict(snap["opt_g"])
         self.opt_d.load_state_dict(snap["opt_d"])
+        if self.average is not None:
+            self.average.load_state_dict(snap["average"])
+        self.g_steps = snap["g_steps"]
 
 
 def _nonempty(sizes, name):
@@ -151,6 +175,11 @@ default="leaky_relu"
         Weight ``gamma`` of the R1 penalty ``gamma / 2 * |grad D(x)|^2`` on real packs,
         applied every few discriminator steps with a proportionally larger weight (lazy
         regularisation, as in StyleGAN2). 0 switches it off.
+    generator_averaging : float in [0, 1), default=0.99
+        Decay of an exponential moving average of the generator's weights, taken after
+        every generator step (Yazici et al. 2019): :meth:`sample` and ``generator_`` use the
+        average, which smooths out the back-and-forth of the adversarial game near its
+        equilibrium. 0 keeps the last weights.
     batch_size : int, default=256
         Mini-batch size (real samples per step; as many generated ones).
     learning_rate_init : float, default=2e-3
@@ -178,7 +207,8 @@ default="leaky_relu"
     ----------
     generator_ : torch.nn.Module
         The trained generator (:class:`skphys.nn._gan.Generator` or
-        :class:`~skphys.nn._gan.LatticeGenerator`).
+        :class:`~skphys.nn._gan.LatticeGenerator`): the weights' moving average with
+        ``generator_averaging > 0``.
     discriminator_ : torch.nn.Module
         The trained discriminator.
     loss_curve_ : list of float
@@ -213,6 +243,7 @@ default="leaky_relu"
     L. Mescheder, A. Geiger and S. Nowozin, "Which training methods for GANs do actually
     converge?", ICML (2018).
     T. Karras et al., "Analyzing and improving the image quality of StyleGAN", CVPR (2020).
+    Y. Yazici et al., "The unusual effectiveness of averaging in GAN training", ICLR (2019).
     T. Miyato et al., "Spectral normalization for generative adversarial networks", ICLR (2018).
     Z. Lin et al., "PacGAN: the power of two samples in generative adversarial networks",
     NeurIPS (2018).
@@ -248,6 +279,7 @@ default="leaky_relu"
         "minibatch_std": ["boolean"],
         "pack": [Interval(Integral, 1, None, closed="left")],
         "gradient_penalty": [Interval(Real, 0, None, closed="left")],
+        "generator_averaging": [Interval(Real, 0, 1, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
@@ -275,6 +307,7 @@ default="leaky_relu"
         minibatch_std=False,
         pack=2,
         gradient_penalty=10.0,
+        generator_averaging=0.99,
         batch_size=256,
         learning_rate_init=2e-3,
         beta_1=0.5,
@@ -298,6 +331,7 @@ default="leaky_relu"
         self.minibatch_std = minibatch_std
         self.pack = pack
         self.gradient_penalty = gradient_penalty
+        self.generator_averaging = generator_averaging
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
         self.beta_1 = beta_1
@@ -416,6 +450,9 @@ default="leaky_relu"
             torch.optim.Adam(D.parameters(), lr=self.learning_rate_init, betas=betas, **fused),
             SliceBatches(TensorData(X), min(self.batch_size, len(X)), shuffle=self.shuffle,
                          random_state=rs),
+            average=(copy.deepcopy(G).requires_grad_(False) if self.generator_averaging > 0
+                     else None),
+            decay=self.generator_averaging,
         )
         driver = IterationDriver(self, self.max_iter, callbacks=self.callbacks,
                                  verbose=self.verbose, desc=type(self).__name__)
@@ -430,8 +467,9 @@ default="leaky_relu"
             )
         finally:
             D.freeze_spectral_norm()
-            G.train(False)
-            D.train(False)
+            for player in (G, D, state.average):
+                if player is not None:
+                    player.train(False)
 
     def _epoch(self, it, st):
         """One pass over the data: per batch, a discriminator step then a generator step."""
@@ -466,6 +504,7 @@ default="leaky_relu"
             st.opt_g.zero_grad(set_to_none=True)
             loss_g.backward()
             st.opt_g.step()
+            st.update_average()
             sums += torch.stack([loss_d.detach(), loss_g.detach()])
             n_batches += 1
         loss_d, loss_g = (sums / n_batches).tolist()
@@ -475,7 +514,7 @@ default="leaky_relu"
         return record
 
     def _publish(self, st, driver):
-        self.generator_ = st.generator
+        self.generator_ = st.generator if st.average is None else st.average
         self.discriminator_ = st.discriminator
         self.device_ = next(st.generator.parameters()).device
         self.history_ = driver.history_list()

@@ -85,12 +85,12 @@ class Generator(_Latent, nn.Module):
         Output {-1, +1} samples (see above).
     n_signs : int, default=0
         Number of latent random signs beside the Gaussian inputs (:meth:`draw_latent`).
-    sign_scale : float, default=3.0
+    sign_scale : float, default=5.0
         The signs enter the first layer as ``+-sign_scale``: a strong input from the start.
     """
 
     def __init__(self, n_components, hidden_layer_sizes, n_features, activation="leaky_relu",
-                 binary=False, n_signs=0, sign_scale=3.0):
+                 binary=False, n_signs=0, sign_scale=5.0):
         super().__init__()
         self.n_components = n_components
         self.n_signs = n_signs
@@ -169,14 +169,15 @@ class LatticeGenerator(_Latent, nn.Module):
     n_signs : int, default=0
         Number of latent random signs in ``z`` beside the Gaussian numbers
         (:meth:`draw_latent`).
-    sign_scale : float, default=3.0
+    sign_scale : float, default=5.0
         The signs enter the global field as ``+-sign_scale``: a strong field from the start,
-        so that the generator takes the sign of an ordered configuration from them (with 1,
-        critical Ising configurations came out too ordered).
+        so that the generator takes the sign of an ordered configuration from them rather
+        than from the Gaussian numbers, whose varying size then sets how disordered the
+        configuration is.
     """
 
     def __init__(self, n_components, lattice_shape, channels, activation="leaky_relu",
-                 binary=False, noise_channels=4, n_signs=0, sign_scale=3.0):
+                 binary=False, noise_channels=4, n_signs=0, sign_scale=5.0):
         super().__init__()
         channels = tuple(channels)
         if not channels:

@@ -149,6 +149,13 @@ class ConfusionPhaseFinder(MetaEstimatorMixin, BaseEstimator):
     higher of the two minima that separate it from the ends. When a training fold holds one
     label only, the fold is scored with the constant prediction.
 
+    A Ctrl-C stops the scan within one fit (run sequentially, the interrupt is taken between
+    fits, even when the classifier would catch it; with ``n_jobs`` or dask, joblib stops its
+    workers): a partial curve locates nothing, so the finder is left unfitted, warns and
+    re-raises the :class:`KeyboardInterrupt` (a search or a loop over system sizes stops too).
+    Interrupted during the final refit, the finder keeps the completed scan and the refitted
+    classifier's last complete epoch.
+
     References
     ----------
     E. P. L. van Nieuwenburg, Y.-H. Liu and S. D. Huber, "Learning phase transitions by

@@ -73,7 +73,7 @@ def test_a_callback_can_stop_the_fit_early(spins):
 
 
 class Poison(Callback):
-    """Puts NaN into the generator after epoch ``at``: the next epoch diverges."""
+    """Puts NaN into the discriminator after epoch ``at``: the next epoch diverges."""
 
     def __init__(self, at):
         self.at = at
@@ -81,7 +81,7 @@ class Poison(Callback):
     def on_epoch_end(self, net, **kwargs):
         if len(net.history) == self.at:
             with torch.no_grad():
-                next(net.publish().generator_.parameters()).fill_(float("nan"))
+                next(net.publish().discriminator_.parameters()).fill_(float("nan"))
 
 
 def test_divergence_raises_and_rolls_back_to_a_healthy_state(spins):

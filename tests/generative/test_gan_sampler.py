@@ -33,7 +33,7 @@ def distances(S, R):
 def test_generated_ising_distributions_match_monte_carlo(T):
     X, _ = make_ising([T], n_samples=2000, L=L, flat=False, random_state=0)
     R, _ = make_ising([T], n_samples=4000, L=L, random_state=1)  # independent reference
-    gan = GANSampler(max_iter=80, random_state=0).fit(X)
+    gan = GANSampler(max_iter=100, random_state=0).fit(X)
     assert gan.lattice_shape_ == (L, L) and gan.output_ == "binary"
     S = gan.sample(4000, random_state=1)
     assert S.shape == (4000, L, L) and set(np.unique(S)) == {-1.0, 1.0}

@@ -57,6 +57,7 @@ BAD_FITS = st.one_of(
         ("pack", [0, -2]),
         ("batch_size", [0]),
         ("gradient_penalty", [-1.0, np.nan]),
+        ("generator_averaging", [1.0, -0.1]),
         ("learning_rate_init", [0.0, -1e-3]),
         ("beta_1", [1.0, -0.1]),
         ("max_iter", [0, -5]),

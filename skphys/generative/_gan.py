@@ -15,6 +15,7 @@ from torch.nn import functional as F
 from torch.nn.utils import parametrize
 
 from ..base import IterationDriver, SliceBatches, TensorData, _check_positive_int_tuple
+from ..base._interrupt import discard_fitted_attributes
 from ..base._persistence import (
     device_for_loading,
     from_portable,
@@ -402,13 +403,19 @@ default="leaky_relu"
         self : object
             The fitted estimator.
         """
-        X = self._prepare(X)
-        rs = check_random_state(self.random_state)
-        device = resolve_device(self.device, self)
-        self._players = self._player_specs(X.shape[1])
-        with seeded(draw_seed(rs), device):
-            G, D = (_build(spec).to(device) for spec in self._players)
-            self._train(to_tensor(X, device), G, D, device, rs)
+        discard_fitted_attributes(self)  # a new fit: nothing of a previous one is kept
+        try:
+            X = self._prepare(X)
+            rs = check_random_state(self.random_state)
+            device = resolve_device(self.device, self)
+            self._players = self._player_specs(X.shape[1])
+            with seeded(draw_seed(rs), device):
+                G, D = (_build(spec).to(device) for spec in self._players)
+                self._train(to_tensor(X, device), G, D, device, rs)
+        except BaseException:
+            if "generator_" not in vars(self):  # no epoch completed: unfitted, not half-fitted
+                discard_fitted_attributes(self)
+            raise
         return self
 
     def _player_specs(self, n_features):

@@ -78,10 +78,14 @@ class Poison(Callback):
     def __init__(self, at):
         self.at = at
 
+    def on_train_begin(self, net, **kwargs):
+        if self.at == 0:
+            self.on_epoch_end(net)
+
     def on_epoch_end(self, net, **kwargs):
         if len(net.history) == self.at:
-            with torch.no_grad():
-                next(net.publish().discriminator_.parameters()).fill_(float("nan"))
+            with torch.no_grad():  # the discriminator the estimator is training
+                next(net._state.discriminator.parameters()).fill_(float("nan"))
 
 
 def test_divergence_raises_and_rolls_back_to_a_healthy_state(spins):
@@ -94,6 +98,21 @@ def test_divergence_raises_and_rolls_back_to_a_healthy_state(spins):
         assert all(torch.isfinite(p).all() for p in player.parameters())
     S = gan.sample(50, random_state=0)
     assert set(np.unique(S)) <= {-1.0, 1.0}
+
+
+def test_a_fit_that_fails_before_any_epoch_leaves_the_estimator_unfitted(spins):
+    fitted = GANSampler(max_iter=1, **FAST).fit(spins)
+    # diverging in the first epoch: nothing healthy to keep
+    gan = GANSampler(max_iter=3, callbacks=[Poison(0)], **FAST)
+    with pytest.raises(DivergenceError, match="iteration 1"):
+        gan.fit(spins)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(gan)
+    # a bad parameter found after the data were read: refitting a fitted estimator fails cleanly
+    with pytest.raises(ValueError, match="lattice_channels"):
+        fitted.set_params(lattice_channels=()).fit(spins)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(fitted)
 
 
 class CtrlC(Callback):

@@ -11,7 +11,6 @@ from sklearn.utils import check_random_state, check_scalar
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch.nn import functional as F
-
 from torch.nn.utils import parametrize
 
 from ..base import IterationDriver, SliceBatches, TensorData, _check_positive_int_tuple

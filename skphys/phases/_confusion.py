@@ -277,7 +277,7 @@ class ConfusionPhaseFinder(MetaEstimatorMixin, BaseEstimator):
                 UserWarning, stacklevel=3)
             raise
 
-        n_b, n_s = len(self.boundaries_), len(splits)
+        n_s = len(splits)
         self.scores_ = scores.mean(axis=1)
         self.scores_std_ = scores.std(axis=1)
         above = _phase_labels(y, self.boundaries_).mean(axis=0)

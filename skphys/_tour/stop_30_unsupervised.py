@@ -7,7 +7,7 @@ import numpy as np
 
 from ._plot import pyplot
 
-TITLE = "Autoencoder vs PCA (digits); GAN vs Monte Carlo (Ising)"
+TITLE = "Autoencoder vs PCA; GAN vs Monte Carlo"
 
 
 def run(out_dir, quick):

@@ -2,22 +2,95 @@
 
 import copy
 import math
-import sys
-import time
 from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, _fit_context
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, check_scalar
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch.nn import functional as F
+from torch.nn.utils import parametrize
 
-from ..base import DivergenceError, SliceBatches, TensorData, _check_positive_int_tuple
+from ..base import IterationDriver, SliceBatches, TensorData, _check_positive_int_tuple
+from ..base._interrupt import discard_fitted_attributes
+from ..base._persistence import (
+    device_for_loading,
+    from_portable,
+    load_module_state,
+    module_state,
+    to_portable,
+)
 from ..nn import ACTIVATIONS
 from ..nn._gan import Discriminator, Generator, LatticeGenerator
 from ..utils._torch import draw_seed, resolve_device, seeded, to_tensor
+
+#: discriminator steps between two R1 penalties (each weighted by the interval)
+_R1_INTERVAL = 4
+
+_PLAYERS = {cls.__name__: cls for cls in (Generator, LatticeGenerator, Discriminator)}
+
+
+def _build(spec):
+    """A player from its (class name, keyword arguments) spec."""
+    name, kwargs = spec
+    return _PLAYERS[name](**kwargs)
+
+
+class _GANState:
+    """What one training epoch changes: the players, their optimisers, the batch order, and
+    the running average of the generator's weights (None without averaging)."""
+
+    def __init__(self, generator, discriminator, opt_g, opt_d, batches, average=None,
+                 decay=0.0):
+        self.generator = generator
+        self.discriminator = discriminator
+        self.opt_g = opt_g
+        self.opt_d = opt_d
+        self.batches = batches
+        self.average = average
+        self.decay = decay
+        self.g_steps = 0
+
+    def update_average(self):
+        """One step of the exponential moving average (warming up over the first steps)."""
+        self.g_steps += 1
+        if self.average is None:
+            return
+        t = self.g_steps
+        weight = 1.0 - min(self.decay, (1.0 + t) / (10.0 + t))
+        with torch.no_grad():
+            torch._foreach_lerp_(list(self.average.parameters()),
+                                 list(self.generator.parameters()), weight)
+            for avg, cur in zip(self.average.buffers(), self.generator.buffers()):
+                avg.copy_(cur)
+
+    def snapshot(self):
+        return {
+            "generator": copy.deepcopy(self.generator.state_dict()),
+            "discriminator": copy.deepcopy(self.discriminator.state_dict()),
+            "opt_g": copy.deepcopy(self.opt_g.state_dict()),
+            "opt_d": copy.deepcopy(self.opt_d.state_dict()),
+            "average": (None if self.average is None
+                        else copy.deepcopy(self.average.state_dict())),
+            "g_steps": self.g_steps,
+        }
+
+    def restore(self, snap):
+        self.generator.load_state_dict(snap["generator"])
+        self.discriminator.load_state_dict(snap["discriminator"])
+        self.opt_g.load_state_dict(snap["opt_g"])
+        self.opt_d.load_state_dict(snap["opt_d"])
+        if self.average is not None:
+            self.average.load_state_dict(snap["average"])
+        self.g_steps = snap["g_steps"]
+
+
+def _nonempty(sizes, name):
+    if not sizes:
+        raise ValueError(f"{name} must hold at least one layer size, got {sizes!r}.")
+    return sizes
 
 
 def _whole_packs(batch, pack):
@@ -33,12 +106,20 @@ def _whole_packs(batch, pack):
 class GANSampler(BaseEstimator):
     """Generative adversarial network: learns to draw new samples like the training data.
 
-    A generator maps Gaussian noise to data; a discriminator learns to tell generated
+    A generator maps random latent inputs to data; a discriminator learns to tell generated
     samples from training samples, and the generator learns to fool it. Both are trained
     with the standard non-saturating loss (the generator maximises ``log D(G(z))``) and
-    Adam. Stable by default: spectral normalisation of the discriminator, a discriminator
-    that judges pairs of samples (PacGAN, against mode collapse), large batches and Adam
-    with ``beta_1=0.5``; a minibatch-diversity feature for the discriminator is an option.
+    Adam. Stable by default: spectral normalisation of the discriminator, an R1 gradient
+    penalty on real samples (the adversarial game then settles instead of circling, Mescheder
+    et al. 2018), a discriminator that judges pairs of samples (PacGAN, against mode
+    collapse), large batches and Adam with ``beta_1=0.5``.
+
+    The latent input holds ``n_components`` Gaussian numbers and ``n_sign_components``
+    random signs. A sign is a discrete choice that the generator can use for a global
+    two-fold decision, such as the sign of the magnetisation of an ordered phase, without
+    tying it to the size of Gaussian noise (with Gaussian latents only, the magnetisation's
+    sign and the amount of thermal disorder come from the same numbers, and ordered
+    configurations were drawn far too often).
 
     Data taking exactly two values (Ising spins +-1, pixels 0/1) are generated as binary
     data: the generator outputs one Bernoulli probability per feature and :meth:`sample`
@@ -52,12 +133,22 @@ class GANSampler(BaseEstimator):
     sees the products of neighbouring sites, the bond variables whose mean is the energy of
     an Ising model. Otherwise both players are dense networks.
 
+    Training runs on skphys's iteration driver (:class:`skphys.base.IterationDriver`), one
+    iteration per epoch: the same progress output, history, divergence guard and
+    interruption contract as every skphys fit. A Ctrl-C stops at the end of the epoch in
+    progress, keeps the players of the last complete epoch, warns and re-raises.
+
     Parameters
     ----------
-    n_components : int, default=32
-        Size of the generator's latent noise.
+    n_components : int or "auto", default="auto"
+        Number of Gaussian latent inputs. "auto": 4 for lattice players (the local noise
+        carries the local variety; a few global numbers carry what concerns the whole
+        configuration), 32 for dense players.
+    n_sign_components : int, default=1
+        Number of latent random signs (+-1 with equal probability) beside the Gaussian
+        inputs; 0 for Gaussian latents only.
     generator_layer_sizes : array-like of int, default=(128, 128)
-        Hidden layers of the generator.
+        Hidden layers of the dense generator.
     discriminator_layer_sizes : array-like of int, default=(128, 128)
         Hidden layers of the discriminator.
     activation : {"leaky_relu", "relu", "tanh", "logistic", "identity", "gelu", "elu"}, \
@@ -80,33 +171,52 @@ default="leaky_relu"
         Number of samples the discriminator judges together (PacGAN): a generator that
         drops a mode, e.g. one sign of the magnetisation, makes packs that never mix and
         is easy to catch. 1 is the plain GAN.
+    gradient_penalty : float, default=10.0
+        Weight ``gamma`` of the R1 penalty ``gamma / 2 * |grad D(x)|^2`` on real packs,
+        applied every few discriminator steps with a proportionally larger weight (lazy
+        regularisation, as in StyleGAN2). 0 switches it off.
+    generator_averaging : float in [0, 1), default=0.99
+        Decay of an exponential moving average of the generator's weights, taken after
+        every generator step (Yazici et al. 2019): :meth:`sample` and ``generator_`` use the
+        average, which smooths out the back-and-forth of the adversarial game near its
+        equilibrium. 0 keeps the last weights.
     batch_size : int, default=256
         Mini-batch size (real samples per step; as many generated ones).
-    learning_rate_init : float, default=1e-3
+    learning_rate_init : float, default=2e-3
         Adam step size of both players.
     beta_1, beta_2 : float, default=0.5, 0.999
         Adam's moment decay rates.
     max_iter : int, default=200
         Number of epochs (passes over the training data); a GAN has no loss to converge, so
-        all are run.
+        all are run (a callback may stop earlier).
     shuffle : bool, default=True
         Shuffle the samples every epoch.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, noise and shuffling; the same seed gives the same fit on the
         same device.
-    verbose : bool or int, default=False
-        Print one progress line per epoch.
+    verbose : int, default=0
+        0 silent, 1 a progress bar, >= 2 one line per epoch with both players' losses.
+    callbacks : list of skorch callbacks or (name, callback) pairs, default=None
+        Called around every epoch with skorch's protocol (``net`` is the driver:
+        ``net.history``, ``net.estimator``, ``net.publish()``); raising
+        :class:`skphys.base.StopTraining` in ``on_epoch_end`` ends the fit early.
     device : str, default="auto"
         Torch device: "auto" (CUDA when available, else CPU), "cpu", "cuda", ...
 
     Attributes
     ----------
     generator_ : torch.nn.Module
-        The trained generator (:class:`skphys.nn._gan.Generator`).
+        The trained generator (:class:`skphys.nn._gan.Generator` or
+        :class:`~skphys.nn._gan.LatticeGenerator`): the weights' moving average with
+        ``generator_averaging > 0``.
     discriminator_ : torch.nn.Module
         The trained discriminator.
-    loss_curve_ : dict of list of float
-        Mean loss per epoch of each player, keys "discriminator" and "generator".
+    loss_curve_ : list of float
+        The discriminator's mean loss per epoch (``2 ln 2 = 1.386`` when it cannot tell
+        generated from real samples, the equilibrium of the game).
+    history_ : list of dict
+        One dict per epoch: ``loss`` (the discriminator's), ``generator_loss``,
+        ``gradient_penalty`` (the mean R1 term) and ``dur`` (seconds).
     n_iter_ : int
         Number of epochs run.
     output_ : str
@@ -130,6 +240,10 @@ default="leaky_relu"
     References
     ----------
     I. Goodfellow et al., "Generative adversarial nets", NeurIPS (2014).
+    L. Mescheder, A. Geiger and S. Nowozin, "Which training methods for GANs do actually
+    converge?", ICML (2018).
+    T. Karras et al., "Analyzing and improving the image quality of StyleGAN", CVPR (2020).
+    Y. Yazici et al., "The unusual effectiveness of averaging in GAN training", ICLR (2019).
     T. Miyato et al., "Spectral normalization for generative adversarial networks", ICLR (2018).
     Z. Lin et al., "PacGAN: the power of two samples in generative adversarial networks",
     NeurIPS (2018).
@@ -144,7 +258,7 @@ default="leaky_relu"
     >>> from skphys.generative import GANSampler
     >>> rng = np.random.default_rng(0)
     >>> X = np.where(rng.random((500, 16)) < 0.8, 1.0, -1.0)  # biased coins
-    >>> gan = GANSampler(n_components=4, max_iter=30, random_state=0).fit(X)
+    >>> gan = GANSampler(n_components=4, max_iter=15, random_state=0).fit(X)
     >>> S = gan.sample(1000, random_state=0)
     >>> sorted(np.unique(S).tolist())
     [-1.0, 1.0]
@@ -153,7 +267,8 @@ default="leaky_relu"
     """
 
     _parameter_constraints = {
-        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "n_components": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "n_sign_components": [Interval(Integral, 0, None, closed="left")],
         "generator_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "discriminator_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
@@ -163,6 +278,8 @@ default="leaky_relu"
         "spectral_norm": ["boolean"],
         "minibatch_std": ["boolean"],
         "pack": [Interval(Integral, 1, None, closed="left")],
+        "gradient_penalty": [Interval(Real, 0, None, closed="left")],
+        "generator_averaging": [Interval(Real, 0, 1, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
@@ -171,13 +288,15 @@ default="leaky_relu"
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "callbacks": [list, None],
         "device": [str],
     }
 
     def __init__(
         self,
-        n_components=32,
+        n_components="auto",
         *,
+        n_sign_components=1,
         generator_layer_sizes=(128, 128),
         discriminator_layer_sizes=(128, 128),
         activation="leaky_relu",
@@ -187,17 +306,21 @@ default="leaky_relu"
         spectral_norm=True,
         minibatch_std=False,
         pack=2,
+        gradient_penalty=10.0,
+        generator_averaging=0.99,
         batch_size=256,
-        learning_rate_init=1e-3,
+        learning_rate_init=2e-3,
         beta_1=0.5,
         beta_2=0.999,
         max_iter=200,
         shuffle=True,
         random_state=None,
         verbose=False,
+        callbacks=None,
         device="auto",
     ):
         self.n_components = n_components
+        self.n_sign_components = n_sign_components
         self.generator_layer_sizes = generator_layer_sizes
         self.discriminator_layer_sizes = discriminator_layer_sizes
         self.activation = activation
@@ -207,6 +330,8 @@ default="leaky_relu"
         self.spectral_norm = spectral_norm
         self.minibatch_std = minibatch_std
         self.pack = pack
+        self.gradient_penalty = gradient_penalty
+        self.generator_averaging = generator_averaging
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
         self.beta_1 = beta_1
@@ -215,6 +340,7 @@ default="leaky_relu"
         self.shuffle = shuffle
         self.random_state = random_state
         self.verbose = verbose
+        self.callbacks = callbacks
         self.device = device
 
     # ---- data <-> network space ---------------------------------------------------------
@@ -276,89 +402,130 @@ default="leaky_relu"
         self : object
             The fitted estimator.
         """
-        X = self._prepare(X)
-        n_features = X.shape[1]
-        rs = check_random_state(self.random_state)
-        self.device_ = device = resolve_device(self.device)
-        binary = self.output_ == "binary"
-        with seeded(draw_seed(rs), device):
-            if self.lattice_shape_ is None:
-                G = Generator(self.n_components,
-                              _check_positive_int_tuple(self.generator_layer_sizes,
-                                                        "generator_layer_sizes"),
-                              n_features, self.activation, binary=binary)
-            else:
-                G = LatticeGenerator(self.n_components, self.lattice_shape_,
-                                     _check_positive_int_tuple(self.lattice_channels,
-                                                               "lattice_channels"),
-                                     self.activation, binary=binary)
-            D = Discriminator(n_features,
-                              _check_positive_int_tuple(self.discriminator_layer_sizes,
-                                                        "discriminator_layer_sizes"),
-                              self.activation, self.spectral_norm, self.minibatch_std,
-                              lattice_shape=self.lattice_shape_, pack=self.pack)
-            G.to(device)
-            D.to(device)
-            self.generator_, self.discriminator_ = G, D
-            try:
-                self._train(to_tensor(X, device), rs)
-            finally:
-                D.freeze_spectral_norm()
-        G.train(False)
-        D.train(False)
+        discard_fitted_attributes(self)  # a new fit: nothing of a previous one is kept
+        try:
+            X = self._prepare(X)
+            rs = check_random_state(self.random_state)
+            device = resolve_device(self.device, self)
+            self._players = self._player_specs(X.shape[1])
+            with seeded(draw_seed(rs), device):
+                G, D = (_build(spec).to(device) for spec in self._players)
+                self._train(to_tensor(X, device), G, D, device, rs)
+        except BaseException:
+            if "generator_" not in vars(self):  # no epoch completed: unfitted, not half-fitted
+                discard_fitted_attributes(self)
+            raise
         return self
 
-    def _train(self, X, rs):
-        G, D = self.generator_, self.discriminator_
-        fused = {"fused": True} if X.device.type in ("cpu", "cuda") else {}
+    def _player_specs(self, n_features):
+        """(class name, keyword arguments) of the generator and the discriminator."""
+        binary = self.output_ == "binary"
+        k = self._n_components()
+        if self.lattice_shape_ is None:
+            gen = ("Generator", dict(
+                n_components=k, hidden_layer_sizes=_check_positive_int_tuple(
+                    self.generator_layer_sizes, "generator_layer_sizes"),
+                n_features=n_features, activation=self.activation, binary=binary,
+                n_signs=self.n_sign_components))
+        else:
+            gen = ("LatticeGenerator", dict(
+                n_components=k, lattice_shape=self.lattice_shape_,
+                channels=_nonempty(_check_positive_int_tuple(
+                    self.lattice_channels, "lattice_channels"), "lattice_channels"),
+                activation=self.activation, binary=binary, n_signs=self.n_sign_components))
+        disc = ("Discriminator", dict(
+            n_features=n_features, hidden_layer_sizes=_nonempty(_check_positive_int_tuple(
+                self.discriminator_layer_sizes, "discriminator_layer_sizes"),
+                "discriminator_layer_sizes"),
+            activation=self.activation, spectral_norm=self.spectral_norm,
+            minibatch_std=self.minibatch_std, lattice_shape=self.lattice_shape_,
+            pack=self.pack))
+        return gen, disc
+
+    def _n_components(self):
+        if self.n_components == "auto":
+            return 4 if self.lattice_shape_ is not None else 32
+        return int(self.n_components)
+
+    def _train(self, X, G, D, device, rs):
+        fused = {"fused": True} if device.type in ("cpu", "cuda") else {}
         betas = (self.beta_1, self.beta_2)
-        opt_g = torch.optim.Adam(G.parameters(), lr=self.learning_rate_init, betas=betas, **fused)
-        opt_d = torch.optim.Adam(D.parameters(), lr=self.learning_rate_init, betas=betas, **fused)
-        batches = SliceBatches(TensorData(X), min(self.batch_size, len(X)),
-                               shuffle=self.shuffle, random_state=rs)
-        self.loss_curve_ = {"discriminator": [], "generator": []}
-        self.n_iter_ = 0
+        state = _GANState(
+            G, D,
+            torch.optim.Adam(G.parameters(), lr=self.learning_rate_init, betas=betas, **fused),
+            torch.optim.Adam(D.parameters(), lr=self.learning_rate_init, betas=betas, **fused),
+            SliceBatches(TensorData(X), min(self.batch_size, len(X)), shuffle=self.shuffle,
+                         random_state=rs),
+            average=(copy.deepcopy(G).requires_grad_(False) if self.generator_averaging > 0
+                     else None),
+            decay=self.generator_averaging,
+        )
+        driver = IterationDriver(self, self.max_iter, callbacks=self.callbacks,
+                                 verbose=self.verbose, desc=type(self).__name__)
         G.train()
         D.train()
-        k, pack = self.n_components, self.pack
-        for epoch in range(self.max_iter):
-            t0 = time.perf_counter()
-            sums = torch.zeros(2, device=X.device)
-            n_batches = 0
-            for real, _ in batches:
-                real = _whole_packs(real, pack)
-                b = len(real)
-                # discriminator: real -> 1, generated -> 0
-                with torch.no_grad():
-                    fake = G(torch.randn(b, k, device=X.device))
-                logits = D(torch.cat([real, fake]))
-                n_real = b // pack
-                loss_d = (F.softplus(-logits[:n_real]).mean()
-                          + F.softplus(logits[n_real:]).mean())
-                opt_d.zero_grad(set_to_none=True)
-                loss_d.backward()
-                opt_d.step()
-                # generator: the non-saturating loss -log D(G(z))
-                loss_g = F.softplus(-D(G(torch.randn(b, k, device=X.device)))).mean()
-                opt_g.zero_grad(set_to_none=True)
-                loss_g.backward()
-                opt_g.step()
-                sums += torch.stack([loss_d.detach(), loss_g.detach()])
-                n_batches += 1
-            loss_d, loss_g = (sums / n_batches).tolist()
-            if not (math.isfinite(loss_d) and math.isfinite(loss_g)):
-                raise DivergenceError(
-                    f"The GAN losses became {loss_d} (discriminator) and {loss_g} (generator) "
-                    f"at epoch {epoch + 1}: the fit diverged. Lower learning_rate_init or keep "
-                    "spectral_norm=True."
-                )
-            self.loss_curve_["discriminator"].append(loss_d)
-            self.loss_curve_["generator"].append(loss_g)
-            self.n_iter_ = epoch + 1
-            if self.verbose:
-                print(f"Iteration {epoch + 1:>4d}/{self.max_iter}  discriminator loss = "
-                      f"{loss_d:.6f}  generator loss = {loss_g:.6f}  "
-                      f"{time.perf_counter() - t0:.2f}s", file=sys.stdout, flush=True)
+        try:
+            driver.run(
+                self._epoch, state, snapshot=_GANState.snapshot, restore=_GANState.restore,
+                publish=lambda st: self._publish(st, driver),
+                divergence_hint="Lower learning_rate_init, or keep spectral_norm=True and "
+                                "gradient_penalty > 0.",
+            )
+        finally:
+            D.freeze_spectral_norm()
+            for player in (G, D, state.average):
+                if player is not None:
+                    player.train(False)
+
+    def _epoch(self, it, st):
+        """One pass over the data: per batch, a discriminator step then a generator step."""
+        G, D = st.generator, st.discriminator
+        pack, gamma = self.pack, self.gradient_penalty
+        sums = torch.zeros(2, device=next(G.parameters()).device)
+        penalties = []
+        n_batches = 0
+        interval = max(1, min(_R1_INTERVAL, len(st.batches)))
+        for i, (real, _) in enumerate(st.batches):
+            real = _whole_packs(real, pack)
+            b, n_real = len(real), len(real) // pack
+            # discriminator: real -> 1, generated -> 0, and the R1 penalty on real packs
+            with torch.no_grad():
+                fake = G(G.draw_latent(b, real.device))
+            lazy = gamma > 0 and i % interval == 0
+            if lazy:
+                real = real.detach().requires_grad_(True)
+            logits = D(torch.cat([real, fake]))
+            loss_d = F.softplus(-logits[:n_real]).mean() + F.softplus(logits[n_real:]).mean()
+            total = loss_d
+            if lazy:  # every few steps, weighted by the interval (StyleGAN2's lazy R1)
+                grad, = torch.autograd.grad(logits[:n_real].sum(), real, create_graph=True)
+                penalty = grad.square().sum() / n_real
+                total = loss_d + 0.5 * gamma * interval * penalty
+                penalties.append(penalty.detach())
+            st.opt_d.zero_grad(set_to_none=True)
+            total.backward()
+            st.opt_d.step()
+            # generator: the non-saturating loss -log D(G(z))
+            loss_g = F.softplus(-D(G(G.draw_latent(b, real.device)))).mean()
+            st.opt_g.zero_grad(set_to_none=True)
+            loss_g.backward()
+            st.opt_g.step()
+            st.update_average()
+            sums += torch.stack([loss_d.detach(), loss_g.detach()])
+            n_batches += 1
+        loss_d, loss_g = (sums / n_batches).tolist()
+        record = {"loss": loss_d, "generator_loss": loss_g}
+        if penalties:
+            record["gradient_penalty"] = float(torch.stack(penalties).mean())
+        return record
+
+    def _publish(self, st, driver):
+        self.generator_ = st.generator if st.average is None else st.average
+        self.discriminator_ = st.discriminator
+        self.device_ = next(st.generator.parameters()).device
+        self.history_ = driver.history_list()
+        self.loss_curve_ = driver.records("loss")
+        self.n_iter_ = driver.n_iter
 
     # ---- sampling -----------------------------------------------------------------------
     def sample(self, n_samples=1, random_state=None):
@@ -377,36 +544,48 @@ default="leaky_relu"
             Generated samples, shaped like those seen in ``fit``.
         """
         check_is_fitted(self)
+        check_scalar(n_samples, "n_samples", Integral, min_val=1)
         n_samples = int(n_samples)
-        if n_samples < 1:
-            raise ValueError(f"n_samples must be at least 1, got {n_samples}.")
         G = self.generator_
         device = next(G.parameters()).device
         G.train(False)
         outs = []
         with seeded(draw_seed(random_state), device), torch.inference_mode():
             for start in range(0, n_samples, 8192):
-                z = torch.randn(min(8192, n_samples - start), self.n_components, device=device)
-                outs.append(G(z).cpu().numpy())
+                outs.append(G(G.draw_latent(min(8192, n_samples - start), device)).cpu().numpy())
         return self._to_data(np.concatenate(outs))
 
     def __getstate__(self):
-        state = super().__getstate__()
-        for key in ("generator_", "discriminator_"):  # pickle the players on the CPU
-            module = state.get(key)
-            if module is not None and next(module.parameters()).device.type != "cpu":
-                state[key] = copy.deepcopy(module).cpu()
+        # portable state: the players as numpy state dicts, rebuilt from their specs on load
+        state = dict(super().__getstate__())
+        for key in ("generator_", "discriminator_"):
+            module = state.pop(key, None)
+            if module is not None:
+                state[f"_{key}state"] = {
+                    "parametrized": any(parametrize.is_parametrized(m)
+                                        for m in module.modules()),
+                    "weights": module_state(module),
+                }
+        if "device_" in state:
+            state["device_"] = to_portable(state["device_"])
         return state
 
     def __setstate__(self, state):
-        super().__setstate__(state)
-        if self.__dict__.get("generator_") is not None:
-            device = self.device_
-            if device.type == "cuda" and not torch.cuda.is_available():
-                device = torch.device("cpu")  # fitted on a GPU, loaded on a CPU-only machine
-            self.generator_.to(device)
-            self.discriminator_.to(device)
-            self.device_ = device
+        saved = {key: state.pop(f"_{key}state", None)
+                 for key in ("generator_", "discriminator_")}
+        if "device_" in state:
+            state["device_"] = device_for_loading(from_portable(state["device_"]))
+        self.__dict__.update(state)
+        for (key, saved_state), spec in zip(saved.items(), self.__dict__.get("_players", ())):
+            if saved_state is None:
+                continue
+            name, kwargs = spec
+            if name == "Discriminator" and not saved_state["parametrized"]:
+                kwargs = {**kwargs, "spectral_norm": False}  # weights baked in at the end
+            with seeded(0, torch.device("cpu")):  # the rebuilt draws are overwritten
+                module = _build((name, kwargs))
+            load_module_state(module, saved_state["weights"])
+            setattr(self, key, module.to(self.device_).train(False))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

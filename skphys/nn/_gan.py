@@ -39,7 +39,31 @@ def binary_spins(logits, temperature=1.0):
     return hard + (soft - soft.detach())
 
 
-class Generator(nn.Module):
+class _Latent:
+    """The latent input of a generator: ``n_components`` Gaussian numbers and ``n_signs`` signs.
+
+    The signs are fair random draws of -1 or +1: a discrete choice the generator can use for
+    a global two-fold decision (which of two symmetric states, such as the two signs of the
+    magnetisation of an ordered phase) without tying it to the magnitude of Gaussian noise.
+    """
+
+    def draw_latent(self, n_samples, device=None):
+        """Latent inputs for ``n_samples`` samples, shape ``(n_samples, n_components + n_signs)``."""
+        z = torch.randn(n_samples, self.n_components, device=device)
+        if not self.n_signs:
+            return z
+        signs = torch.randint(0, 2, (n_samples, self.n_signs), device=device).to(z.dtype)
+        return torch.cat([z, 2.0 * signs - 1.0], dim=1)
+
+    def _scaled(self, z):
+        """The latent with its signs scaled by ``sign_scale``."""
+        if not self.n_signs or self.sign_scale == 1:
+            return z
+        k = self.n_components
+        return torch.cat([z[:, :k], self.sign_scale * z[:, k:]], dim=1)
+
+
+class Generator(_Latent, nn.Module):
     """Dense generator from latent noise ``z`` to data.
 
     With ``binary=True`` the outputs are logits of independent Bernoulli variables in
@@ -50,7 +74,7 @@ class Generator(nn.Module):
     Parameters
     ----------
     n_components : int
-        Size of the latent noise.
+        Number of Gaussian latent inputs.
     hidden_layer_sizes : sequence of int
         Dense hidden layers.
     n_features : int
@@ -59,18 +83,25 @@ class Generator(nn.Module):
         Hidden activation ("leaky_relu" with slope 0.2).
     binary : bool, default=False
         Output {-1, +1} samples (see above).
+    n_signs : int, default=0
+        Number of latent random signs beside the Gaussian inputs (:meth:`draw_latent`).
+    sign_scale : float, default=5.0
+        The signs enter the first layer as ``+-sign_scale``: a strong input from the start.
     """
 
     def __init__(self, n_components, hidden_layer_sizes, n_features, activation="leaky_relu",
-                 binary=False):
+                 binary=False, n_signs=0, sign_scale=5.0):
         super().__init__()
         self.n_components = n_components
+        self.n_signs = n_signs
+        self.sign_scale = float(sign_scale)
         self.binary = binary
-        self.net = nn.Sequential(*_gan_slope(dense_stack(n_components, hidden_layer_sizes,
-                                                         n_features, activation)))
+        self.net = nn.Sequential(*_gan_slope(dense_stack(n_components + n_signs,
+                                                         hidden_layer_sizes, n_features,
+                                                         activation)))
 
     def forward(self, z):
-        out = self.net(z)
+        out = self.net(self._scaled(z))
         if not self.binary:
             return out
         mean = torch.tanh(0.5 * out)  # E[s] of a +-1 Bernoulli with logit `out`
@@ -99,25 +130,32 @@ class NearestNeighbourLayer(nn.Module):
         self.linear = nn.Linear((2 * n_lattice_dims + 1) * in_channels, out_channels)
 
     def forward(self, h):
-        parts = [h]
-        for axis in range(1, self.n_lattice_dims + 1):
-            parts += [h.roll(1, axis), h.roll(-1, axis)]
-        return self.linear(torch.cat(parts, dim=-1))
+        # the linear map of [h, h rolled +-1 along each axis], computed as rolls of the
+        # per-site maps (a roll commutes with them): one matmul, no concatenated copies
+        d, cin = self.n_lattice_dims, h.shape[-1]
+        cout = self.linear.out_features
+        w = self.linear.weight.view(cout, 2 * d + 1, cin).permute(2, 1, 0)
+        parts = (h @ w.reshape(cin, (2 * d + 1) * cout)).split(cout, dim=-1)
+        out = parts[0] + self.linear.bias
+        for axis in range(1, d + 1):
+            out = out + parts[2 * axis - 1].roll(1, axis) + parts[2 * axis].roll(-1, axis)
+        return out
 
 
-class LatticeGenerator(nn.Module):
+class LatticeGenerator(_Latent, nn.Module):
     """Generator of configurations on a periodic lattice: local noise, local layers, a global code.
 
     Every site gets ``noise_channels`` fresh Gaussian numbers; :class:`NearestNeighbourLayer`
     layers turn this noise field into one output per site, so the generated correlations are
     local and translation invariant like those of a lattice model. The latent code ``z`` enters
     every site through one shared linear map (a global "field"): it carries what concerns the
-    whole configuration, such as the sign of the magnetisation of an ordered phase.
+    whole configuration, such as the sign of the magnetisation of an ordered phase (best
+    given as a latent sign, ``n_signs``) and its size.
 
     Parameters
     ----------
     n_components : int
-        Size of the global latent code ``z``.
+        Number of Gaussian numbers in the global latent code ``z``.
     lattice_shape : tuple of int
         Shape of the periodic lattice (``(L, L)`` for a square lattice).
     channels : sequence of int
@@ -128,20 +166,30 @@ class LatticeGenerator(nn.Module):
         Output {-1, +1} spins drawn by :func:`binary_spins`; otherwise one real number per site.
     noise_channels : int, default=4
         Gaussian noise numbers per site.
+    n_signs : int, default=0
+        Number of latent random signs in ``z`` beside the Gaussian numbers
+        (:meth:`draw_latent`).
+    sign_scale : float, default=5.0
+        The signs enter the global field as ``+-sign_scale``: a strong field from the start,
+        so that the generator takes the sign of an ordered configuration from them rather
+        than from the Gaussian numbers, whose varying size then sets how disordered the
+        configuration is.
     """
 
     def __init__(self, n_components, lattice_shape, channels, activation="leaky_relu",
-                 binary=False, noise_channels=4):
+                 binary=False, noise_channels=4, n_signs=0, sign_scale=5.0):
         super().__init__()
         channels = tuple(channels)
         if not channels:
             raise ValueError("the lattice generator needs at least one layer of channels.")
         self.n_components = n_components
+        self.n_signs = n_signs
+        self.sign_scale = float(sign_scale)
         self.lattice_shape = tuple(lattice_shape)
         self.binary = binary
         self.noise_channels = noise_channels
         d = len(self.lattice_shape)
-        self.code = nn.Linear(n_components, channels[0])
+        self.code = nn.Linear(n_components + n_signs, channels[0])
         widths = (noise_channels,) + channels
         self.layers = nn.ModuleList(
             NearestNeighbourLayer(d, cin, cout) for cin, cout in itertools.pairwise(widths)
@@ -151,18 +199,22 @@ class LatticeGenerator(nn.Module):
         )
         self.out = nn.Linear(channels[-1], 1)
 
-    def forward(self, z):
+    def logits(self, z):
+        """One output per site (the logit of ``s = +1`` for binary data), flat."""
         b = len(z)
         noise = torch.randn(b, *self.lattice_shape, self.noise_channels,
                             device=z.device, dtype=z.dtype)
-        field = self.code(z).view(b, *(1,) * len(self.lattice_shape), -1)
+        field = self.code(self._scaled(z)).view(b, *(1,) * len(self.lattice_shape), -1)
         h = noise
         for i, (layer, act) in enumerate(zip(self.layers, self.activations)):
             h = layer(h)
             if i == 0:
                 h = h + field
             h = act(h)
-        out = self.out(h).reshape(b, math.prod(self.lattice_shape))
+        return self.out(h).reshape(b, math.prod(self.lattice_shape))
+
+    def forward(self, z):
+        out = self.logits(z)
         return binary_spins(out) if self.binary else out
 
 

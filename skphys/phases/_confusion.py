@@ -4,18 +4,26 @@ import time
 import warnings
 from numbers import Integral
 
+import joblib
 import numpy as np
 from scipy.signal import find_peaks
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
 from sklearn.dummy import DummyClassifier
+from sklearn.exceptions import NotFittedError
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import KFold, StratifiedKFold, check_cv
 from sklearn.utils import ClassifierTags, _safe_indexing, check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.parallel import Parallel, delayed
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
+from ..base._interrupt import InterruptGuard, discard_fitted_attributes
 from ._multitask import _OutputView, boundary_logits, multitask_network
 
 __all__ = ["ConfusionPhaseFinder"]
@@ -66,7 +74,9 @@ class ConfusionPhaseFinder(MetaEstimatorMixin, BaseEstimator):
     boundaries : int, array-like or None, default=None
         Proposed transition points. None: the midpoints between the sorted unique values of
         ``y``. An int ``n``: ``n`` points evenly spaced strictly inside ``[min(y), max(y)]``.
-        An array: those points (sorted, duplicates dropped).
+        An array: those points (sorted, duplicates dropped), each in ``[min(y), max(y))``
+        (elsewhere every sample would get the same label: refused). A sample whose ``y``
+        equals a boundary is labelled "below" (0): the label is ``y > c``.
     strategy : {"scan", "multitask"}, default="scan"
         "scan" trains one classifier per boundary and fold; "multitask" trains one network
         per fold with an output per boundary.
@@ -138,6 +148,13 @@ class ConfusionPhaseFinder(MetaEstimatorMixin, BaseEstimator):
     interior peak, found by prominence (:func:`scipy.signal.find_peaks`): its height above the
     higher of the two minima that separate it from the ends. When a training fold holds one
     label only, the fold is scored with the constant prediction.
+
+    A Ctrl-C stops the scan within one fit (run sequentially, the interrupt is taken between
+    fits, even when the classifier would catch it; with ``n_jobs`` or dask, joblib stops its
+    workers): a partial curve locates nothing, so the finder is left unfitted, warns and
+    re-raises the :class:`KeyboardInterrupt` (a search or a loop over system sizes stops too).
+    Interrupted during the final refit, the finder keeps the completed scan and the refitted
+    classifier's last complete epoch.
 
     References
     ----------
@@ -232,7 +249,7 @@ class ConfusionPhaseFinder(MetaEstimatorMixin, BaseEstimator):
             self, X, y, accept_sparse="csr", dtype=None, allow_nd=True,
             ensure_all_finite=False, y_numeric=True,
         )
-        y = np.asarray(y, dtype=np.float64)
+        y = _tuning_parameter(y)
         values, codes = np.unique(y, return_inverse=True)
         if len(values) < 2:
             n = len(y)
@@ -243,34 +260,27 @@ class ConfusionPhaseFinder(MetaEstimatorMixin, BaseEstimator):
         self.boundaries_ = self._make_boundaries(values)
         rng = check_random_state(self.random_state)
         estimator = _seed_estimator(clone(self._estimator()), rng)
+        network = multitask_network(estimator) if self.strategy == "multitask" else None
         cv = self._make_cv(codes, rng)
         splits = list(cv.split(X, codes))
         self.n_splits_ = len(splits)
         self.scorer_ = check_scoring(estimator, scoring=self.scoring)
-        parallel = Parallel(n_jobs=self.n_jobs, verbose=self.verbose, pre_dispatch=self.pre_dispatch)
-        n_b, n_s = len(self.boundaries_), len(splits)
+        try:
+            scores, fit_times = self._scan(estimator, network, X, y, splits)
+        except KeyboardInterrupt:
+            # a part of the curve locates nothing: stop at once, unfitted, and pass it on
+            discard_fitted_attributes(self)
+            warnings.warn(
+                "Training interrupted by user: ConfusionPhaseFinder stopped its scan after "
+                f"{self._fits_done} of {self._fits_total} fits; a partial confusion curve "
+                "does not locate the transition, so the finder is left unfitted.",
+                UserWarning, stacklevel=3)
+            raise
 
-        if self.strategy == "scan":
-            out = parallel(
-                delayed(_fit_and_score_boundary)(estimator, X, y, b, train, test, self.scorer_)
-                for b in self.boundaries_ for train, test in splits
-            )
-            scores = np.array([s for s, _ in out]).reshape(n_b, n_s)
-            fit_times = np.array([t for _, t in out]).reshape(n_b, n_s)
-        else:
-            network = multitask_network(estimator)
-            out = parallel(
-                delayed(_fit_and_score_multitask)(
-                    network, X, y, self.boundaries_, train, test, self.scorer_)
-                for train, test in splits
-            )
-            scores = np.column_stack([s for s, _ in out])
-            # one fit serves every boundary: its time is shared among them
-            fit_times = np.tile([t / n_b for _, t in out], (n_b, 1))
-
+        n_s = len(splits)
         self.scores_ = scores.mean(axis=1)
         self.scores_std_ = scores.std(axis=1)
-        above = (y[:, None] > self.boundaries_[None, :]).mean(axis=0)
+        above = _phase_labels(y, self.boundaries_).mean(axis=0)
         self.cv_results_ = {
             "boundary": self.boundaries_.copy(),
             "mean_test_score": self.scores_,
@@ -284,24 +294,87 @@ class ConfusionPhaseFinder(MetaEstimatorMixin, BaseEstimator):
 
         if self.refit:
             t0 = time.perf_counter()
-            labels = (y > self.critical_point_).astype(np.int64)
+            labels = _phase_labels(y, self.critical_point_)
             if np.unique(labels).size < 2:  # pragma: no cover - the peak is interior
                 self.best_estimator_ = DummyClassifier(strategy="most_frequent")
             else:
                 self.best_estimator_ = clone(estimator)
-            self.best_estimator_.fit(X, labels)
+            interrupted = False
+            try:
+                self.best_estimator_.fit(X, labels)
+            except KeyboardInterrupt:
+                interrupted = True
             self.refit_time_ = time.perf_counter() - t0
             self.classes_ = np.array([0, 1])
+            if interrupted:
+                try:
+                    check_is_fitted(self.best_estimator_)
+                except NotFittedError:
+                    discard_fitted_attributes(self)
+                raise KeyboardInterrupt
         return self
+
+    def _scan(self, estimator, network, X, y, splits):
+        """The fits of the scan through joblib: (scores, fit times), each (n_boundaries, n_splits).
+
+        Run sequentially, a Ctrl-C is taken at the next fit boundary (an inner skphys fit
+        re-raises it at its next epoch; any other classifier finishes its fit first), so the
+        scan stops within one fit. Run in parallel, joblib stops its workers.
+        """
+        parallel = Parallel(n_jobs=self.n_jobs, verbose=self.verbose,
+                            pre_dispatch=self.pre_dispatch)
+        n_b, n_s = len(self.boundaries_), len(splits)
+        if self.strategy == "scan":
+            jobs = [(_fit_and_score_boundary, (estimator, X, y, b, train, test, self.scorer_))
+                    for b in self.boundaries_ for train, test in splits]
+        else:
+            jobs = [(_fit_and_score_multitask,
+                     (network, X, y, self.boundaries_, train, test, self.scorer_))
+                    for train, test in splits]
+        self._fits_done, self._fits_total = 0, len(jobs)
+        sequential = joblib.effective_n_jobs(self.n_jobs) == 1
+        with InterruptGuard() if sequential else _no_guard() as guard:
+
+            def tasks():
+                for fn, args in jobs:
+                    guard.check()
+                    yield delayed(fn)(*args)
+                    self._fits_done += 1
+
+            out = parallel(tasks())
+            guard.check()
+        if self.strategy == "scan":
+            scores = np.array([s for s, _ in out]).reshape(n_b, n_s)
+            fit_times = np.array([t for _, t in out]).reshape(n_b, n_s)
+        else:
+            scores = np.column_stack([s for s, _ in out])
+            # one fit serves every boundary: its time is shared among them
+            fit_times = np.tile([t / n_b for _, t in out], (n_b, 1))
+        return scores, fit_times
 
     def _make_boundaries(self, values):
         if self.boundaries is None:
             return (values[1:] + values[:-1]) / 2
         if isinstance(self.boundaries, Integral):
             return np.linspace(values[0], values[-1], self.boundaries + 2)[1:-1]
-        b = np.unique(np.asarray(self.boundaries, dtype=np.float64).ravel())
+        try:
+            b = np.asarray(self.boundaries, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError("The 'boundaries' parameter of ConfusionPhaseFinder must hold "
+                             f"numbers; got {self.boundaries!r}.") from None
+        if b.ndim > 1:
+            raise ValueError("The 'boundaries' parameter of ConfusionPhaseFinder must be a "
+                             f"1-D array of values of y; got shape {b.shape}.")
+        b = np.unique(b.ravel())
         if b.size == 0 or not np.all(np.isfinite(b)):
             raise ValueError("boundaries must hold at least one finite value.")
+        lo, hi = values[0], values[-1]
+        outside = b[(b < lo) | (b >= hi)]
+        if outside.size:
+            raise ValueError(
+                "The 'boundaries' parameter of ConfusionPhaseFinder must lie in the range of "
+                f"y, [{lo:g}, {hi:g}) (a boundary below min(y) or at/above max(y) gives every "
+                f"sample the same label); got {', '.join(f'{v:g}' for v in outside)}.")
         return b
 
     def _make_cv(self, codes, rng):
@@ -391,8 +464,9 @@ class ConfusionPhaseFinder(MetaEstimatorMixin, BaseEstimator):
             Score of the phases predicted for ``X``.
         """
         X = self._validated_X(X)
-        y = np.asarray(y, dtype=np.float64)
-        return self.scorer_(self.best_estimator_, X, (y > self.critical_point_).astype(np.int64))
+        y = _tuning_parameter(column_or_1d(y, warn=True))
+        check_consistent_length(X, y)
+        return self.scorer_(self.best_estimator_, X, _phase_labels(y, self.critical_point_))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -414,9 +488,49 @@ class ConfusionPhaseFinder(MetaEstimatorMixin, BaseEstimator):
 # --------------------------------------------------------------------------------------
 # Jobs run by joblib (module-level functions, so every backend can ship them)
 # --------------------------------------------------------------------------------------
+def _phase_labels(y, boundaries):
+    """The confusion labels: 1 where ``y > c`` (strictly above the boundary), 0 at or below.
+
+    ``y`` of shape (n,); ``boundaries`` a scalar (labels of shape (n,)) or an array of shape
+    (n_boundaries,) (a multilabel indicator of shape (n, n_boundaries)).
+    """
+    y = np.asarray(y, dtype=np.float64)
+    b = np.asarray(boundaries, dtype=np.float64)
+    if b.ndim == 0:
+        return (y > b).astype(np.int64)
+    return (y[:, None] > b[None, :]).astype(np.int64)
+
+
+def _tuning_parameter(y):
+    """``y`` as finite float64 values, or an error naming it."""
+    try:
+        y = np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError("y (the tuning parameter: temperature, coupling, ...) must be "
+                         "numeric.") from None
+    if not np.all(np.isfinite(y)):
+        raise ValueError("y (the tuning parameter) contains NaN or infinity.")
+    return y
+
+
+class _no_guard:
+    """Stands in for :class:`InterruptGuard` where joblib runs the fits elsewhere."""
+
+    requested = False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def check(self):
+        pass
+
+
 def _fit_and_score_boundary(estimator, X, y, boundary, train, test, scorer):
     """Relabel at ``boundary``, fit on ``train``, score on ``test``: (score, fit seconds)."""
-    labels = (y > boundary).astype(np.int64)
+    labels = _phase_labels(y, boundary)
     y_train = labels[train]
     if np.unique(y_train).size < 2:
         model = DummyClassifier(strategy="most_frequent")
@@ -430,7 +544,7 @@ def _fit_and_score_boundary(estimator, X, y, boundary, train, test, scorer):
 
 def _fit_and_score_multitask(network, X, y, boundaries, train, test, scorer):
     """One multi-task network on ``train``: (per-boundary scores on ``test``, fit seconds)."""
-    target = (y[:, None] > boundaries[None, :]).astype(np.int64)  # multilabel indicator
+    target = _phase_labels(y, boundaries)  # multilabel indicator
     model = clone(network)
     t0 = time.perf_counter()
     model.fit(_safe_indexing(X, train), target[train])

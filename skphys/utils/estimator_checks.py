@@ -55,6 +55,8 @@ def _output(estimator, X):
     for method in _OUTPUT_METHODS:
         if hasattr(estimator, method):
             return np.asarray(getattr(estimator, method)(X))
+    if hasattr(estimator, "sample"):  # a generative model (GAN): what it draws for a fixed seed
+        return np.asarray(estimator.sample(len(X), random_state=0))
     raise AssertionError(f"{type(estimator).__name__} has no prediction method")
 
 
@@ -200,7 +202,7 @@ def yield_physics_checks(estimator):
     if not estimator.__sklearn_tags__().input_tags.two_d_array:
         return  # the checks feed numeric arrays; estimators of strings test themselves
     params = estimator.get_params()
-    predicts = any(hasattr(estimator, m) for m in _OUTPUT_METHODS)
+    predicts = any(hasattr(estimator, m) for m in _OUTPUT_METHODS + ("sample",))
     if predicts:
         yield check_skops_round_trip
     if _callbacks_key(estimator) is not None or "max_iter" in params:  # iterative fits

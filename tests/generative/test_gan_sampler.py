@@ -1,54 +1,66 @@
-"""GANSampler: Ising configurations generated against Monte Carlo, and the sampler's API."""
+"""GANSampler: Ising configurations whose E/N and |m| distributions match Monte Carlo."""
 
 import pickle
 
 import numpy as np
 import pytest
+from scipy.stats import ks_2samp
 
-import skphys.datasets
+from skphys.datasets import make_ising
 from skphys.generative import GANSampler
 
-make_ising = getattr(skphys.datasets, "make_ising", None)
-needs_ising = pytest.mark.skipif(
-    make_ising is None, reason="skphys.datasets.make_ising (Datasets issue) is not available yet"
-)
 L = 8
-T_C = 2.269185
+T_C = 2.0 / np.log1p(np.sqrt(2.0))  # 2.269185
+#: two-sample Kolmogorov-Smirnov distance allowed between 4000 generated and 4000 Monte Carlo
+#: configurations, for E/N and for |m| (Monte Carlo against Monte Carlo: 0.01-0.03;
+#: measured for this fit over seeds: see benchmarks/bench_gan.py)
+BAR = 0.08
 
 
-def energy_per_spin(X):
+def observables(X):
+    """Energy per spin and |magnetisation| of L x L configurations (periodic)."""
     s = X.reshape(len(X), L, L)
-    return -(s * (np.roll(s, 1, 1) + np.roll(s, 1, 2))).sum((1, 2)) / (L * L)
+    energy = -(s * (np.roll(s, 1, 1) + np.roll(s, 1, 2))).sum((1, 2)) / (L * L)
+    return energy, np.abs(s.mean((1, 2)))
 
 
-@needs_ising
-@pytest.mark.parametrize("T", [1.8, 3.0])
-def test_generated_ising_configurations_match_monte_carlo(T):
-    X, _ = make_ising([T], n_samples=2000, L=L, random_state=0)
-    gan = GANSampler(lattice_shape=(L, L), max_iter=80, random_state=0).fit(X)
-    assert gan.lattice_shape_ == (L, L)
+def distances(S, R):
+    """KS distances of E/N and of |m| between samples ``S`` and ``R``."""
+    return tuple(ks_2samp(a, b).statistic for a, b in zip(observables(S), observables(R)))
+
+
+@pytest.mark.parametrize("T", [1.8, T_C, 3.0], ids=["T=1.8", "T=Tc", "T=3.0"])
+def test_generated_ising_distributions_match_monte_carlo(T):
+    X, _ = make_ising([T], n_samples=2000, L=L, flat=False, random_state=0)
+    R, _ = make_ising([T], n_samples=4000, L=L, random_state=1)  # independent reference
+    gan = GANSampler(max_iter=100, random_state=0).fit(X)
+    assert gan.lattice_shape_ == (L, L) and gan.output_ == "binary"
     S = gan.sample(4000, random_state=1)
-    assert S.shape == (4000, L * L) and set(np.unique(S)) == {-1.0, 1.0}
-    m, m_gen = X.mean(1), S.mean(1)
-    # the issue's bar at both temperatures (measured over fit seeds 0-7: |bias| <= 0.04)
-    assert abs(np.abs(m_gen).mean() - np.abs(m).mean()) <= 0.05
-    assert abs(energy_per_spin(S).mean() - energy_per_spin(X).mean()) <= 0.05
+    assert S.shape == (4000, L, L) and set(np.unique(S)) == {-1.0, 1.0}
+    d_energy, d_m = distances(S, R)
+    assert d_energy <= BAR and d_m <= BAR, (d_energy, d_m)
+    # the bar rejects what a broken GAN draws: mode collapse onto the two ordered states
+    # (here 40% of the configurations; the previous GAN drew 82% at T = 1.8 against 38%),
+    # or independent random spins
+    rng = np.random.default_rng(2)
+    collapsed = R.reshape(-1, L, L).copy()
+    hit = rng.random(len(collapsed)) < 0.4
+    collapsed[hit] = rng.choice([-1.0, 1.0], size=(hit.sum(), 1, 1))
+    noise = rng.choice([-1.0, 1.0], size=R.shape)
+    for broken in (collapsed, noise):
+        assert max(distances(broken, R)) > 2 * BAR
+    # both signs of the magnetisation, in equal proportion (no sign collapse)
+    m = S.reshape(len(S), -1).mean(1)
+    assert abs((m > 0).mean() - (m < 0).mean()) < 0.1
     if T > T_C:  # disordered: almost every generated configuration is new
-        assert len(np.unique(S, axis=0)) / len(S) >= 0.9
-    else:  # ordered: both magnetised states, in about equal proportion (no mode collapse)
-        assert 0.3 <= (m_gen > 0).mean() <= 0.7
-    for player in ("discriminator", "generator"):
-        curve = gan.loss_curve_[player]
-        assert len(curve) == gan.n_iter_ == 80 and np.all(np.isfinite(curve))
-    # at the end the game is near its equilibrium, D(x) = 1/2: losses near 2 ln 2 and ln 2
-    assert abs(np.mean(gan.loss_curve_["discriminator"][-20:]) - 2 * np.log(2)) < 0.3
+        assert len(np.unique(S.reshape(len(S), -1), axis=0)) / len(S) >= 0.9
 
 
 def test_binary_and_continuous_data_keep_their_values_and_shape():
     rng = np.random.default_rng(0)
     X = np.where(rng.random((300, 4, 4)) < 0.7, 1.0, 0.0)  # 0/1 pixels, as images
     gan = GANSampler(n_components=4, generator_layer_sizes=(32,), discriminator_layer_sizes=(32,),
-                     max_iter=40, batch_size=64, random_state=0).fit(X)
+                     lattice_shape=None, max_iter=40, batch_size=64, random_state=0).fit(X)
     S = gan.sample(500, random_state=0)
     assert gan.output_ == "binary" and S.shape == (500, 4, 4)
     assert set(np.unique(S)) <= {0.0, 1.0} and abs(S.mean() - 0.7) < 0.1
@@ -66,24 +78,31 @@ def test_binary_and_continuous_data_keep_their_values_and_shape():
     np.testing.assert_array_equal(clone.sample(10, random_state=1), gc.sample(10, random_state=1))
 
 
-def test_verbose_reports_both_players(capsys):
-    X = np.sign(np.random.default_rng(0).standard_normal((64, 9)))
-    GANSampler(n_components=2, max_iter=2, verbose=True, random_state=0).fit(X)
-    out = capsys.readouterr().out.splitlines()
-    assert len(out) == 2 and "discriminator loss" in out[0] and "generator loss" in out[0]
-    with pytest.raises(ValueError, match="two values"):
-        GANSampler(output="binary", max_iter=1).fit(np.arange(12.0).reshape(4, 3))
-    with pytest.raises(ValueError, match="sites"):
-        GANSampler(lattice_shape=(3, 4), max_iter=1).fit(X)
-
-
 def test_lattice_players_from_the_shape_of_the_samples():
     rng = np.random.default_rng(0)
     X = np.where(rng.random((5, 4, 4)) < 0.5, 1.0, -1.0)  # 5 samples: an odd last pack
     gan = GANSampler(n_components=2, max_iter=2, batch_size=4, random_state=0).fit(X)
     assert gan.lattice_shape_ == (4, 4) and gan.sample(3, random_state=0).shape == (3, 4, 4)
+    assert gan.generator_.n_components == 2 and gan.generator_.n_signs == 1
     flat = GANSampler(lattice_shape=None, max_iter=1, random_state=0).fit(X)
-    assert flat.lattice_shape_ is None
+    assert flat.lattice_shape_ is None and flat.generator_.n_components == 32  # "auto"
     # a 1-D chain, given flat, and a single sample (packs repeat it)
     chain = GANSampler(lattice_shape=(4,), max_iter=2, random_state=0).fit(X[:1, 0])
     assert chain.lattice_shape_ == (4,) and chain.sample(2, random_state=0).shape == (2, 4)
+    assert chain.generator_.n_components == 4  # "auto" on a lattice
+
+
+@pytest.mark.parametrize("shape", [(3, 6), (3, 8, 8), (2, 4, 4, 4)])
+def test_nearest_neighbour_layer_is_the_linear_map_of_each_site_and_its_neighbours(shape):
+    import torch
+
+    from skphys.nn._gan import NearestNeighbourLayer
+
+    d = len(shape) - 1
+    layer = NearestNeighbourLayer(d, 5, 7).double()
+    h = torch.randn(*shape, 5, dtype=torch.float64)
+    parts = [h]
+    for axis in range(1, d + 1):  # periodic neighbours, in the layer's weight order
+        parts += [h.roll(1, axis), h.roll(-1, axis)]
+    expected = torch.cat(parts, -1) @ layer.linear.weight.T + layer.linear.bias
+    torch.testing.assert_close(layer(h), expected, rtol=1e-12, atol=1e-12)

@@ -71,3 +71,74 @@ def test_rbm_wavefunction_on_gpu():
     X, _, state = make_quantum_snapshots(10000, n_sites=6, return_state=True, random_state=0)
     model = RBMWavefunction(max_iter=150, device="cuda", random_state=0).fit(X)
     assert model.fidelity(state) >= 0.98
+
+
+def _cuda_instances():
+    from skphys.utils import all_estimators
+    from skphys.utils._test_instances import test_instance
+
+    for _, cls in all_estimators():
+        est = test_instance(cls)
+        keys = [k for k in est.get_params() if k in ("device", "estimator__device")]
+        if keys:  # the estimator's own device, or that of the network it wraps
+            yield pytest.param(est.set_params(**{keys[0]: "cuda"}), id=cls.__name__)
+
+
+# what a fitted model computes, comparable across devices: its predictions, or for a generative
+# model without one (the GAN) its generator on fixed latents drawn on the CPU (sample() draws
+# its noise on the model's device, whose random streams differ between CUDA and CPU)
+_OUTPUTS = """
+import numpy as np, torch
+from skphys.utils.estimator_checks import _OUTPUT_METHODS, _output
+
+def outputs(est, X):
+    if any(hasattr(est, m) for m in _OUTPUT_METHODS):
+        return _output(est, X)
+    G = est.generator_
+    G.train(False)
+    torch.manual_seed(0)
+    z = G.draw_latent(16, torch.device("cpu"))
+    with torch.inference_mode():
+        return G(z.to(next(G.parameters()).device)).cpu().numpy()
+
+def device(est):  # the fitted network's device, also inside a meta-estimator or its pipeline
+    est = getattr(est, "estimator_", est)
+    return (est[-1] if hasattr(est, "steps") else est).device_
+"""
+
+
+@pytest.mark.parametrize("estimator", list(_cuda_instances()))
+def test_a_cuda_fitted_model_loads_on_a_machine_without_cuda(estimator, tmp_path):
+    # fitted on the GPU, pickled (portable numpy state), loaded and used in a process that sees
+    # no CUDA device: the same outputs, on the CPU, with a warning that says so
+    import os
+    import subprocess
+    import sys
+
+    from skphys.utils.estimator_checks import _data, _fit
+
+    space = {}
+    exec(_OUTPUTS, space)
+    X, y = _data(estimator)
+    est = _fit(estimator, X, y)
+    assert space["device"](est).type == "cuda"
+    np.save(tmp_path / "X.npy", np.asarray(X))
+    np.save(tmp_path / "expected.npy", space["outputs"](est, X))
+    (tmp_path / "model.pkl").write_bytes(pickle.dumps(est))
+    script = _OUTPUTS + f"""
+import pickle, warnings
+assert not torch.cuda.is_available()
+with warnings.catch_warnings(record=True) as w:
+    warnings.simplefilter("always")
+    est = pickle.loads(open({str(tmp_path / "model.pkl")!r}, "rb").read())
+assert any("loaded on the CPU" in str(x.message) for x in w), [str(x.message) for x in w]
+assert device(est).type == "cpu", device(est)
+X = np.load({str(tmp_path / "X.npy")!r})
+np.testing.assert_allclose(outputs(est, X), np.load({str(tmp_path / "expected.npy")!r}),
+                           rtol=1e-4, atol=1e-5)
+print("ok")
+"""
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
+    run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                         text=True, timeout=300)
+    assert run.returncode == 0 and "ok" in run.stdout, run.stderr[-3000:]

@@ -319,3 +319,82 @@ def test_the_lean_adam_step_is_torchs_adam():
     assert cache.direct
     for p, q in zip(ref, ours):
         assert torch.equal(p, q)
+
+
+# ---- the hand-written MLP back-propagation --------------------------------------------------
+@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity"])
+@pytest.mark.parametrize("hidden", [(), (7,), (7, 5)])
+@pytest.mark.parametrize("loss", ["softmax", "logistic", "multilabel", "squared"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_the_mlp_backprop_is_autograds(activation, hidden, loss, weighted):
+    """The batch step's hand-written gradients and loss equal autograd's on the same module
+    and criterion, with sample weights and the L2 term (weights only, not biases)."""
+    from skphys.base import _mlp_step
+    from skphys.base._losses import (
+        HalfSquaredError,
+        LogisticLoss,
+        SoftmaxCrossEntropy,
+        weighted_mean,
+    )
+    from skphys.base._net import SkphysNet
+    from skphys.nn import MLP
+
+    g = torch.Generator().manual_seed(0)
+    n, k = 11, {"softmax": 4, "logistic": 1, "multilabel": 3, "squared": 2}[loss]
+    X = torch.randn(n, 6, generator=g, dtype=torch.float64)
+    y = {"softmax": lambda: torch.randint(0, k, (n,), generator=g),
+         "squared": lambda: torch.randn(n, k, generator=g, dtype=torch.float64)}.get(
+        loss, lambda: torch.randint(0, 2, (n, k), generator=g).double())()
+    w = torch.rand(n, generator=g, dtype=torch.float64) + 0.5 if weighted else None
+    criterion = {"softmax": SoftmaxCrossEntropy, "logistic": LogisticLoss,
+                 "multilabel": LogisticLoss, "squared": HalfSquaredError}[loss]()
+    torch.manual_seed(1)
+    module = MLP(6, hidden, k, activation).double()
+    net = SkphysNet.__new__(SkphysNet)
+    net.module_, net.criterion_ = module, criterion
+    layers, loss_cls = _mlp_step.plan(net, SkphysNet)
+    l2, n_l2 = 0.3, float(w.sum()) if weighted else n
+
+    value, z = _mlp_step.loss_and_gradients(layers, loss_cls, X, y, w, l2, n_l2,
+                                            _mlp_step._Buffers())
+    ours = [p.grad.clone() for p in module.parameters()]
+    for p in module.parameters():
+        p.grad = None
+    expected = weighted_mean(criterion, module(X), y, w)
+    expected.backward()
+    for name, p in module.named_parameters():
+        reference = p.grad + (l2 / n_l2 * p.detach() if p.ndim > 1 else 0)
+        mine = ours[[q for q, _ in module.named_parameters()].index(name)]
+        torch.testing.assert_close(mine, reference, rtol=1e-10, atol=1e-12, msg=name)
+    torch.testing.assert_close(value, expected.detach(), rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(z, module(X).detach())
+
+
+class _NoOpHook(Callback):
+    """A forward hook on the module: the batch step must then take autograd's path."""
+
+    def on_train_begin(self, net, **kwargs):
+        net.module_.register_forward_hook(lambda *args: None)
+
+
+@pytest.mark.parametrize("cls,y_kind", [(MLPClassifier, "multiclass"),
+                                        (MLPClassifier, "multilabel"),
+                                        (MLPRegressor, "multioutput")])
+def test_the_backprop_fit_is_autograds_fit(cls, y_kind):
+    """A fit through the hand-written step equals the same fit through autograd (a hook on
+    the module switches to autograd), with sample weights, L2 and two hidden layers."""
+    X, y = make_classification(120, 8, n_informative=5, n_classes=3, random_state=0)
+    if y_kind == "multilabel":
+        y = np.column_stack([y == 0, y == 1, y == 2]).astype(int)
+    elif y_kind == "multioutput":
+        y = np.column_stack([y, X[:, 0]]).astype(float)
+    sw = np.random.RandomState(0).uniform(0.5, 2.0, len(X))
+    kw = dict(hidden_layer_sizes=(9, 5), activation="tanh", alpha=0.01, batch_size=32,
+              max_iter=5, random_state=0)
+    fast = cls(**kw).fit(X, y, sample_weight=sw)
+    assert fast.net_._mlp_plan is not None
+    slow = cls(**kw, callbacks=[_NoOpHook()]).fit(X, y, sample_weight=sw)
+    assert slow.net_._mlp_plan is None
+    for a, b in zip(fast.coefs_ + fast.intercepts_, slow.coefs_ + slow.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(fast.loss_curve_, slow.loss_curve_, rtol=1e-10)

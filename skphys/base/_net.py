@@ -26,6 +26,7 @@ from skorch.callbacks import Callback, EpochTimer
 from torch.optim.adam import adam as adam_update
 
 from ._driver import DivergenceError
+from . import _mlp_step
 from ._losses import per_sample, weighted_mean
 
 __all__ = ["SkphysNet"]
@@ -62,7 +63,8 @@ class SkphysNet(skorch.NeuralNet):
 
     def __getstate__(self):
         state = super().__getstate__()
-        for key in ("_step_cache", "_epoch_start_state", "interrupt_"):
+        for key in ("_step_cache", "_epoch_start_state", "interrupt_", "_mlp_plan",
+                    "_mlp_buffers"):
             state.pop(key, None)
         return state
 
@@ -93,6 +95,9 @@ class SkphysNet(skorch.NeuralNet):
             with torch.no_grad():
                 torch._foreach_copy_(backup, [t.detach() for t in tensors])
         self._epoch_loss = [0.0, 0]
+        # a plain MLP with a known loss: hand-written back-propagation (checked once an epoch,
+        # so a hook or a frozen layer added by a callback takes autograd's path from then on)
+        self._mlp_plan = _mlp_step.plan(self, SkphysNet)
 
     def _set_training(self, training=True):
         if self.module_.training != training:
@@ -138,17 +143,32 @@ class SkphysNet(skorch.NeuralNet):
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)
         Xi, yi = batch
-        y_pred = self.infer(Xi, **fit_params)
-        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
-        value = loss.item()
-        if not math.isfinite(value):
-            self._diverged(value)
-        loss.backward()
+        n = float(yi[1].sum()) if isinstance(yi, tuple) else len(Xi)
+        plan = getattr(self, "_mlp_plan", None)
+        if plan is not None and not fit_params and torch.is_grad_enabled():
+            y, weight = yi if isinstance(yi, tuple) else (yi, None)
+            buffers = getattr(self, "_mlp_buffers", None)
+            if buffers is None:
+                buffers = self._mlp_buffers = _mlp_step._Buffers()
+            loss, y_pred = _mlp_step.loss_and_gradients(
+                *plan, Xi, y, weight, self.l2, n, buffers)
+            value = loss.item()
+            if not math.isfinite(value):
+                self._diverged(value)
+        else:
+            y_pred = self.infer(Xi, **fit_params)
+            loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+            value = loss.item()
+            if not math.isfinite(value):
+                self._diverged(value)
+            loss.backward()
+            if self.l2:
+                decayed = [p for p in self._cache.decayed if p.grad is not None]
+                with torch.no_grad():  # two foreach kernels for every weight matrix at once
+                    torch._foreach_add_([p.grad for p in decayed], decayed, alpha=self.l2 / n)
         if self.l2:
-            n = float(yi[1].sum()) if isinstance(yi, tuple) else len(Xi)
-            decayed = [p for p in self._cache.decayed if p.grad is not None]
-            with torch.no_grad():  # two foreach kernels for every weight matrix at once
-                torch._foreach_add_([p.grad for p in decayed], decayed, alpha=self.l2 / n)
+            with torch.no_grad():
+                decayed = [p for p in self._cache.decayed if p.grad is not None]
                 penalty = 0.5 * self.l2 / n * sum(
                     float(t) ** 2 for t in torch._foreach_norm(decayed))
             loss = loss.detach() + penalty

@@ -228,6 +228,7 @@ class SkphysNet(skorch.NeuralNet):
         total = float(weight.sum()) if weight is not None else float(n_rows)
         guard = getattr(self, "interrupt_", None)
         self._set_training(True)
+        buffers, plan = _mlp_step._Buffers(), None
 
         def unpack(x):
             with torch.no_grad():
@@ -242,17 +243,26 @@ class SkphysNet(skorch.NeuralNet):
             for p in params:
                 p.grad = None
             value = 0.0
+            grads = None
             for start in range(0, n_rows, chunk_rows):
                 Xc, yc = data.span(start, start + chunk_rows)
-                out = module(Xc)
-                if isinstance(yc, tuple):
-                    yc, wc = yc
-                    losses = per_sample(self.criterion_, out, yc)
-                    loss = (losses * wc).sum() / total
-                else:
-                    loss = per_sample(self.criterion_, out, yc).sum() / total
+                yc, wc = yc if isinstance(yc, tuple) else (yc, None)
+                if plan is not None:
+                    loss, _ = _mlp_step.loss_and_gradients(*plan, Xc, yc, wc, 0.0, 1.0, buffers)
+                    share = (float(wc.sum()) if wc is not None else len(Xc)) / total
+                    value += loss.item() * share
+                    if grads is None:
+                        grads = [p.grad.mul_(share) for p in params]
+                    else:
+                        torch._foreach_add_(grads, [p.grad for p in params], alpha=share)
+                    continue
+                losses = per_sample(self.criterion_, module(Xc), yc)
+                loss = (losses if wc is None else losses * wc).sum() / total
                 loss.backward()
                 value += loss.item()
+            if grads is not None:
+                for p, g in zip(params, grads):
+                    p.grad = g
             with torch.no_grad():
                 if self.l2:
                     for p in decayed:
@@ -274,6 +284,7 @@ class SkphysNet(skorch.NeuralNet):
             self.notify("on_epoch_end", dataset_train=data, dataset_valid=None)
 
         self.notify("on_train_begin", X=data, y=None)
+        plan = _mlp_step.plan(self, SkphysNet)  # a plain MLP: hand-written backprop (in fun)
         result = None
         try:
             result = scipy.optimize.minimize(

@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 
@@ -78,7 +79,7 @@ def _cuda_instances():
     from skphys.utils._test_instances import test_instance
 
     for _, cls in all_estimators():
-        est = test_instance(cls)
+        est = clone(test_instance(cls))  # never the shared instance the common checks use
         keys = [k for k in est.get_params() if k in ("device", "estimator__device")]
         if keys:  # the estimator's own device, or that of the network it wraps
             yield pytest.param(est.set_params(**{keys[0]: "cuda"}), id=cls.__name__)

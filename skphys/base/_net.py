@@ -64,7 +64,7 @@ class SkphysNet(skorch.NeuralNet):
     def __getstate__(self):
         state = super().__getstate__()
         for key in ("_step_cache", "_epoch_start_state", "interrupt_", "_mlp_plan",
-                    "_mlp_buffers"):
+                    "_mlp_buffers", "_batch_listeners"):
             state.pop(key, None)
         return state
 
@@ -81,6 +81,25 @@ class SkphysNet(skorch.NeuralNet):
         return cache
 
     # ---- the loop's hooks ----------------------------------------------------------------
+    def notify(self, method_name, **cb_kwargs):
+        """skorch's ``notify``; the per-batch events skip the callbacks that do not handle
+        them (skorch's base ``Callback`` methods do nothing), a few microseconds a batch."""
+        if method_name not in _PER_BATCH:
+            return super().notify(method_name, **cb_kwargs)
+        callbacks = getattr(self, "callbacks_", None)
+        cached = getattr(self, "_batch_listeners", None)
+        if cached is None or cached[0] is not callbacks or cached[1] != len(callbacks or ()):
+            listeners = {}
+            for name in _PER_BATCH:
+                bound = [getattr(self, name)]  # the net's own (on_batch_begin opens the batch)
+                bound += [getattr(cb, name) for _, cb in callbacks or ()
+                          if _overrides(cb, name, Callback)]
+                listeners[name] = bound
+            cached = self._batch_listeners = (callbacks, len(callbacks or ()), listeners)
+        for method in cached[2][method_name]:
+            method(self, **cb_kwargs)
+        return None
+
     def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
         super().on_epoch_begin(net, dataset_train, dataset_valid, **kwargs)
         # a finite state to fall back on if a step makes the weights non-finite before the
@@ -329,6 +348,16 @@ class EpochLoss(Callback):
         total, n = getattr(net, "_epoch_loss", (0.0, 0))
         if n:
             net.history.record("train_loss", total / n)
+
+
+_PER_BATCH = ("on_batch_begin", "on_batch_end", "on_grad_computed")
+
+
+def _overrides(obj, name, base):
+    """Whether ``obj``'s ``name`` is not ``base``'s do-nothing method (or is set on ``obj``)."""
+    if name in getattr(obj, "__dict__", {}):
+        return True
+    return getattr(type(obj), name, None) is not getattr(base, name, None)
 
 
 class _StepCache:

@@ -7,9 +7,7 @@ a pickled model predicts the same, class probabilities are distributions. Each c
 lists the ones that apply to an estimator.
 """
 
-import os
 import pickle
-import signal
 import threading
 import warnings
 
@@ -128,25 +126,9 @@ def check_skops_round_trip(name, estimator):
 
 
 def _sigint_callback(at):
-    from skorch.callbacks import Callback
+    from ._testing import PressCtrlC
 
-    class SendCtrlC(Callback):
-        """Presses Ctrl-C (a real SIGINT to this process) after ``at`` iterations."""
-
-        def initialize(self):
-            self.count_ = 0
-            return self
-
-        def on_train_begin(self, net, **kwargs):
-            if at == 0:
-                os.kill(os.getpid(), signal.SIGINT)
-
-        def on_epoch_end(self, net, **kwargs):
-            self.count_ += 1
-            if self.count_ == at:
-                os.kill(os.getpid(), signal.SIGINT)
-
-    return SendCtrlC()
+    return PressCtrlC(at)
 
 
 def _callbacks_key(estimator):

@@ -1,6 +1,5 @@
 """GANSampler on the shared iteration driver: history, callbacks, divergence, Ctrl-C, skops."""
 
-import os
 import signal
 import warnings
 
@@ -13,6 +12,7 @@ from skorch.callbacks import Callback
 
 from skphys.base import DivergenceError, StopTraining
 from skphys.generative import GANSampler
+from skphys.utils._testing import PressCtrlC as CtrlC
 
 FAST = dict(n_components=2, lattice_channels=(4,), discriminator_layer_sizes=(16,),
             batch_size=32, random_state=0)
@@ -113,21 +113,6 @@ def test_a_fit_that_fails_before_any_epoch_leaves_the_estimator_unfitted(spins):
         fitted.set_params(lattice_channels=()).fit(spins)
     with pytest.raises(NotFittedError):
         check_is_fitted(fitted)
-
-
-class CtrlC(Callback):
-    """Presses Ctrl-C (a real SIGINT to this process) at the end of epoch ``at``."""
-
-    def __init__(self, at):
-        self.at = at
-
-    def on_train_begin(self, net, **kwargs):
-        if self.at == 0:
-            os.kill(os.getpid(), signal.SIGINT)
-
-    def on_epoch_end(self, net, **kwargs):
-        if len(net.history) == self.at:
-            os.kill(os.getpid(), signal.SIGINT)
 
 
 @pytest.mark.parametrize("at", [0, 2])

@@ -1,6 +1,5 @@
 """GANSampler's bad input gets scikit-learn-style errors, never a raw torch/Python message."""
 
-import os
 import warnings
 
 import numpy as np
@@ -10,21 +9,11 @@ from hypothesis import strategies as st
 from sklearn.exceptions import NotFittedError
 
 from skphys.generative import GANSampler
+from skphys.utils._testing import is_clear_error as _clear
 
 FAST = dict(n_components=2, lattice_channels=(4,), discriminator_layer_sizes=(8,),
             generator_layer_sizes=(8,), batch_size=16, max_iter=1, random_state=0)
 _SPINS = np.where(np.random.default_rng(0).random((20, 4, 4)) < 0.5, 1.0, -1.0)
-
-
-def _clear(exc):
-    """A scikit-learn-style error: ValueError/TypeError raised by skphys or scikit-learn."""
-    if not isinstance(exc, (ValueError, TypeError)):
-        return False
-    tb = exc.__traceback__
-    while tb.tb_next is not None:
-        tb = tb.tb_next
-    where = tb.tb_frame.f_code.co_filename
-    return f"{os.sep}skphys{os.sep}" in where or f"{os.sep}sklearn{os.sep}" in where
 
 
 def _nan_at(i):

@@ -18,6 +18,7 @@ from skorch.callbacks import Callback
 
 from skphys.neural_network import MLPClassifier
 from skphys.phases import ConfusionPhaseFinder
+from skphys.utils._testing import is_clear_error as _clear
 
 GRID = np.array([1.0, 1.5, 2.0, 2.5, 3.0, 3.5])
 
@@ -175,17 +176,6 @@ def test_ctrl_c_in_the_refit_keeps_a_consistent_finder():
 
 
 # ---- physical validation: sklearn-style errors, never a raw message -----------------------
-def _clear(exc):
-    """A scikit-learn-style error: ValueError/TypeError raised by skphys or scikit-learn."""
-    if not isinstance(exc, (ValueError, TypeError)):
-        return False
-    tb = exc.__traceback__
-    while tb.tb_next is not None:
-        tb = tb.tb_next
-    where = tb.tb_frame.f_code.co_filename
-    return f"{os.sep}skphys{os.sep}" in where or f"{os.sep}sklearn{os.sep}" in where
-
-
 def test_boundaries_outside_the_data_are_refused():
     rng = np.random.default_rng(0)
     y = np.repeat(np.linspace(1.0, 3.5, 6), 5)

@@ -21,6 +21,7 @@ from skorch.callbacks import Callback
 
 from skphys.base import DivergenceError
 from skphys.photonics import InverseDeviceDesigner
+from skphys.utils._testing import PressCtrlC as CtrlC
 
 #: a 71 x 71-cell demux (1.4 µm design, 40 nm grid): milliseconds per iteration
 FAST = dict(design_size=1.4, grid_spacing=0.04, margin=0.4, pml_thickness=0.3, random_state=0)
@@ -47,21 +48,6 @@ class StopAt(Callback):
     def on_epoch_end(self, net, **kwargs):
         if len(net.history) == self.at:
             raise KeyboardInterrupt
-
-
-class CtrlC(Callback):
-    """Presses Ctrl-C: a real SIGINT to this process, after ``at`` iterations (0: before)."""
-
-    def __init__(self, at):
-        self.at = at
-
-    def on_train_begin(self, net, **kwargs):
-        if self.at == 0:
-            os.kill(os.getpid(), signal.SIGINT)
-
-    def on_epoch_end(self, net, **kwargs):
-        if len(net.history) == self.at:
-            os.kill(os.getpid(), signal.SIGINT)
 
 
 def test_history_callbacks_progress(capsys):

@@ -1,8 +1,6 @@
 """RBMWavefunction on the iteration driver: Ctrl-C, callbacks, history, validation, persistence."""
 
-import os
 import pickle
-import signal
 import warnings
 
 import numpy as np
@@ -29,6 +27,7 @@ from skphys.quantum import (
     exact_ground_state,
     neg_energy_scorer,
 )
+from skphys.utils._testing import PressCtrlC as CtrlC
 
 ALL6 = codes_to_spins(np.arange(64), 6).astype(float)
 GROUND = dict(hamiltonian=TransverseFieldIsing(6, h=1.0), n_samples=200, random_state=0)
@@ -45,27 +44,6 @@ TOMO_ATTRS = ["intercept_visible_", "intercept_hidden_", "components_", "n_featu
 def snapshots():
     X, _, state = make_quantum_snapshots(2000, n_sites=6, return_state=True, random_state=0)
     return X, state
-
-
-class CtrlC(Callback):
-    """Presses Ctrl-C (a real SIGINT to this process) at the end of iteration ``at``
-    (``at=0``: when training begins)."""
-
-    def __init__(self, at):
-        self.at = at
-
-    def initialize(self):
-        self.seen_ = 0
-        return self
-
-    def on_train_begin(self, net, **kwargs):
-        if self.at == 0:
-            os.kill(os.getpid(), signal.SIGINT)
-
-    def on_epoch_end(self, net, **kwargs):
-        self.seen_ += 1
-        if self.seen_ == self.at:
-            os.kill(os.getpid(), signal.SIGINT)
 
 
 def _interrupted_fit(est, X=None):

@@ -50,22 +50,35 @@ def plan(net, base_cls):
 
     ``None`` unless the module is exactly skphys's MLP of linear layers and the activations
     above, every parameter trains, nothing hooks into the modules, and ``net`` (an instance of
-    ``base_cls`` or a subclass) computes its loss and forward pass as ``base_cls`` does.
+    ``base_cls`` or a subclass) computes its loss and forward pass as ``base_cls`` does. The
+    structure is read once per module and criterion; hooks and frozen parameters are checked
+    at every call (the net calls this once an epoch).
     """
+    module, criterion = getattr(net, "module_", None), getattr(net, "criterion_", None)
+    cached = getattr(net, "_mlp_structure", None)
+    if cached is None or cached[0] is not module or cached[1] is not criterion:
+        cached = net._mlp_structure = (module, criterion, _structure(net, base_cls))
+    structure = cached[2]
+    if structure is None:
+        return None
+    layers, loss_cls, modules, params = structure
+    if (torch.is_anomaly_enabled() or _global_hooks() or any(map(_has_hooks, modules))
+            or not all(p.requires_grad for p in params)):
+        return None
+    return layers, loss_cls
+
+
+def _structure(net, base_cls):
+    """``(layers, loss class, modules to watch for hooks, parameters)`` or ``None``."""
     from ..nn import MLP
 
     module, criterion = getattr(net, "module_", None), getattr(net, "criterion_", None)
     if (type(module) is not MLP or type(criterion) not in _LOSSES
             or type(net).infer is not base_cls.infer
-            or type(net).get_loss is not base_cls.get_loss
-            or torch.is_anomaly_enabled() or _global_hooks()
-            or _has_hooks(module) or _has_hooks(criterion)
-            or not all(p.requires_grad for p in module.parameters())):
+            or type(net).get_loss is not base_cls.get_loss):
         return None
     layers, pending = [], None
     for child in module:
-        if _has_hooks(child):
-            return None
         if type(child) is nn.Linear:
             if pending is not None:  # two linear layers in a row: an identity between them
                 layers.append((pending, None, None))
@@ -78,7 +91,7 @@ def plan(net, base_cls):
     if pending is None or pending.bias is None or any(lin.bias is None for lin, _, _ in layers):
         return None
     layers.append((pending, None, None))  # the output layer: raw scores
-    return layers, type(criterion)
+    return layers, type(criterion), [module, criterion, *module], list(module.parameters())
 
 
 class _Buffers:

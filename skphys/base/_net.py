@@ -64,7 +64,7 @@ class SkphysNet(skorch.NeuralNet):
     def __getstate__(self):
         state = super().__getstate__()
         for key in ("_step_cache", "_epoch_start_state", "interrupt_", "_mlp_plan",
-                    "_mlp_buffers", "_batch_listeners"):
+                    "_mlp_buffers", "_batch_listeners", "_mlp_structure"):
             state.pop(key, None)
         return state
 

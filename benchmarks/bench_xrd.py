@@ -146,26 +146,46 @@ def intensity_rows():
              "note": f"{n_peaks} peaks; largest difference: {worst_name}"}]
 
 
-def models(two_theta, cnn_epochs):
+def models(two_theta, cnn_epochs, batch_size=128):
     def log_d():  # the cell's scale becomes a shift (see resample_log_d)
         return FunctionTransformer(resample_log_d, kw_args={"two_theta": two_theta})
 
     return {
         "dense": make_pipeline(log_d(), MLPClassifier(
-            (512, 256), dropout=0.2, batch_size=128, max_iter=60, early_stopping=True,
+            (512, 256), dropout=0.2, batch_size=batch_size, max_iter=60, early_stopping=True,
             n_iter_no_change=6, random_state=0, device="auto")),
         "convolutional": make_pipeline(log_d(), CNNClassifier(
             (16, 32, 64, 128), kernel_size=7, pool_size=3, hidden_layer_sizes=(512,),
-            dropout=0.3, batch_size=128, max_iter=cnn_epochs, random_state=0,
+            dropout=0.3, batch_size=batch_size, max_iter=cnn_epochs, random_state=0,
             device="auto")),
     }
+
+
+def generate(n, n_points, n_jobs=1):
+    """``n`` patterns (labels in ``info``); with ``n_jobs`` > 1 made in that many processes,
+    each its own random stream (``random_state`` 0 with one process, 1000 + i otherwise)."""
+    if n_jobs == 1:
+        X, _, info = make_xrd_patterns(n, target="space_group", n_points=n_points,
+                                       return_info=True, random_state=0)
+        return X, info
+    from joblib import Parallel, delayed
+
+    sizes = [len(part) for part in np.array_split(np.arange(n), n_jobs)]
+    parts = Parallel(n_jobs=n_jobs)(
+        delayed(make_xrd_patterns)(m, target="space_group", n_points=n_points,
+                                   return_info=True, random_state=1000 + i)
+        for i, m in enumerate(sizes))
+    info = parts[0][2]
+    for key, value in info.items():
+        if isinstance(value, np.ndarray) and key != "two_theta":
+            info[key] = np.concatenate([p[2][key] for p in parts])
+    return np.concatenate([p[0] for p in parts]), info
 
 
 def table_rows(args):
     n_points = 851
     t0 = time.perf_counter()
-    X, _, info = make_xrd_patterns(args.n_train + args.n_test, target="space_group",
-                                   n_points=n_points, return_info=True, random_state=0)
+    X, info = generate(args.n_train + args.n_test, n_points, args.n_jobs)
     t_gen = time.perf_counter() - t0
     protos = load_xrd_prototypes(n_points=n_points)
     labels = {"crystal system": np.array([CRYSTAL_SYSTEMS.index(s)
@@ -180,7 +200,7 @@ def table_rows(args):
     same_class = np.vectorize(lambda a, b: powder_class[a] == powder_class[b])
     rows = []
     for task, y in labels.items():
-        for arch, model in models(info.two_theta, args.cnn_epochs).items():
+        for arch, model in models(info.two_theta, args.cnn_epochs, args.batch_size).items():
             t0 = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
@@ -227,18 +247,31 @@ def main():
     parser.add_argument("--n-test", type=int, default=6000)
     parser.add_argument("--cnn-epochs", type=int, default=25)
     parser.add_argument("--skip-table", action="store_true")
+    parser.add_argument("--n-jobs", type=int, default=1,
+                        help="processes generating the table's patterns (a GPU machine's cores)")
+    parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--batch-size", type=int, default=128)
     args = parser.parse_args()
-    rows = speed_rows(args) + intensity_rows()
-    report("bench_xrd_speed", rows, ["what", "peer ran", "patterns/s", "patterns per CPU s",
-                                     "mean atoms/cell",
-                                     "max |dI| % of strongest", "max |d 2theta| deg", "note"],
-           {"protocol": __doc__, "n_speed": args.n_speed, "n_peer": args.n_peer})
+    if not args.skip_speed:
+        rows = speed_rows(args) + intensity_rows()
+        report("bench_xrd_speed", rows, ["what", "peer ran", "patterns/s", "patterns per CPU s",
+                                         "mean atoms/cell", "max |dI| % of strongest",
+                                         "max |d 2theta| deg", "note"],
+               {"protocol": __doc__, "n_speed": args.n_speed, "n_peer": args.n_peer})
     if args.skip_table:
         return
     rows, t_gen = table_rows(args)
     report("bench_xrd_table", rows, list(dict.fromkeys(k for r in rows for k in r)),
            {"protocol": __doc__, "n_train": args.n_train, "n_test": args.n_test,
-            "generation_s": t_gen, "cnn_epochs": args.cnn_epochs})
+            "generation_s": t_gen, "cnn_epochs": args.cnn_epochs, "n_jobs": args.n_jobs,
+            "batch_size": args.batch_size,
+            "device": _device()})
+
+
+def _device():
+    import torch
+
+    return torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu"
 
 
 if __name__ == "__main__":

@@ -33,6 +33,16 @@ def test_auto_uses_cuda_and_matches_cpu_quality(digits, cls, kw):
     assert abs(gpu.score(X, y) - cpu.score(X, y)) < 0.03
 
 
+@pytest.mark.parametrize("cls", [MLPClassifier, CNNClassifier])
+def test_early_stopping_scores_on_gpu(digits, cls):
+    # the validation score is computed from outputs on the GPU
+    X, y = digits
+    kw = {"input_shape": (8, 8), "filters": (4,)} if cls is CNNClassifier else {}
+    clf = cls(**kw, early_stopping=True, max_iter=30, random_state=0, device="cuda").fit(X, y)
+    assert clf.device_.type == "cuda" and len(clf.validation_scores_) == clf.n_iter_
+    assert clf.best_validation_score_ > 0.8
+
+
 def test_same_seed_same_fit_on_gpu(digits):
     X, y = digits
     with warnings.catch_warnings():

@@ -279,7 +279,7 @@ class BaseNeuralNetwork(BaseEstimator, metaclass=ABCMeta):
 
     def _scorer(self):
         def score(data, y, w):
-            out = self.net_.predict_raw(data, self._chunk_rows(data))
+            out = self.net_.predict_raw(data, self._chunk_rows(data)).cpu()
             return self._score_outputs(out, y, w)
         return score
 

@@ -192,11 +192,11 @@ fig.tight_layout()
 # The same network on tiles from wafers with 90 or 300 nm of oxide, and under a whiter lamp
 # (5500 K). The contrast against the substrate absorbs most of the change of lamp, but
 # another oxide gives every layer count another colour: the network trained on 285 nm
-# misses monolayers on 90 nm, and on 300 nm it takes thin multilayers for monolayers.
+# loses the monolayers on 300 nm; how much it loses on 90 nm depends on the network.
 # Training on a range of thicknesses (``oxide_thickness=(low, high)``) is the remedy the
 # generator offers.
-rows = {"285 nm, 3200 K (as trained)": {}, "90 nm": dict(oxide_thickness=90.0),
-        "300 nm": dict(oxide_thickness=300.0), "lamp 5500 K": dict(color_temperature=5500.0)}
+rows = {"285 nm, 3200 K (as trained)": {}, "90 nm": {"oxide_thickness": 90.0},
+        "300 nm": {"oxide_thickness": 300.0}, "lamp 5500 K": {"color_temperature": 5500.0}}
 scores = {}
 for name, kw in rows.items():
     Xs, ys = make_flake_images(5100, monolayer_fraction=1 / 51, random_state=1, **kw)

@@ -238,7 +238,7 @@ def _precision_recall(model, **kwargs):
 
     X, y = make_flake_images(5100, monolayer_fraction=1 / 51, random_state=1, **kwargs)
     pred = model.predict(X)
-    return precision_score(y, pred), recall_score(y, pred)
+    return precision_score(y, pred, zero_division=0), recall_score(y, pred)
 
 
 def test_monolayer_search_at_1_to_50(flake_search):
@@ -251,21 +251,22 @@ def test_domain_shift(flake_search):
     """Trained on 285 nm SiO2 under a 3200 K lamp, tested on other wafers and lamps.
 
     The contrast against the substrate cancels most of a change of lamp, but not a change of
-    oxide: other thicknesses give the layers other colours, so the search trained on 285 nm
-    loses precision or recall on 90 nm and 300 nm wafers (on 300 nm thin multilayers look like
-    monolayers). How much depends on the network; that it drops does not.
+    oxide: other thicknesses give the layers other colours. On 300 nm the search trained on
+    285 nm breaks down (with the validation-chosen threshold it flags almost nothing). On
+    90 nm, how much it loses depends on the network: the previous recipe (balanced
+    resampling, threshold 0.5) lost more than 0.05 in precision or recall; this one keeps
+    recall 0.96 at precision 0.99 on this draw (printed, no bar: the issue asks to report it).
     """
     in_domain = min(_precision_recall(flake_search))
     results = {}
-    for name, kw in {"oxide 90 nm": dict(oxide_thickness=90.0),
-                     "oxide 300 nm": dict(oxide_thickness=300.0),
-                     "lamp 5500 K": dict(color_temperature=5500.0)}.items():
+    for name, kw in {"oxide 90 nm": {"oxide_thickness": 90.0},
+                     "oxide 300 nm": {"oxide_thickness": 300.0},
+                     "lamp 5500 K": {"color_temperature": 5500.0}}.items():
         results[name] = _precision_recall(flake_search, **kw)
         print(f"{name}: precision {results[name][0]:.3f}, recall {results[name][1]:.3f}")
     precision, recall = results["lamp 5500 K"]
     assert recall >= 0.9 and precision >= 0.8
-    for name in ("oxide 90 nm", "oxide 300 nm"):
-        assert min(results[name]) < in_domain - 0.05, (name, results[name], in_domain)
+    assert min(results["oxide 300 nm"]) < in_domain - 0.05, (results, in_domain)
 
 
 def test_wafer_scan(flake_search):

@@ -26,10 +26,14 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from scipy.stats import beta
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import precision_score, recall_score
+from sklearn.frozen import FrozenEstimator
+from sklearn.metrics import precision_recall_curve, precision_score, recall_score
+from sklearn.model_selection import FixedThresholdClassifier, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils.class_weight import compute_sample_weight
 
 from skphys.datasets import make_flake_images, substrate_contrast
 from skphys.inspection import scan_image
@@ -78,32 +82,77 @@ fig.tight_layout()
 # %%
 # A tile classifier from imbalanced data
 # --------------------------------------
-# 6,120 training tiles, 120 of them with a monolayer. The network sees the contrast against
-# the substrate (:func:`~skphys.datasets.substrate_contrast`, which cancels exposure and
-# white balance). The imbalance is handled by resampling: 3,000 tiles without monolayer and
-# every monolayer tile ten times, each copy turned or flipped at random (a flake has no
-# preferred orientation). Once ``fit`` takes ``sample_weight``, the weights
-# ``compute_sample_weight("balanced", y)`` do the same without copies.
-X, y = make_flake_images(6120, monolayer_fraction=1 / 51, random_state=0)
+# 16,320 labelled tiles, 320 of them with a monolayer: a quarter (stratified) is kept back to
+# choose the operating point, the rest trains. The network sees the contrast against the
+# substrate (:func:`~skphys.datasets.substrate_contrast`, which cancels exposure and white
+# balance). The imbalance is handled twice: 4,000 tiles without monolayer (each turned or
+# flipped at random) against every monolayer tile in all 8 orientations (a flake has no
+# preferred orientation), and ``sample_weight`` that balances the two classes.
+X, y = make_flake_images(16320, monolayer_fraction=1 / 51, random_state=0)
+X_fit, X_val, y_fit, y_val = train_test_split(X, y, test_size=0.25, stratify=y,
+                                              random_state=0)
 rng = np.random.default_rng(0)
-idx = np.r_[rng.choice(np.flatnonzero(y == 0), 3000, replace=False),
-            np.repeat(np.flatnonzero(y == 1), 10)]
-X_fit = X[idx].copy()
-turns, flips = rng.integers(0, 4, len(idx)), rng.random(len(idx)) < 0.5
+neg = rng.choice(np.flatnonzero(y_fit == 0), 4000, replace=False)
+pos = np.flatnonzero(y_fit == 1)
+X_neg = X_fit[neg].copy()
+turns, flips = rng.integers(0, 4, len(neg)), rng.random(len(neg)) < 0.5
 for k in range(1, 4):
-    X_fit[turns == k] = np.rot90(X_fit[turns == k], k, axes=(2, 3))
-X_fit[flips] = X_fit[flips][..., ::-1]
+    X_neg[turns == k] = np.rot90(X_neg[turns == k], k, axes=(2, 3))
+X_neg[flips] = X_neg[flips][..., ::-1]
+X_pos = [np.rot90(X_fit[pos], k, axes=(2, 3)) for k in range(4)]
+X_pos += [x[..., ::-1] for x in X_pos]
+X_train = np.ascontiguousarray(np.concatenate([X_neg, *X_pos]))
+y_train = np.r_[np.zeros(len(neg), int), np.ones(8 * len(pos), int)]
 
 
 def contrast(X):
     return 10 * substrate_contrast(X)
 
 
-model = make_pipeline(
+network = make_pipeline(
     FunctionTransformer(contrast),
     CNNClassifier(filters=(8, 16), kernel_size=3, hidden_layer_sizes=(32,), max_iter=10,
                   batch_size=32, learning_rate_init=3e-3, random_state=0, device="cpu"),
-).fit(np.ascontiguousarray(X_fit), y[idx])
+).fit(X_train, y_train, cnnclassifier__sample_weight=compute_sample_weight("balanced", y_train))
+
+# %%
+# The operating point
+# -------------------
+# The target is recall >= 0.9 at precision >= 0.8. On the validation tiles, every threshold
+# on the predicted probability gives a precision and a recall, counted on few tiles (80 with
+# a monolayer): each is taken at its 5% lower confidence bound (Jeffreys interval), and the
+# threshold is the one whose bounds clear 0.8 and 0.9 by the widest margin. The test tiles
+# play no part in the choice. Over 10 independent draws of data and weights this recipe met
+# the target every time (``benchmarks/bench_images.py``).
+
+
+def validation_threshold(y_val, p_val, precision_bar=0.8, recall_bar=0.9):
+    candidates = np.unique(p_val)
+    n_pos = int(np.sum(y_val == 1))
+    called = len(p_val) - np.searchsorted(np.sort(p_val), candidates)
+    hits = n_pos - np.searchsorted(np.sort(p_val[y_val == 1]), candidates)
+
+    def lower(k, n):  # 5% lower confidence bound of a rate k / n
+        return beta.ppf(0.05, k + 0.5, n - k + 0.5)
+
+    margin = np.minimum(lower(hits, called) - precision_bar, lower(hits, n_pos) - recall_bar)
+    best = candidates[margin >= margin.max() - 1e-12]
+    ends = np.clip(best[[0, -1]], 1e-7, 1 - 1e-7)  # ties: the middle in log-odds
+    return float(1 / (1 + np.exp(-np.mean(np.log(ends / (1 - ends))))))
+
+
+p_val = network.predict_proba(X_val)[:, 1]
+threshold = validation_threshold(y_val, p_val)
+model = FixedThresholdClassifier(FrozenEstimator(network), threshold=threshold).fit(X_val, y_val)
+print(f"threshold chosen on validation tiles: {threshold:.3f}")
+precision, recall, _ = precision_recall_curve(y_val, p_val)
+fig, ax = plt.subplots(figsize=(4.5, 3.6))
+ax.plot(recall, precision)
+ax.axvline(0.9, color="k", ls=":", lw=1)
+ax.axhline(0.8, color="k", ls=":", lw=1)
+ax.set(xlabel="recall (validation)", ylabel="precision (validation)", xlim=(0.5, 1.01),
+       ylim=(0, 1.02))
+fig.tight_layout()
 
 # %%
 # New tiles, again one monolayer tile in 51:
@@ -143,11 +192,11 @@ fig.tight_layout()
 # The same network on tiles from wafers with 90 or 300 nm of oxide, and under a whiter lamp
 # (5500 K). The contrast against the substrate absorbs most of the change of lamp, but
 # another oxide gives every layer count another colour: the network trained on 285 nm
-# misses monolayers on 90 nm, and on 300 nm it takes thin multilayers for monolayers.
+# loses the monolayers on 300 nm; how much it loses on 90 nm depends on the network.
 # Training on a range of thicknesses (``oxide_thickness=(low, high)``) is the remedy the
 # generator offers.
-rows = {"285 nm, 3200 K (as trained)": {}, "90 nm": dict(oxide_thickness=90.0),
-        "300 nm": dict(oxide_thickness=300.0), "lamp 5500 K": dict(color_temperature=5500.0)}
+rows = {"285 nm, 3200 K (as trained)": {}, "90 nm": {"oxide_thickness": 90.0},
+        "300 nm": {"oxide_thickness": 300.0}, "lamp 5500 K": {"color_temperature": 5500.0}}
 scores = {}
 for name, kw in rows.items():
     Xs, ys = make_flake_images(5100, monolayer_fraction=1 / 51, random_state=1, **kw)

@@ -139,9 +139,14 @@ peaks = make_pipeline(StandardScaler(), LogisticRegression()).fit(
     fourier_peak_features(X_train), y_train)
 linear = MLPClassifier(hidden_layer_sizes=(), max_iter=60, batch_size=64, random_state=0,
                        device="cpu").fit(X_train.reshape(len(X_train), -1), y_train)
-deep = CNNClassifier(filters=(8, 16), kernel_size=5, hidden_layer_sizes=(32,), max_iter=15,
-                     batch_size=64, learning_rate_init=2e-3, random_state=0,
-                     device="cpu").fit(X_train, y_train)
+# The network looks for local anisotropy and averages it over the map: 16 filters of 7 x 7
+# pixels (circular padding: the maps are periodic), global average pooling (one average
+# pool over the whole 32 x 32 map), a dense layer of 32. Over 10 independent draws of data
+# and weights it reaches >= 0.90 every time (``benchmarks/bench_images.py``); the deeper
+# (8, 16)-filter network with zero padding and max pooling misses on some draws.
+deep = CNNClassifier(filters=(16,), kernel_size=7, padding_mode="circular", pooling="avg",
+                     pool_size=32, hidden_layer_sizes=(32,), max_iter=60, batch_size=64,
+                     learning_rate_init=2e-3, random_state=0, device="cpu").fit(X_train, y_train)
 scores = {
     "Fourier peaks": peaks.score(fourier_peak_features(X_test), y_test),
     "no hidden layer": linear.score(X_test.reshape(len(X_test), -1), y_test),
@@ -153,9 +158,9 @@ for name, s in scores.items():
 # %%
 # The convolutional network's training loss sits at ``ln 2`` (chance) for a few epochs
 # before it finds the local anisotropy: a plateau, the mark of a feature no linear function
-# of the pixels carries. How long it lasts depends on the initial weights; with some seeds it
-# outlasts ``max_iter``, so look at ``loss_curve_`` before trusting a fit.
-print("loss every third epoch:", np.round(deep.loss_curve_[::3], 3))
+# of the pixels carries. How long it lasts depends on the initial weights, so look at
+# ``loss_curve_`` before trusting a fit.
+print("loss every sixth epoch:", np.round(deep.loss_curve_[::6], 3))
 
 fig, axes = plt.subplots(1, 3, figsize=(11, 3.6), width_ratios=[1, 1, 1.3])
 for ax, k in zip(axes[:2], (0, 1)):

@@ -505,17 +505,23 @@ default="graphene"
     X0, Y0 = r[None, None, :], r[None, :, None]  # the pixel grid, broadcast per image
 
     # --- geometry: layer counts per pixel -------------------------------------------------
-    masks = np.zeros((n, size, size), dtype=np.int16)
-    n_multi = rng.poisson(n_flakes, n)
-    for j in range(int(n_multi.max(initial=0))):
-        idx = np.flatnonzero(n_multi > j)
-        n_base = rng.integers(2, max_layers + 1, len(idx))
-        masks[idx] += _flake_layers(X0, Y0, n_base, (lo, hi), (-0.1 * size, 1.1 * size), rng)
+    def multilayers(m):  # the multilayer flakes of m tiles
+        out = np.zeros((m, size, size), dtype=np.int16)
+        n_multi = rng.poisson(n_flakes, m)
+        for j in range(int(n_multi.max(initial=0))):
+            idx = np.flatnonzero(n_multi > j)
+            n_base = rng.integers(2, max_layers + 1, len(idx))
+            out[idx] += _flake_layers(X0, Y0, n_base, (lo, hi), (-0.1 * size, 1.1 * size), rng)
+        return out
+
+    masks = multilayers(n)
     todo = np.flatnonzero(label == 1)
     base = masks.copy()
-    for _ in range(100):  # monolayers, re-drawn until enough of them shows
+    for attempt in range(200):  # monolayers, re-drawn until enough of them shows
         if len(todo) == 0:
             break
+        if attempt and attempt % 50 == 0:  # multilayers hide the monolayers: redraw them
+            base[todo] = multilayers(len(todo))
         m = base[todo].copy()
         for _ in range(n_monolayers):
             m += _flake_layers(X0, Y0, np.ones(len(todo), dtype=int), (lo, hi),

@@ -129,6 +129,14 @@ def test_images_masks_labels_and_knobs():
     assert len(np.unique(info.color_temperature)) == 10
 
 
+def test_crowded_tiles_still_get_their_monolayer():
+    """Where multilayers cover a tile, its multilayers are redrawn until the monolayer shows
+    (this draw used to raise: 100 redraws of the monolayer alone did not suffice)."""
+    _, y, info = make_flake_images(200, n_flakes=8, monolayer_fraction=1.0, return_info=True,
+                                   random_state=0)
+    assert y.sum() == 200 and info.monolayer_area.min() >= 80
+
+
 def test_bad_input_names_the_parameter():
     with pytest.raises(ValueError, match="flake_size"):
         make_flake_images(4, flake_size=(5, 2))
@@ -155,32 +163,60 @@ def _dihedral(X, rng):
     return np.ascontiguousarray(X)
 
 
-def _resample(y, rng, n_majority=3000, minority_factor=10):
-    """Rebalance a 1:50 training set: a random subset of the tiles without monolayer and
-    every monolayer tile ``minority_factor`` times (what ``class_weight`` does in
-    expectation)."""
-    neg, pos = np.flatnonzero(y == 0), np.flatnonzero(y == 1)
-    return np.r_[rng.choice(neg, min(n_majority, len(neg)), replace=False),
-                 np.repeat(pos, minority_factor)]
+def _all_orientations(X):
+    """The 8 dihedral images of each (n, C, H, W) tile."""
+    return np.ascontiguousarray(np.concatenate(
+        [np.flip(np.rot90(X, r, axes=(2, 3)), -1) if f else np.rot90(X, r, axes=(2, 3))
+         for r in range(4) for f in (0, 1)]))
+
+
+def _validation_threshold(y_val, p_val, precision_bar=0.8, recall_bar=0.9):
+    """The threshold whose precision and recall on the validation tiles clear the bars by
+    the widest margin, each counted at its 5% lower confidence bound (Jeffreys): a rate
+    measured on few tiles earns less trust."""
+    from scipy.stats import beta
+
+    candidates = np.unique(p_val)
+    n_pos = int(np.sum(y_val == 1))
+    # tiles at or above each threshold: all of them, and those with a monolayer
+    called = len(p_val) - np.searchsorted(np.sort(p_val), candidates)
+    hits = n_pos - np.searchsorted(np.sort(p_val[y_val == 1]), candidates)
+
+    def lower(k, n):
+        return beta.ppf(0.05, k + 0.5, n - k + 0.5)
+
+    margin = np.minimum(lower(hits, called) - precision_bar, lower(hits, n_pos) - recall_bar)
+    best = candidates[margin >= margin.max() - 1e-12]
+    # ties span an interval: take its middle in log-odds
+    ends = np.clip(best[[0, -1]], 1e-7, 1 - 1e-7)
+    return float(1 / (1 + np.exp(-np.mean(np.log(ends / (1 - ends))))))
 
 
 @pytest.fixture(scope="module")
 def flake_search():
-    """A CNN on substrate-contrast tiles, trained on 6,120 tiles at 1:50."""
+    """A CNN on substrate-contrast tiles from 16,320 tiles at 1:50, its threshold chosen on a
+    validation split (the recipe of benchmarks/bench_images.py, bar met on 10 of 10 draws)."""
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.model_selection import FixedThresholdClassifier, train_test_split
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import FunctionTransformer
+    from sklearn.utils.class_weight import compute_sample_weight
 
     from skphys.neural_network import CNNClassifier
 
-    X, y = make_flake_images(6120, monolayer_fraction=1 / 51, random_state=0)
+    X, y = make_flake_images(16320, monolayer_fraction=1 / 51, random_state=0)
+    X_fit, X_val, y_fit, y_val = train_test_split(X, y, test_size=0.25, stratify=y,
+                                                  random_state=0)
     rng = np.random.default_rng(0)
-    # today: balanced resampling; with sample_weight in fit (issue "Foundation 2") it is
-    # model.fit(_dihedral(X, rng), y, cnnclassifier__sample_weight=compute_sample_weight(
-    #     "balanced", y))
-    idx = _resample(y, rng)
+    # 4,000 tiles without monolayer, every monolayer tile in its 8 orientations (flakes have
+    # no preferred orientation), the classes weighted to balance
+    neg = rng.choice(np.flatnonzero(y_fit == 0), 4000, replace=False)
+    pos = np.flatnonzero(y_fit == 1)
+    X_train = np.concatenate([_dihedral(X_fit[neg], rng), _all_orientations(X_fit[pos])])
+    y_train = np.r_[np.zeros(len(neg), int), np.ones(8 * len(pos), int)]
     model = make_pipeline(
         FunctionTransformer(lambda X: 10 * substrate_contrast(X)),
         CNNClassifier(filters=(8, 16), kernel_size=3, hidden_layer_sizes=(32,), max_iter=10,
@@ -188,8 +224,13 @@ def flake_search():
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(_dihedral(X[idx], rng), y[idx])
-    return model
+        model.fit(X_train, y_train,
+                  cnnclassifier__sample_weight=compute_sample_weight("balanced", y_train))
+    threshold = _validation_threshold(y_val, model.predict_proba(X_val)[:, 1])
+    assert 0 < threshold < 1
+    # FrozenEstimator: fit only records the classes, the network stays as trained
+    return FixedThresholdClassifier(FrozenEstimator(model), threshold=threshold).fit(X_val,
+                                                                                      y_val)
 
 
 def _precision_recall(model, **kwargs):
@@ -197,7 +238,7 @@ def _precision_recall(model, **kwargs):
 
     X, y = make_flake_images(5100, monolayer_fraction=1 / 51, random_state=1, **kwargs)
     pred = model.predict(X)
-    return precision_score(y, pred), recall_score(y, pred)
+    return precision_score(y, pred, zero_division=0), recall_score(y, pred)
 
 
 def test_monolayer_search_at_1_to_50(flake_search):
@@ -210,21 +251,22 @@ def test_domain_shift(flake_search):
     """Trained on 285 nm SiO2 under a 3200 K lamp, tested on other wafers and lamps.
 
     The contrast against the substrate cancels most of a change of lamp, but not a change of
-    oxide: other thicknesses give the layers other colours, so the search trained on 285 nm
-    loses precision or recall on 90 nm and 300 nm wafers (on 300 nm thin multilayers look like
-    monolayers). How much depends on the network; that it drops does not.
+    oxide: other thicknesses give the layers other colours. On 300 nm the search trained on
+    285 nm breaks down (with the validation-chosen threshold it flags almost nothing). On
+    90 nm, how much it loses depends on the network: the previous recipe (balanced
+    resampling, threshold 0.5) lost more than 0.05 in precision or recall; this one keeps
+    recall 0.96 at precision 0.99 on this draw (printed, no bar: the issue asks to report it).
     """
     in_domain = min(_precision_recall(flake_search))
     results = {}
-    for name, kw in {"oxide 90 nm": dict(oxide_thickness=90.0),
-                     "oxide 300 nm": dict(oxide_thickness=300.0),
-                     "lamp 5500 K": dict(color_temperature=5500.0)}.items():
+    for name, kw in {"oxide 90 nm": {"oxide_thickness": 90.0},
+                     "oxide 300 nm": {"oxide_thickness": 300.0},
+                     "lamp 5500 K": {"color_temperature": 5500.0}}.items():
         results[name] = _precision_recall(flake_search, **kw)
         print(f"{name}: precision {results[name][0]:.3f}, recall {results[name][1]:.3f}")
     precision, recall = results["lamp 5500 K"]
     assert recall >= 0.9 and precision >= 0.8
-    for name in ("oxide 90 nm", "oxide 300 nm"):
-        assert min(results[name]) < in_domain - 0.05, (name, results[name], in_domain)
+    assert min(results["oxide 300 nm"]) < in_domain - 0.05, (results, in_domain)
 
 
 def test_wafer_scan(flake_search):

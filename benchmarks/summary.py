@@ -38,10 +38,12 @@ def main():
              "and its peers side by side; each section states the script's protocol. A `peer ran: "
              "no` row means the peer was not installed when the script ran: its figures are then "
              "not measured and no ratio is claimed.", ""]
-    for path in sorted(RESULTS.glob("bench_*.json")):
+    paths = sorted(RESULTS.glob("*.json")) + sorted(RESULTS.glob("gpu/*.json"))
+    for path in paths:
         data = json.loads(path.read_text())
         meta = data.get("meta", {})
-        parts += [f"## {path.stem}", ""]
+        where = " (on a GPU machine)" if path.parent.name == "gpu" else ""
+        parts += [f"## {path.stem}{where}", ""]
         protocol = meta.get("protocol")
         parts += [protocol.strip() if protocol else "_(no protocol recorded)_", ""]
         env = ", ".join(f"{k} {meta[k]}" for k in ("machine", "python", "torch", "threads")

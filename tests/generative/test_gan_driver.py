@@ -14,6 +14,9 @@ from skphys.base import DivergenceError, StopTraining
 from skphys.generative import GANSampler
 from skphys.utils._testing import PressCtrlC as CtrlC
 
+# the handler the fits must restore (SIG_IGN where the suite runs in a background job)
+_SIGINT_BEFORE = signal.getsignal(signal.SIGINT)
+
 FAST = dict(n_components=2, lattice_channels=(4,), discriminator_layer_sizes=(16,),
             batch_size=32, random_state=0)
 
@@ -123,7 +126,7 @@ def test_ctrl_c_keeps_the_last_complete_epoch(spins, at):
         with pytest.raises(KeyboardInterrupt):
             gan.fit(spins)
     assert any("Training interrupted by user: GANSampler" in str(w.message) for w in caught)
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGINT) is _SIGINT_BEFORE  # restored
     if at == 0:  # nothing complete: unfitted, not half-fitted
         with pytest.raises(NotFittedError):
             check_is_fitted(gan)

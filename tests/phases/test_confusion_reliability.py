@@ -20,6 +20,9 @@ from skphys.neural_network import MLPClassifier
 from skphys.phases import ConfusionPhaseFinder
 from skphys.utils._testing import is_clear_error as _clear
 
+# the handler the fits must restore (SIG_IGN where the suite runs in a background job)
+_SIGINT_BEFORE = signal.getsignal(signal.SIGINT)
+
 GRID = np.array([1.0, 1.5, 2.0, 2.5, 3.0, 3.5])
 
 
@@ -118,7 +121,7 @@ def _interrupted_fit(finder, X, y):
     assert any("Training interrupted by user: ConfusionPhaseFinder" in m for m in messages)
     with pytest.raises(NotFittedError):
         check_is_fitted(finder)
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGINT) is _SIGINT_BEFORE  # restored
     return seconds
 
 

@@ -23,6 +23,9 @@ from skphys.base import DivergenceError
 from skphys.photonics import InverseDeviceDesigner
 from skphys.utils._testing import PressCtrlC as CtrlC
 
+# the handler the fits must restore (SIG_IGN where the suite runs in a background job)
+_SIGINT_BEFORE = signal.getsignal(signal.SIGINT)
+
 #: a 71 x 71-cell demux (1.4 µm design, 40 nm grid): milliseconds per iteration
 FAST = dict(design_size=1.4, grid_spacing=0.04, margin=0.4, pml_thickness=0.3, random_state=0)
 X = np.array([[1.55], [1.30]])
@@ -106,7 +109,7 @@ def test_ctrl_c_keeps_the_last_complete_design():
     with (pytest.warns(UserWarning, match="Training interrupted by user.*after 2 of 5"),
           pytest.raises(KeyboardInterrupt)):
         est.fit(X, Y)
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGINT) is _SIGINT_BEFORE  # restored
     check_is_fitted(est)
     assert est.n_iter_ == 2 == len(est.loss_curve_) == len(est.history_)
     # consistent: every fitted attribute describes the design after iteration 2

@@ -16,8 +16,9 @@ Protocol (one thread; the peers are used when installed, else a warning line say
    in % of the strongest peak.
 3. The table of Vecsei et al. (PRB 99, 245120 (2019)): dense and convolutional networks
    trained on ``--n-train`` generated patterns (groups uniform over all 230, the grid at
-   0.1 degree: 851 points, resampled on an even ln d grid) for the crystal system and for the
-   space group, tested on ``--n-test`` new generated patterns and on the 36 prototypes. Refusal:
+   0.1 degree: 851 points, resampled on an even ln d grid; a third network, dense, reads the
+   pattern's autocorrelation on that grid, ``log_d_autocorrelation``, where the cell's size
+   drops out) for the crystal system and for the space group, tested on ``--n-test`` new generated patterns and on the 36 prototypes. Refusal:
    a ``ConfidenceThresholdClassifier`` on the fitted (frozen) network, its threshold tuned
    for 50% coverage on half of the generated test patterns; coverage and selective
    accuracy on the other half and on the prototypes. Paper (computed ICSD patterns, ~10^5):
@@ -28,6 +29,7 @@ Protocol (one thread; the peers are used when installed, else a warning line say
    are drawn uniformly (number of classes / 230).
 
     python benchmarks/bench_xrd.py [--n-train 30000] [--n-test 6000] [--skip-table]
+                                   [--models NAME ...] [--n-jobs N] [--batch-size B]
 """
 
 import argparse
@@ -44,6 +46,7 @@ from sklearn.preprocessing import FunctionTransformer
 from skphys.datasets import (
     CRYSTAL_SYSTEMS,
     load_xrd_prototypes,
+    log_d_autocorrelation,
     make_xrd_patterns,
     resample_log_d,
     xrd_pattern,
@@ -154,6 +157,13 @@ def models(two_theta, cnn_epochs, batch_size=128):
         "dense": make_pipeline(log_d(), MLPClassifier(
             (512, 256), dropout=0.2, batch_size=batch_size, max_iter=60, early_stopping=True,
             n_iter_no_change=6, random_state=0, device="auto")),
+        # the autocorrelation on the ln d grid: where the peaks lie relative to each other,
+        # not where they lie (the cell's size drops out)
+        "dense, ln-d autocorrelation": make_pipeline(
+            FunctionTransformer(log_d_autocorrelation, kw_args={"two_theta": two_theta}),
+            MLPClassifier((512, 256), dropout=0.2, batch_size=batch_size, max_iter=60,
+                          early_stopping=True, n_iter_no_change=6, random_state=0,
+                          device="auto")),
         "convolutional": make_pipeline(log_d(), CNNClassifier(
             (16, 32, 64, 128), kernel_size=7, pool_size=3, hidden_layer_sizes=(512,),
             dropout=0.3, batch_size=batch_size, max_iter=cnn_epochs, random_state=0,
@@ -201,6 +211,8 @@ def table_rows(args):
     rows = []
     for task, y in labels.items():
         for arch, model in models(info.two_theta, args.cnn_epochs, args.batch_size).items():
+            if args.models and arch not in args.models:
+                continue
             t0 = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
@@ -221,7 +233,7 @@ def table_rows(args):
                 "majority class": float(np.bincount(y_test).max() / len(y_test)),
                 "right powder class": (float(np.mean(same_class(model.predict(X_test), y_test)))
                                        if task == "space group" else None),
-                "paper (computed)": PAPER[arch, task],
+                "paper (computed)": PAPER[arch.split(",")[0], task],
                 "prototypes accuracy": proto.accuracy,
                 "refusal: test coverage": gen.coverage,
                 "test selective acc.": gen.selective_accuracy,
@@ -251,6 +263,9 @@ def main():
                         help="processes generating the table's patterns (a GPU machine's cores)")
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--models", nargs="+", default=None,
+                        help="only these networks (default: all), e.g. 'dense, ln-d "
+                             "autocorrelation'")
     args = parser.parse_args()
     if not args.skip_speed:
         rows = speed_rows(args) + intensity_rows()

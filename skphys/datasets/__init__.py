@@ -20,7 +20,7 @@ from ._superconductors import fetch_superconductivity, load_superconductors
 from ._stm import STM_ORDERS, make_stm_images
 from ._uk_food import load_uk_food
 from ._xrd import BRAVAIS_LATTICES, CRYSTAL_SYSTEMS, make_xrd_patterns
-from ._xrd_pattern import resample_log_d, xrd_pattern
+from ._xrd_pattern import log_d_autocorrelation, resample_log_d, xrd_pattern
 from ._xrd_prototypes import load_xrd_prototypes
 
 __all__ = [
@@ -47,5 +47,6 @@ __all__ = [
     "onsager_magnetization",
     "substrate_contrast",
     "resample_log_d",
+    "log_d_autocorrelation",
     "xrd_pattern",
 ]

@@ -214,3 +214,28 @@ def test_resample_log_d_turns_a_bigger_cell_into_a_shift():
     assert ia - ib == pytest.approx(shift, abs=1.0)
     with pytest.raises(ValueError, match="increasing"):
         resample_log_d(np.ones((2, 5)), np.arange(5)[::-1])
+
+
+def test_log_d_autocorrelation_forgets_the_cells_size_not_its_shape():
+    """NaCl's cell 10% larger keeps its autocorrelation (correlation > 0.9) while the
+    patterns no longer overlap; a tetragonal distortion (c/a = 1.1) changes it more."""
+    from skphys.datasets import log_d_autocorrelation, resample_log_d
+
+    grid = np.linspace(5, 90, 1701)
+    cell, pos, species = nacl()
+
+    def pattern(a, c):
+        return xrd_pattern((a, a, c, 90, 90, 90), pos, species, n_points=1701).pattern
+
+    X = np.stack([pattern(cell[0], cell[0]), pattern(1.1 * cell[0], 1.1 * cell[0]),
+                  pattern(cell[0], 1.1 * cell[0])])
+    A = log_d_autocorrelation(X, grid, n_lags=800)
+    L = resample_log_d(X, grid)
+    assert A.shape == (3, 800) and A.dtype == np.float32
+    np.testing.assert_allclose(A[:, 0], 1.0, rtol=1e-6)
+    scaled, distorted = np.corrcoef(A)[0, 1:]
+    assert scaled > 0.9 > distorted + 0.1
+    assert np.corrcoef(L)[0, 1] < 0.2  # the patterns themselves moved
+    assert not np.any(log_d_autocorrelation(np.ones((2, 50)), grid[:50], n_lags=10))
+    with pytest.raises(ValueError, match="n_lags"):
+        log_d_autocorrelation(X, grid, n_lags=2000)

@@ -49,6 +49,7 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.utils.class_weight import compute_sample_weight
 
 from skphys.datasets import make_flake_images, make_stm_images, substrate_contrast
+from skphys.datasets._stm import fourier_peak_features
 from skphys.neural_network import CNNClassifier, MLPClassifier
 
 PRECISION_BAR, RECALL_BAR = 0.8, 0.9
@@ -156,17 +157,6 @@ def previous_cnn(random_state):
     return CNNClassifier(filters=(8, 16), kernel_size=5, hidden_layer_sizes=(32,), max_iter=15,
                          batch_size=64, learning_rate_init=2e-3, random_state=random_state,
                          device="cpu")
-
-
-def fourier_peak_features(X):
-    """The strongest Fourier peak against its 90-degree partner (log-ratio and magnitude)."""
-    P = np.abs(np.fft.fft2(X)) ** 2
-    P[:, 0, 0] = 0
-    n = X.shape[-1]
-    flat = P.reshape(len(X), -1)
-    r, c = np.unravel_index(flat.argmax(axis=1), (n, n))
-    ratio = np.log(flat.max(axis=1) / P[np.arange(len(X)), c, (-r) % n])
-    return np.c_[ratio, np.abs(ratio)]
 
 
 def stm_draw(d):

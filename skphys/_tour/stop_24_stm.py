@@ -4,21 +4,11 @@ import warnings
 
 import numpy as np
 
+from ..datasets._stm import fourier_peak_features as _fourier_peak_features
 from . import say
 from ._plot import chance, pyplot
 
 TITLE = "Symmetry-breaking order in STM maps (make_stm_images)"
-
-
-def _fourier_peak_features(X):
-    """The strongest Fourier peak against its 90-degree partner (log-ratio and magnitude)."""
-    P = np.abs(np.fft.fft2(X)) ** 2
-    P[:, 0, 0] = 0
-    n = X.shape[-1]
-    flat = P.reshape(len(X), -1)
-    r, c = np.unravel_index(flat.argmax(axis=1), (n, n))
-    ratio = np.log(flat.max(axis=1) / P[np.arange(len(X)), c, (-r) % n])
-    return np.c_[ratio, np.abs(ratio)]
 
 
 def run(out_dir, quick):

@@ -408,3 +408,21 @@ def make_stm_images(n_samples=1000, *, size=64, orders=None, lattice_constant=4.
             info[k] = info[k][perm]
         info.defects = [defects[i] for i in perm]
     return (X, y, info) if return_info else (X, y)
+
+
+def fourier_peak_features(X):
+    """The Fourier-peak baseline of the no-Bragg-peak test: what a Fourier analysis reads off.
+
+    For each map (``X`` of shape ``(n, L, L)``): the log-ratio of the power at its strongest
+    Fourier component (the mean left out) to the power at that wavevector rotated by 90
+    degrees, and its magnitude, as two features for a linear classifier. Used by the tests,
+    the tour and ``benchmarks/bench_images.py`` (not public API).
+    """
+    X = np.asarray(X, dtype=float)
+    P = np.abs(np.fft.fft2(X)) ** 2
+    P[:, 0, 0] = 0
+    n = X.shape[-1]
+    flat = P.reshape(len(X), -1)
+    r, c = np.unravel_index(flat.argmax(axis=1), (n, n))
+    ratio = np.log(flat.max(axis=1) / P[np.arange(len(X)), c, (-r) % n])
+    return np.c_[ratio, np.abs(ratio)]

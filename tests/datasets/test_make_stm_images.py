@@ -11,6 +11,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skphys.datasets import STM_ORDERS, make_stm_images
+from skphys.datasets._stm import fourier_peak_features
 from skphys.neural_network import CNNClassifier, MLPClassifier
 
 #: everything but the density wave and the lattice switched off
@@ -207,22 +208,6 @@ def test_cnn_tells_the_density_wave_hypotheses():
     assert cnn.score(X_test, y_test) >= 0.95
 
 
-def _fourier_peak_features(X):
-    """What a Fourier analysis reads off the peaks: the strongest peak's C4 asymmetry.
-
-    For each map: the log-ratio of the power at its strongest Fourier component (the mean
-    left out) to the power at that wavevector rotated by 90 degrees, and its magnitude.
-    """
-    P = _power(X)
-    n = X.shape[-1]
-    P[:, 0, 0] = 0
-    flat = P.reshape(len(X), -1)
-    r, c = np.unravel_index(flat.argmax(axis=1), (n, n))
-    partner = P[np.arange(len(X)), c, (-r) % n]
-    ratio = np.log(flat.max(axis=1) / partner)
-    return np.c_[ratio, np.abs(ratio)]
-
-
 def test_nematic_without_bragg_peaks_needs_a_hidden_layer():
     """Goetz, Zhang & Lawler: CNN >= 0.90; Fourier peaks <= 0.65; no hidden layer ~ chance."""
     orders = ["c4_disorder", "nematic_disorder"]
@@ -241,5 +226,5 @@ def test_nematic_without_bragg_peaks_needs_a_hidden_layer():
     assert cnn.score(X_test, y_test) >= 0.90
     assert linear.score(X_test.reshape(len(X_test), -1), y_test) <= 0.56
     peaks = make_pipeline(StandardScaler(), LogisticRegression())
-    peaks.fit(_fourier_peak_features(X), y)
-    assert peaks.score(_fourier_peak_features(X_test), y_test) <= 0.65
+    peaks.fit(fourier_peak_features(X), y)
+    assert peaks.score(fourier_peak_features(X_test), y_test) <= 0.65

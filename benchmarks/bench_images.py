@@ -50,6 +50,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 
 from skphys.datasets import make_flake_images, make_stm_images, substrate_contrast
 from skphys.datasets._stm import fourier_peak_features
+from skphys.model_selection import threshold_for_bars
 from skphys.neural_network import CNNClassifier, MLPClassifier
 
 PRECISION_BAR, RECALL_BAR = 0.8, 0.9
@@ -97,31 +98,10 @@ def fit_flake_search(X, y, random_state):
                       device="cpu"))
     model.fit(X_train, y_train,
               cnnclassifier__sample_weight=compute_sample_weight("balanced", y_train))
-    threshold = validation_threshold(y_val, model.predict_proba(X_val)[:, 1])
+    threshold = threshold_for_bars(y_val, model.predict_proba(X_val)[:, 1],
+                                   precision=PRECISION_BAR, recall=RECALL_BAR)
     tuned = FixedThresholdClassifier(FrozenEstimator(model), threshold=threshold)
     return tuned.fit(X_val, y_val), model  # frozen: fit only records the classes
-
-
-def validation_threshold(y_val, p_val, precision_bar=0.8, recall_bar=0.9):
-    """The threshold whose precision and recall on the validation tiles clear the bars by
-    the widest margin, each counted at its 5% lower confidence bound (Jeffreys): a rate
-    measured on few tiles earns less trust."""
-    from scipy.stats import beta
-
-    candidates = np.unique(p_val)
-    n_pos = int(np.sum(y_val == 1))
-    # tiles at or above each threshold: all of them, and those with a monolayer
-    called = len(p_val) - np.searchsorted(np.sort(p_val), candidates)
-    hits = n_pos - np.searchsorted(np.sort(p_val[y_val == 1]), candidates)
-
-    def lower(k, n):
-        return beta.ppf(0.05, k + 0.5, n - k + 0.5)
-
-    margin = np.minimum(lower(hits, called) - precision_bar, lower(hits, n_pos) - recall_bar)
-    best = candidates[margin >= margin.max() - 1e-12]
-    # ties span an interval: take its middle in log-odds
-    ends = np.clip(best[[0, -1]], 1e-7, 1 - 1e-7)
-    return float(1 / (1 + np.exp(-np.mean(np.log(ends / (1 - ends))))))
 
 
 def flake_draw(d):

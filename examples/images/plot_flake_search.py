@@ -26,7 +26,6 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from scipy.stats import beta
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.frozen import FrozenEstimator
 from sklearn.metrics import precision_recall_curve, precision_score, recall_score
@@ -37,6 +36,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 
 from skphys.datasets import make_flake_images, substrate_contrast
 from skphys.inspection import scan_image
+from skphys.model_selection import threshold_for_bars
 from skphys.neural_network import CNNClassifier
 
 torch.set_num_threads(1)
@@ -121,28 +121,14 @@ network = make_pipeline(
 # The target is recall >= 0.9 at precision >= 0.8. On the validation tiles, every threshold
 # on the predicted probability gives a precision and a recall, counted on few tiles (80 with
 # a monolayer): each is taken at its 5% lower confidence bound (Jeffreys interval), and the
-# threshold is the one whose bounds clear 0.8 and 0.9 by the widest margin. The test tiles
+# threshold is the one whose bounds clear 0.8 and 0.9 by the widest margin
+# (:func:`~skphys.model_selection.threshold_for_bars`). The test tiles
 # play no part in the choice. Over 10 independent draws of data and weights this recipe met
 # the target every time (``benchmarks/bench_images.py``).
 
 
-def validation_threshold(y_val, p_val, precision_bar=0.8, recall_bar=0.9):
-    candidates = np.unique(p_val)
-    n_pos = int(np.sum(y_val == 1))
-    called = len(p_val) - np.searchsorted(np.sort(p_val), candidates)
-    hits = n_pos - np.searchsorted(np.sort(p_val[y_val == 1]), candidates)
-
-    def lower(k, n):  # 5% lower confidence bound of a rate k / n
-        return beta.ppf(0.05, k + 0.5, n - k + 0.5)
-
-    margin = np.minimum(lower(hits, called) - precision_bar, lower(hits, n_pos) - recall_bar)
-    best = candidates[margin >= margin.max() - 1e-12]
-    ends = np.clip(best[[0, -1]], 1e-7, 1 - 1e-7)  # ties: the middle in log-odds
-    return float(1 / (1 + np.exp(-np.mean(np.log(ends / (1 - ends))))))
-
-
 p_val = network.predict_proba(X_val)[:, 1]
-threshold = validation_threshold(y_val, p_val)
+threshold = threshold_for_bars(y_val, p_val, precision=0.8, recall=0.9)
 model = FixedThresholdClassifier(FrozenEstimator(network), threshold=threshold).fit(X_val, y_val)
 print(f"threshold chosen on validation tiles: {threshold:.3f}")
 precision, recall, _ = precision_recall_curve(y_val, p_val)

@@ -170,28 +170,6 @@ def _all_orientations(X):
          for r in range(4) for f in (0, 1)]))
 
 
-def _validation_threshold(y_val, p_val, precision_bar=0.8, recall_bar=0.9):
-    """The threshold whose precision and recall on the validation tiles clear the bars by
-    the widest margin, each counted at its 5% lower confidence bound (Jeffreys): a rate
-    measured on few tiles earns less trust."""
-    from scipy.stats import beta
-
-    candidates = np.unique(p_val)
-    n_pos = int(np.sum(y_val == 1))
-    # tiles at or above each threshold: all of them, and those with a monolayer
-    called = len(p_val) - np.searchsorted(np.sort(p_val), candidates)
-    hits = n_pos - np.searchsorted(np.sort(p_val[y_val == 1]), candidates)
-
-    def lower(k, n):
-        return beta.ppf(0.05, k + 0.5, n - k + 0.5)
-
-    margin = np.minimum(lower(hits, called) - precision_bar, lower(hits, n_pos) - recall_bar)
-    best = candidates[margin >= margin.max() - 1e-12]
-    # ties span an interval: take its middle in log-odds
-    ends = np.clip(best[[0, -1]], 1e-7, 1 - 1e-7)
-    return float(1 / (1 + np.exp(-np.mean(np.log(ends / (1 - ends))))))
-
-
 @pytest.fixture(scope="module")
 def flake_search():
     """A CNN on substrate-contrast tiles from 16,320 tiles at 1:50, its threshold chosen on a
@@ -205,6 +183,7 @@ def flake_search():
     from sklearn.preprocessing import FunctionTransformer
     from sklearn.utils.class_weight import compute_sample_weight
 
+    from skphys.model_selection import threshold_for_bars
     from skphys.neural_network import CNNClassifier
 
     X, y = make_flake_images(16320, monolayer_fraction=1 / 51, random_state=0)
@@ -226,7 +205,7 @@ def flake_search():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X_train, y_train,
                   cnnclassifier__sample_weight=compute_sample_weight("balanced", y_train))
-    threshold = _validation_threshold(y_val, model.predict_proba(X_val)[:, 1])
+    threshold = threshold_for_bars(y_val, model.predict_proba(X_val)[:, 1])
     assert 0 < threshold < 1
     # FrozenEstimator: fit only records the classes, the network stays as trained
     return FixedThresholdClassifier(FrozenEstimator(model), threshold=threshold).fit(X_val,

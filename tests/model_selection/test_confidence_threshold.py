@@ -136,3 +136,32 @@ def test_display(digits):
     low = CoverageAccuracyDisplay([0.5, 1.0], [0.1, 0.05], name="low").plot(ax=disp.ax_)
     assert low.ax_.get_ylim()[0] <= 0.05
     np.testing.assert_allclose(other.line_.get_xydata(), disp.line_.get_xydata())
+
+
+# ---- threshold_for_bars ---------------------------------------------------------------------
+def test_threshold_for_bars_clears_both_bars_on_held_out_and_fresh_data():
+    from skphys.model_selection import threshold_for_bars
+
+    rng = np.random.default_rng(0)
+
+    def draw(n_neg, n_pos):
+        y = np.r_[np.zeros(n_neg, int), np.ones(n_pos, int)]
+        return y, np.r_[rng.beta(1, 12, n_neg), rng.beta(12, 2, n_pos)]
+
+    y, p = draw(5000, 100)
+    t = threshold_for_bars(y, p, precision=0.8, recall=0.9)
+    called = p >= t
+    assert y[called].mean() >= 0.8 and called[y == 1].mean() >= 0.9
+    # on fresh data from the same distributions the bars hold too
+    y2, p2 = draw(5000, 100)
+    called = p2 >= t
+    assert y2[called].mean() >= 0.8 and called[y2 == 1].mean() >= 0.9
+    # a higher recall bar moves the threshold down, a higher precision bar up
+    assert threshold_for_bars(y, p, precision=0.8, recall=0.97) < t
+    assert threshold_for_bars(y, p, precision=0.97, recall=0.8) > t
+    with pytest.raises(ValueError, match="0/1 labels"):
+        threshold_for_bars(np.r_[y, 2], np.r_[p, 0.5])
+    with pytest.raises(ValueError, match="probabilities"):
+        threshold_for_bars(y, p * 3)
+    with pytest.raises(ValueError, match="precision"):
+        threshold_for_bars(y, p, precision=1.5)

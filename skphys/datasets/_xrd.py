@@ -29,6 +29,7 @@ from ._xrd_pattern import (
     ProfileRenderer,
     cell_matrix,
     gaussian_form_factor,
+    group_closure,
     reflections,
 )
 
@@ -93,20 +94,7 @@ _SPECIAL = np.array([(0, 0, 0), (0.5, 0.5, 0.5), (0, 0, 0.5), (0.5, 0, 0), (0, 0
 @cache
 def point_group(system):
     """The holohedral point group of a crystal system: int array (n_ops, 3, 3)."""
-    ops = {tuple(np.eye(3, dtype=int).ravel())}
-    frontier = list(ops)
-    gens = _GENERATORS[system]
-    while frontier:
-        new = []
-        for op in frontier:
-            M = np.array(op).reshape(3, 3)
-            for g in gens:
-                key = tuple((g @ M).ravel())
-                if key not in ops:
-                    ops.add(key)
-                    new.append(key)
-        frontier = new
-    return np.array(sorted(ops)).reshape(-1, 3, 3)
+    return group_closure(_GENERATORS[system], [np.eye(3, dtype=int)])
 
 
 def _random_cell(system, centring, rng):

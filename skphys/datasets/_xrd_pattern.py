@@ -129,12 +129,12 @@ def cell_parameters(lattice):
 
 
 # ----------------------------------------------------------------------------- reflections
-def laue_group(rotations):
-    """The Laue group of a set of rotations (fractional coordinates): the group they and the
-    inversion generate, as an int array (n, 3, 3) without repeats."""
-    rot = np.asarray(rotations, dtype=int).reshape(-1, 3, 3)
-    ops = {tuple(np.eye(3, dtype=int).ravel()), tuple(-np.eye(3, dtype=int).ravel())}
-    gens = [np.array(g).reshape(3, 3) for g in {tuple(r.ravel()) for r in rot}]
+def group_closure(generators, start):
+    """The group that integer 3x3 matrices ``generators`` generate from the elements
+    ``start``: every product, as a sorted int array (n, 3, 3) without repeats."""
+    ops = {tuple(np.asarray(op, dtype=int).ravel()) for op in start}
+    gens = [np.array(g).reshape(3, 3)
+            for g in {tuple(np.asarray(g, dtype=int).ravel()) for g in generators}]
     frontier = list(ops)
     while frontier:
         new = []
@@ -147,6 +147,14 @@ def laue_group(rotations):
                     new.append(key)
         frontier = new
     return np.array(sorted(ops)).reshape(-1, 3, 3)
+
+
+def laue_group(rotations):
+    """The Laue group of a set of rotations (fractional coordinates): the group they and the
+    inversion generate, as an int array (n, 3, 3) without repeats."""
+    identity = np.eye(3, dtype=int)
+    return group_closure(np.asarray(rotations, dtype=int).reshape(-1, 3, 3),
+                         [identity, -identity])
 
 
 @cache

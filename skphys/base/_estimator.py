@@ -279,7 +279,7 @@ class BaseNeuralNetwork(BaseEstimator, metaclass=ABCMeta):
 
     def _scorer(self):
         def score(data, y, w):
-            out = self.net_.predict_raw(data, self._chunk_rows(data)).cpu()
+            out = self.net_.predict_raw(data, self._chunk_rows(data))
             return self._score_outputs(out, y, w)
         return score
 
@@ -476,7 +476,7 @@ class BaseNeuralNetwork(BaseEstimator, metaclass=ABCMeta):
             data = TensorData(X, device=torch.device(net.device), dtype=dtype)
         else:
             data = TensorData(_as_tensor(X, torch.device(net.device), dtype))
-        return net.predict_raw(data, self._chunk_rows(data)).cpu()
+        return net.predict_raw(data, self._chunk_rows(data))
 
     def _validated_forward(self, X):
         check_is_fitted(self)

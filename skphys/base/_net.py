@@ -162,7 +162,9 @@ class SkphysNet(skorch.NeuralNet):
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)
         Xi, yi = batch
-        n = float(yi[1].sum()) if isinstance(yi, tuple) else len(Xi)
+        # the L2 term's divisor: the batch's weight sum (read only when there is an L2 term:
+        # a device sync on a GPU)
+        n = (float(yi[1].sum()) if isinstance(yi, tuple) else len(Xi)) if self.l2 else None
         plan = getattr(self, "_mlp_plan", None)
         if plan is not None and not fit_params and torch.is_grad_enabled():
             y, weight = yi if isinstance(yi, tuple) else (yi, None)
@@ -326,13 +328,14 @@ class SkphysNet(skorch.NeuralNet):
 
     # ---- inference ------------------------------------------------------------------------
     def predict_raw(self, data, chunk_rows):
-        """Module outputs for every row of ``data`` (no gradients), concatenated."""
+        """Module outputs for every row of ``data`` (no gradients), concatenated on the CPU
+        (where scoring and predictions read them)."""
         self._set_training(False)
         outs = []
         with torch.inference_mode():
             for start in range(0, len(data), chunk_rows):
                 Xc, _ = data.span(start, start + chunk_rows)
-                outs.append(self.module_(Xc))
+                outs.append(self.module_(Xc).cpu())
         return torch.cat(outs) if len(outs) != 1 else outs[0]
 
 

@@ -6,6 +6,18 @@ CPU or a GPU (``device="auto"``).
 
 __version__ = "0.1.0.dev0"
 
-from .base import DivergenceError  # noqa: E402
-
 __all__ = ["DivergenceError", "__version__"]
+
+
+def __getattr__(name):
+    # imported on first use: ``import skphys`` (and ``import skphys.datasets`` on a data
+    # generation worker) does not pay for torch and skorch
+    if name == "DivergenceError":
+        from .base import DivergenceError
+
+        return DivergenceError
+    raise AttributeError(f"module 'skphys' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

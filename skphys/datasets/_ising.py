@@ -1051,6 +1051,6 @@ def _torch_device(device):
     """The torch device for ``device`` (a name), or None for the numpy sampler."""
     import torch
 
-    if device == "auto":
-        return torch.device("cuda") if torch.cuda.is_available() else None
+    if device == "auto":  # a GPU when there is one (a worker's own GPU among several)
+        return resolve_device("auto") if torch.cuda.is_available() else None
     return resolve_device(device)

@@ -23,6 +23,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils.parallel import Parallel, delayed
 
 from ..utils._torch import draw_seed
 from ._xrd_pattern import (
@@ -232,6 +233,71 @@ def _range(value, name):
     return lo, hi
 
 
+#: samples per chunk of make_xrd_patterns (the unit that n_jobs spreads over workers)
+_CHUNK = 512
+
+
+def _xrd_chunk(start, stop, rng, s):
+    """Samples ``start:stop`` of make_xrd_patterns from the stream ``rng``.
+
+    Returns the patterns, the groups, cells and atom counts, and ``rng`` where it stopped.
+    """
+    n = stop - start
+    classes, members, grid = s["classes"], s["members"], s["grid"]
+    lo = grid[0]
+    renderer = ProfileRenderer(grid, max_fwhm=2 * s["w_range"][1])
+    if not s["holohedral"]:
+        from ._xrd_spacegroups import random_structure, spglib_number
+    chosen, cells, n_atoms = [], np.empty((n, 6)), np.empty(n, int)
+    centres, intensities = [], []
+    for i in range(n):
+        cls = classes[(start + i) % len(classes)]
+        g = members[cls][rng.integers(len(members[cls]))]
+        if s["holohedral"]:
+            cell = _random_cell(g.crystal_system, g.centring, rng)
+            A = cell_matrix(*cell)
+            pos, Z = _structure(g.crystal_system, g.centring,
+                                rng.integers(1, s["max_atoms"] + 1), rng)
+            kw = {"laue": point_group(g.crystal_system), "form_factor": gaussian_form_factor}
+            n_cell = len(Z)
+        else:
+            for _ in range(20):
+                cell = _random_cell(g.crystal_system, g.centring, rng)
+                A = cell_matrix(*cell)
+                pos, Z = random_structure(g, A, int(rng.integers(2, s["n_sites_max"] + 1)),
+                                          _ELEMENTS, rng)
+                if not s["verify"] or spglib_number(A, pos, Z, g) == g.number:
+                    break
+            else:  # pragma: no cover - never seen
+                raise RuntimeError(f"No crystal of space group {g.number} passed spglib.")
+            kw = {"laue": g.laue, "centring": g.centring_vectors}
+            n_cell = len(Z) * len(g.centring_vectors)
+        po = None
+        if s["preferred_orientation"] is not None:
+            po = (rng.uniform(*s["r_range"]), _PREFERRED[rng.integers(len(_PREFERRED))])
+        refl = reflections(A, pos, Z, wavelength=s["wavelength"], two_theta_max=s["hi"] + 2.0,
+                           B_iso=rng.uniform(*s["b_range"]), preferred_orientation=po,
+                           H=s["H"], **kw)
+        centres.append(refl.two_theta + rng.normal(0.0, s["zero_shift"]))
+        intensities.append(refl.intensity)
+        chosen.append(g)
+        cells[i] = cell
+        n_atoms[i] = n_cell
+    width0 = rng.uniform(*s["w_range"], n)
+    eta = rng.uniform(*s["eta_range"], n)
+    X = np.empty((n, len(grid)), dtype=np.float32)
+    for a in range(0, n, 256):
+        sl = slice(a, a + 256)
+        pattern = renderer.render(centres[sl], intensities[sl], width0[sl], eta[sl])
+        m = len(pattern)
+        pattern /= np.maximum(pattern.max(axis=1, keepdims=True), 1e-300)
+        pattern += (rng.uniform(0, s["background"], (m, 1))
+                    * np.exp(-(grid - lo) / rng.uniform(5, 30, (m, 1))))
+        pattern += s["noise"] * rng.standard_normal((m, len(grid)))
+        X[sl] = pattern / pattern.max(axis=1, keepdims=True)
+    return X, chosen, cells, n_atoms, rng
+
+
 @validate_params(
     {
         "n_samples": [Interval(Integral, 1, None, closed="left")],
@@ -253,6 +319,7 @@ def _range(value, name):
         "return_info": ["boolean"],
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
+        "n_jobs": [Integral, None],
     },
     prefer_skip_nested_validation=True,
 )
@@ -261,7 +328,7 @@ def make_xrd_patterns(n_samples=700, *, space_groups="all", crystal_systems=None
                       wavelength=1.5406, max_atoms=3, peak_width=(0.05, 0.25),
                       lorentz_fraction=(0.0, 1.0), debye_waller=(0.2, 1.5), zero_shift=0.02,
                       preferred_orientation=None, noise=0.01, background=0.05, verify=False,
-                      return_info=False, shuffle=True, random_state=None):
+                      return_info=False, shuffle=True, random_state=None, n_jobs=None):
     """Powder X-ray diffraction patterns of random crystals, labelled by their symmetry.
 
     Every sample is a random crystal whose pattern is computed from first principles. With
@@ -332,6 +399,12 @@ def make_xrd_patterns(n_samples=700, *, space_groups="all", crystal_systems=None
         Shuffle the samples (else they come grouped by class).
     random_state : int, RandomState instance or None, default=None
         Seed of the random crystals and patterns.
+    n_jobs : int or None, default=None
+        Workers that generate chunks of 512 patterns in parallel, through joblib (so
+        ``with joblib.parallel_backend("dask"):`` spreads them over a cluster). None means 1
+        unless in a :func:`joblib.parallel_backend` context; -1 all cores. Each chunk has its
+        own random stream derived from ``random_state``, so the result does not depend on
+        ``n_jobs``.
 
     Returns
     -------
@@ -405,59 +478,32 @@ def make_xrd_patterns(n_samples=700, *, space_groups="all", crystal_systems=None
 
     classes = sorted({label(g) for g in groups})
     members = {c: [g for g in groups if label(g) == c] for c in classes}
-    rng = np.random.default_rng(draw_seed(random_state))
+    seed = draw_seed(random_state)
     grid = np.linspace(lo, hi, n_points)
-    renderer = ProfileRenderer(grid, max_fwhm=2 * w_hi)
-    if not holohedral:
-        from ._xrd_spacegroups import random_structure, spglib_number
     d_min = wavelength / (2.0 * np.sin(np.radians(min(hi + 2.0, 179.0)) / 2.0))
     H = int(np.ceil(10.0 / d_min))  # the longest cell vector the generator draws: 10 A
-    chosen, cells, n_atoms = [], np.empty((n_samples, 6)), np.empty(n_samples, int)
-    centres, intensities = [], []
-    for i in range(n_samples):
-        cls = classes[i % len(classes)]
-        g = members[cls][rng.integers(len(members[cls]))]
-        if holohedral:
-            cell = _random_cell(g.crystal_system, g.centring, rng)
-            A = cell_matrix(*cell)
-            pos, Z = _structure(g.crystal_system, g.centring, rng.integers(1, max_atoms + 1),
-                                rng)
-            kw = {"laue": point_group(g.crystal_system), "form_factor": gaussian_form_factor}
-            n_cell = len(Z)
-        else:
-            for _ in range(20):
-                cell = _random_cell(g.crystal_system, g.centring, rng)
-                A = cell_matrix(*cell)
-                pos, Z = random_structure(g, A, int(rng.integers(2, n_sites_max + 1)),
-                                          _ELEMENTS, rng)
-                if not verify or spglib_number(A, pos, Z, g) == g.number:
-                    break
-            else:  # pragma: no cover - never seen
-                raise RuntimeError(f"No crystal of space group {g.number} passed spglib.")
-            kw = {"laue": g.laue, "centring": g.centring_vectors}
-            n_cell = len(Z) * len(g.centring_vectors)
-        po = None
-        if preferred_orientation is not None:
-            po = (rng.uniform(r_lo, r_hi), _PREFERRED[rng.integers(len(_PREFERRED))])
-        refl = reflections(A, pos, Z, wavelength=wavelength, two_theta_max=hi + 2.0,
-                           B_iso=rng.uniform(b_lo, b_hi), preferred_orientation=po, H=H, **kw)
-        centres.append(refl.two_theta + rng.normal(0.0, zero_shift))
-        intensities.append(refl.intensity)
-        chosen.append(g)
-        cells[i] = cell
-        n_atoms[i] = n_cell
-    width0 = rng.uniform(w_lo, w_hi, n_samples)
-    eta = rng.uniform(eta_lo, eta_hi, n_samples)
-    X = np.empty((n_samples, n_points), dtype=np.float32)
-    for start in range(0, n_samples, 256):
-        sl = slice(start, start + 256)
-        pattern = renderer.render(centres[sl], intensities[sl], width0[sl], eta[sl])
-        m = len(pattern)
-        pattern /= np.maximum(pattern.max(axis=1, keepdims=True), 1e-300)
-        pattern += (rng.uniform(0, background, (m, 1))
-                    * np.exp(-(grid - lo) / rng.uniform(5, 30, (m, 1))))
-        pattern += noise * rng.standard_normal((m, n_points))
-        X[sl] = pattern / pattern.max(axis=1, keepdims=True)
+    settings = dict(
+        classes=classes, members=members, holohedral=holohedral, max_atoms=max_atoms,
+        n_sites_max=n_sites_max, verify=verify, preferred_orientation=preferred_orientation,
+        r_range=(r_lo, r_hi) if preferred_orientation is not None else None,
+        b_range=(b_lo, b_hi), w_range=(w_lo, w_hi), eta_range=(eta_lo, eta_hi),
+        wavelength=wavelength, hi=hi, H=H, zero_shift=zero_shift, grid=grid,
+        background=background, noise=noise)
+    # chunks of _CHUNK samples, each with its own random stream: the first continues into
+    # the shuffle (so up to _CHUNK samples are what one stream always gave), the others are
+    # spawned from the seed. They depend on n_samples and the seed, never on n_jobs.
+    starts = range(0, n_samples, _CHUNK)
+    rngs = [np.random.default_rng(seed)] + [
+        np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(k,)))
+        for k in range(1, len(starts))]
+    parts = Parallel(n_jobs=n_jobs)(
+        delayed(_xrd_chunk)(a, min(a + _CHUNK, n_samples), r, settings)
+        for a, r in zip(starts, rngs))
+    X = np.concatenate([p[0] for p in parts])
+    chosen = [g for p in parts for g in p[1]]
+    cells = np.concatenate([p[2] for p in parts])
+    n_atoms = np.concatenate([p[3] for p in parts])
+    rng = parts[0][4]  # the first chunk's stream, where it stopped
     info = Bunch(
         two_theta=grid,
         crystal_system=np.array([g.crystal_system for g in chosen]),

@@ -411,14 +411,20 @@ def _centred_energies(E, complex_params):
     return E - E.mean()
 
 
-def natural_gradient(params, sigma, th, t, E, diag_shift, workspace):
+def natural_gradient(params, sigma, th, t, E, diag_shift, workspace, reduce=None):
     """:func:`sr_update` for the RBM, without forming ``O`` in double precision.
 
     The forces ``2 <O* E>_c`` are products of the factors of ``O = (sigma, t, t x sigma)``
     with the local energies; ``O`` itself is only needed for ``S``, and on a CPU it is
     formed in single precision, in a buffer of ``workspace`` (a dict kept across
-    iterations: re-allocating megabytes every iteration costs page faults).
+    iterations: re-allocating megabytes every iteration costs page faults). ``reduce``
+    (:mod:`skphys.quantum._distributed`): with several processes, every sum runs over the
+    samples of all of them.
     """
+    if reduce is not None and reduce.world_size > 1:
+        from ._distributed import natural_gradient as over_processes
+
+        return over_processes(params, sigma, th, t, E, diag_shift, workspace, reduce)
     B = sigma.shape[0]
     cplx = params.dtype.is_complex
     Ec = _centred_energies(E, cplx).to(params.dtype)

@@ -12,6 +12,7 @@ import math
 import torch
 
 from . import _rbm
+from ._distributed import reduction
 from ._operators import Heisenberg
 from ._state import EXACT_LIMIT, RBMState, default_sampler
 
@@ -91,6 +92,9 @@ class GroundStateFit:
         if sampler == "exact":
             unused += ["n_chains", "n_sweeps"]
         self.unused = unused
+        # the sums over samples: over every process when torch.distributed runs several
+        # (skphys.quantum._distributed), the identity otherwise
+        self.reduce = reduction()
 
     # ---- the driver's protocol ---------------------------------------------------------
     def initial_state(self):
@@ -109,13 +113,13 @@ class GroundStateFit:
         params = state.params
         sigma, th, t = state.draw(params, state.extra)
         E = state.local_energy(self.hamiltonian, sigma, th, t, state.workspace)
-        mean, var = mean_var(E)
-        record = {"loss": mean, "energy_error": math.sqrt(max(var, 0.0) / len(E)),
+        mean, var, n = self.reduce.mean_var(E)
+        record = {"loss": mean, "energy_error": math.sqrt(max(var, 0.0) / n),
                   "energy_variance": var}
         if not self.healthy(record):
             return record  # the driver rolls back to the last healthy state
         delta = _rbm.natural_gradient(params, sigma, th, t, E, est.diag_shift,
-                                      state.workspace)
+                                      state.workspace, reduce=self.reduce)
         if not bool(torch.isfinite(delta).all()):
             record["sr_step"] = math.nan  # not applied: the driver rolls back
             return record
@@ -150,8 +154,7 @@ class GroundStateFit:
         with torch.random.fork_rng(devices=devices, device_type="cuda"):
             sigma, th, t = state.draw(state.params, state.extra, persistent=False)
             E = state.local_energy(self.hamiltonian, sigma, th, t)
-        mean, var = mean_var(E)
-        return mean, var, len(E)
+        return self.reduce.mean_var(E)
 
     # ---- sampling ------------------------------------------------------------------------
     def _make_drawer(self, params):
@@ -159,7 +162,9 @@ class GroundStateFit:
         ``n_samples`` samples of one iteration (``persistent=False``: from copies of the
         chains, which stay where they are)."""
         est, N, device = self.est, self.n_sites, self.device
-        n_samples = est.n_samples
+        # with several processes: this one's share of the samples, from a stream of its own
+        n_samples = self.reduce.n_local(est.n_samples)
+        self.reduce.seed_chains()
         if self.sampler == "exact":
             space = _rbm.Space(N, self.n_up, device)
 
@@ -171,7 +176,7 @@ class GroundStateFit:
                 return sigma, th, torch.tanh(th)
 
             return draw
-        n_chains = n_samples if est.n_chains is None else est.n_chains
+        n_chains = n_samples if est.n_chains is None else self.reduce.n_local(est.n_chains)
         per_chain = math.ceil(n_samples / n_chains)
         chains = _rbm.Chains.random(params, n_chains, N, self.n_up, device)
         sampler, n_sweeps = self.sampler, est.n_sweeps

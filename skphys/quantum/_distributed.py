@@ -121,22 +121,33 @@ def natural_gradient(params, sigma, th, t, E, diag_shift, workspace, reduce):
     B = int(reduce.sum(torch.tensor([float(sigma.shape[0])], dtype=torch.float64))[0])
     e = E.real if (E.is_complex() and not cplx) else E
     Ec = (e - reduce.sum(e.sum().reshape(1))[0] / B).to(params.dtype)
-    Oc = _rbm.log_derivatives(params, sigma, th)
-    Oc.sub_(reduce.sum(Oc.sum(0)) / B)
-    workspace["O"] = Oc  # this process's centred samples (the chains' lag uses them)
-    OcH = Oc.conj().T if cplx else Oc.T
-    Fv = reduce.sum(OcH @ Ec) * (2.0 / B)
-    if Oc.device.type != "cpu":
-        S = reduce.sum(OcH @ Oc) / B
+    # the forces from the factors of O = (sigma, t, t x sigma): the energies are centred
+    # over all processes, so the local sums of O* E_c add up to the centred forces
+    tc = t.conj() if cplx else t
+    s = _rbm._cast(sigma, params)
+    Fv = torch.cat([s.T @ Ec, tc.T @ Ec, ((tc * Ec[:, None]).T @ s).reshape(-1)])
+    Fv = reduce.sum(Fv) * (2.0 / B)
+    if sigma.device.type != "cpu":
+        Oc = _rbm.log_derivatives(params, sigma, th)
+        Oc.sub_(reduce.sum(Oc.sum(0)) / B)
+        workspace["O"] = Oc  # this process's centred samples (the chains' lag uses them)
+        S = reduce.sum((Oc.conj().T if cplx else Oc.T) @ Oc) / B
         S.diagonal().add_(diag_shift)
         L, info = torch.linalg.cholesky_ex(S)
         if int(info) != 0:
             return torch.linalg.lstsq(S, Fv[:, None]).solution[:, 0]
         return torch.cholesky_solve(Fv[:, None], L)[:, 0]
-    # on a CPU as in one process: S formed (a symmetric rank-k update) and factorised in
-    # single precision, the solution refined once in double precision
+    # on a CPU as in one process: O formed in single precision in the workspace, S formed
+    # (a symmetric rank-k update) and factorised in single precision, summed over the
+    # processes, and the solution refined once in double precision
     low = torch.complex64 if cplx else torch.float32
-    A = Oc.to(low).numpy()
+    N, M, b = params.n_visible, params.n_hidden, sigma.shape[0]
+    O = _rbm._buffer(workspace, "O", (b, N + M + N * M), low, sigma.device)
+    O[:, :N] = sigma
+    O[:, N : N + M] = t
+    torch.mul(O[:, N : N + M, None], O[:, None, :N], out=O[:, N + M :].view(b, M, N))
+    O.sub_(reduce.sum(O.sum(0)) / B)
+    A = O.numpy()
     S = reduce.sum(torch.from_numpy((A.conj().T if cplx else A.T) @ A))
     S.div_(B).diagonal().add_(diag_shift)
     L, info = torch.linalg.cholesky_ex(S)

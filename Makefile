@@ -2,7 +2,8 @@
 #   make demo   - the tour: fits what skphys offers, prints a results table, saves figures
 #   make test   - the test suite
 # Both create .venv, install the pinned CPU torch wheel first (an unpinned torch pulls a
-# multi-GB CUDA build), then skphys with its test, plot, dask, materials, optics and xrd extras.
+# multi-GB CUDA build), then skphys with its test, plot, dask, ray, materials, optics and xrd
+# extras.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -18,7 +19,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q "$(TORCH_PIN)"
-	$(PY) -m pip install -q -e ".[test,plot,dask,materials,optics,xrd]"
+	$(PY) -m pip install -q -e ".[test,plot,dask,ray,materials,optics,xrd]"
 	touch $@
 
 install: $(VENV)/.installed

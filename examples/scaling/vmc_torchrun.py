@@ -1,4 +1,10 @@
-"""Variational Monte Carlo on several processes: the same estimator, launched by torchrun.
+"""
+======================================================
+Variational Monte Carlo on several processes: torchrun
+======================================================
+
+The same estimator, launched by torchrun (this script is not run by the documentation build,
+which has one process; ``tests/quantum/test_distributed_vmc.py`` runs it with two)::
 
     torchrun --nproc_per_node=2 examples/scaling/vmc_torchrun.py [--n-sites 16] [--out DIR]
 
@@ -6,7 +12,6 @@ Every process runs this script. Once ``torch.distributed`` is initialised (gloo 
 on GPUs, one GPU per process through ``device="auto"`` and ``LOCAL_RANK``),
 ``RBMWavefunction.fit`` splits its samples and Markov chains over the processes, reduces the
 energy, forces and S matrix over all of them, and takes the same step on every process.
-``tests/quantum/test_distributed_vmc.py`` runs it with two processes.
 """
 
 import argparse

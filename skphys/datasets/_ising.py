@@ -977,6 +977,15 @@ def make_ising(temperatures, n_samples=100, *, L=16, J=1.0, flat=True, return_ob
     verbose : bool, default=False
         Print, per temperature, the step used, the measured autocorrelation time ``tau`` (in
         steps), the thinning and the steps run.
+    n_jobs : int or None, default=None
+        Workers that sample chunks of temperatures in parallel, through joblib (so
+        ``with joblib.parallel_backend("dask"):`` spreads them over a cluster). None means 1
+        unless in a :func:`joblib.parallel_backend` context; -1 all cores. The chunks and
+        their seeds depend on the arguments only, so the result does not depend on
+        ``n_jobs``. A chunk holds as many temperatures as keep numpy's arrays at about 4096
+        words (with 64 chains per temperature, the default up to ``n_samples=512``:
+        ``L=16``: 64 temperatures, ``L=32``: 16, ``L=64``: 4, ``L>=128``: one), so
+        parallelism pays where the work is large. Not used by the torch sampler.
 
     Returns
     -------

@@ -79,6 +79,15 @@ def worker_gpu_index():
        its GPU, so device 0 is the right one.
 
     The caller takes the index modulo the number of visible GPUs.
+
+    Examples
+    --------
+    >>> import os
+    >>> from skphys.utils import worker_gpu_index
+    >>> os.environ["LOCAL_RANK"] = "1"  # as torchrun sets it for the second process
+    >>> worker_gpu_index()
+    1
+    >>> del os.environ["LOCAL_RANK"]
     """
     rank = os.environ.get("LOCAL_RANK", "").strip()
     if rank.isdigit():

@@ -9,8 +9,9 @@ from skphys.datasets._xrd import _CHUNK
 
 
 def test_make_ising_does_not_depend_on_n_jobs():
-    # L=64 with 64 pilot chains per temperature: 4 temperatures per chunk, so 2 chunks here
-    assert _temperatures_per_chunk(64, 64) == 4
+    # 64 chains per temperature (the default up to 512 samples): 64 temperatures per chunk
+    # at L=16, 16 at L=32, 4 at L=64 (so 2 chunks here), one from L=128
+    assert [_temperatures_per_chunk(L, 64) for L in (16, 32, 64, 128)] == [64, 16, 4, 1]
     T = np.r_[np.linspace(1.2, 1.8, 4), np.linspace(3.4, 4.4, 4)]
     X1, y1, obs = make_ising(T, 16, L=64, random_state=0, n_jobs=1, return_observables=True)
     X2, y2 = make_ising(T, 16, L=64, random_state=0, n_jobs=2)

@@ -187,6 +187,13 @@ def test_dask_scatters_the_data_once(dask_client, monkeypatch):
                                      n_jobs=2)  # 3 more fits, another call
     assert len(sent) == 1  # once for both calls and their 9 tasks, not once per task
     assert scores.mean() > 0.8
+    # without scatter=, dask's backend sends a large argument once per call (still not once
+    # per task): twice for the two calls
+    with recording(monkeypatch, distributed.Client, "scatter", X) as sent:
+        with joblib.parallel_backend("dask", client=dask_client):
+            search().fit(X, y)
+            cross_val_score(search().estimator, X, y, cv=3, n_jobs=2)
+    assert len(sent) == 2
 
 
 def test_dask_worker_numbers_pick_their_gpus(dask_client):

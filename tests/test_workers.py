@@ -104,3 +104,18 @@ def test_divergence_error_is_still_at_the_top_level():
     assert "DivergenceError" in dir(skphys)
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         skphys.nope
+
+
+def test_ray_backend_puts_array_likes_by_their_size():
+    # what skphys.utils.register_ray's backend puts in ray's store (>= 100 kB), without ray
+    import numpy as np
+    import scipy.sparse as sp
+
+    from skphys.utils._parallel import _PUT_BYTES, _nbytes
+
+    assert _nbytes(np.zeros((100, 125))) == _PUT_BYTES
+    assert _nbytes(sp.random(1000, 100, density=0.5, format="csr", random_state=0)) > 4e5
+    pd = pytest.importorskip("pandas")
+    assert _nbytes(pd.DataFrame(np.zeros((1000, 20)))) >= 160_000
+    assert _nbytes(pd.Series(np.zeros(1000))) == 8000
+    assert _nbytes([1.0] * 10_000) == 0 and _nbytes("text") == 0

@@ -101,9 +101,8 @@ def sequential_search():
 
 def test_grid_search_gives_the_sequential_result(engine, sequential_search, monkeypatch):
     X, y = digits()
-    with recording(monkeypatch, engine.put_owner, "put", X) as sent:
-        with engine():
-            on_engine = search().fit(X, y)
+    with recording(monkeypatch, engine.put_owner, "put", X) as sent, engine():
+        on_engine = search().fit(X, y)
     if engine.put_owner is not None:  # ray: one ray.put of X for the 6 fits, not one each
         assert len(sent) == 1
     np.testing.assert_array_equal(on_engine.cv_results_["mean_test_score"],
@@ -180,19 +179,19 @@ def test_dask_scatters_the_data_once(dask_client, monkeypatch):
     import distributed
 
     X, y = digits()
-    with recording(monkeypatch, distributed.Client, "scatter", X) as sent:
-        with joblib.parallel_backend("dask", client=dask_client, scatter=[X, y]):
-            search().fit(X, y)  # 6 fits and a refit
-            scores = cross_val_score(search().estimator, X, y, cv=3,
-                                     n_jobs=2)  # 3 more fits, another call
+    with recording(monkeypatch, distributed.Client, "scatter", X) as sent, \
+            joblib.parallel_backend("dask", client=dask_client, scatter=[X, y]):
+        search().fit(X, y)  # 6 fits and a refit
+        scores = cross_val_score(search().estimator, X, y, cv=3,
+                                 n_jobs=2)  # 3 more fits, another call
     assert len(sent) == 1  # once for both calls and their 9 tasks, not once per task
     assert scores.mean() > 0.8
     # without scatter=, dask's backend sends a large argument once per call (still not once
     # per task): twice for the two calls
-    with recording(monkeypatch, distributed.Client, "scatter", X) as sent:
-        with joblib.parallel_backend("dask", client=dask_client):
-            search().fit(X, y)
-            cross_val_score(search().estimator, X, y, cv=3, n_jobs=2)
+    with recording(monkeypatch, distributed.Client, "scatter", X) as sent, \
+            joblib.parallel_backend("dask", client=dask_client):
+        search().fit(X, y)
+        cross_val_score(search().estimator, X, y, cv=3, n_jobs=2)
     assert len(sent) == 2
 
 

@@ -482,13 +482,14 @@ def make_xrd_patterns(n_samples=700, *, space_groups="all", crystal_systems=None
     grid = np.linspace(lo, hi, n_points)
     d_min = wavelength / (2.0 * np.sin(np.radians(min(hi + 2.0, 179.0)) / 2.0))
     H = int(np.ceil(10.0 / d_min))  # the longest cell vector the generator draws: 10 A
-    settings = dict(
-        classes=classes, members=members, holohedral=holohedral, max_atoms=max_atoms,
-        n_sites_max=n_sites_max, verify=verify, preferred_orientation=preferred_orientation,
-        r_range=(r_lo, r_hi) if preferred_orientation is not None else None,
-        b_range=(b_lo, b_hi), w_range=(w_lo, w_hi), eta_range=(eta_lo, eta_hi),
-        wavelength=wavelength, hi=hi, H=H, zero_shift=zero_shift, grid=grid,
-        background=background, noise=noise)
+    settings = {
+        "classes": classes, "members": members, "holohedral": holohedral,
+        "max_atoms": max_atoms, "n_sites_max": n_sites_max, "verify": verify,
+        "preferred_orientation": preferred_orientation,
+        "r_range": (r_lo, r_hi) if preferred_orientation is not None else None,
+        "b_range": (b_lo, b_hi), "w_range": (w_lo, w_hi), "eta_range": (eta_lo, eta_hi),
+        "wavelength": wavelength, "hi": hi, "H": H, "zero_shift": zero_shift, "grid": grid,
+        "background": background, "noise": noise}
     # chunks of _CHUNK samples, each with its own random stream: the first continues into
     # the shuffle (so up to _CHUNK samples are what one stream always gave), the others are
     # spawned from the seed. They depend on n_samples and the seed, never on n_jobs.

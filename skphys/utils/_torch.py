@@ -15,7 +15,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import InvalidParameterError
 
-__all__ = ["resolve_device", "seeded", "draw_seed", "to_tensor", "worker_gpu_index"]
+__all__ = ["draw_seed", "resolve_device", "seeded", "to_tensor", "worker_gpu_index"]
 
 
 def resolve_device(device, estimator=None):

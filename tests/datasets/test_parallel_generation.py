@@ -33,7 +33,8 @@ def test_make_ising_in_one_chunk_is_unchanged_by_n_jobs_too():
 
 def test_make_xrd_patterns_does_not_depend_on_n_jobs():
     n = 2 * _CHUNK + 76  # three chunks
-    kw = dict(space_groups="holohedral", n_points=300, random_state=0, return_info=True)
+    kw = {"space_groups": "holohedral", "n_points": 300, "random_state": 0,
+          "return_info": True}
     X1, y1, info1 = make_xrd_patterns(n, n_jobs=1, **kw)
     X2, y2, info2 = make_xrd_patterns(n, n_jobs=2, **kw)
     np.testing.assert_array_equal(X1, X2)

@@ -16,6 +16,9 @@ then every process solves the same stochastic-reconfiguration system and takes t
 step: the parameters are identical on every process at every iteration (they start from one
 seed). In one process every reduction is the identity and the fit runs its usual code.
 
+Callbacks see the same records on every process, except the per-process ``dur``: one that
+stops the fit from its own clock would stop one process and leave the others waiting.
+
 The hooks in the fit (:mod:`skphys.quantum._vmc`, :mod:`skphys.quantum._rbm`) are
 ``GroundStateFit.reduce`` (this module's :func:`reduction`) and the ``reduce`` argument of
 ``natural_gradient``.

@@ -860,14 +860,15 @@ def _sample_group(sampler, kind, chain_T, n_T, n_samples, burn_in, thinning, sam
 
 
 #: a chunk of temperatures holds about this many 64-bit words per sub-lattice array, so that
-#: numpy's operations stay large (smaller chunks run 1.5-4x slower on one core)
-_CHUNK_WORDS = 4096
+#: numpy's operations stay large (chunks of ~1000 words ran 1.5-4x slower on one core); every
+#: call in the repository up to L=64 fits in one chunk, as before n_jobs
+_T_CHUNK_WORDS = 16384
 
 
 def _temperatures_per_chunk(L, chains_per_T):
     """Temperatures sampled together: the chunks that ``n_jobs`` spreads over workers."""
     words_per_T = (L // 2) ** 2 * chains_per_T / 64
-    return max(1, int(_CHUNK_WORDS // words_per_T))
+    return max(1, int(_T_CHUNK_WORDS // words_per_T))
 
 
 def _sample_chunk(L, T, beta, kind, seed, c, c_all, n_samples, burn_in, thinning, device,
@@ -982,9 +983,9 @@ def make_ising(temperatures, n_samples=100, *, L=16, J=1.0, flat=True, return_ob
         ``with joblib.parallel_backend("dask"):`` spreads them over a cluster). None means 1
         unless in a :func:`joblib.parallel_backend` context; -1 all cores. The chunks and
         their seeds depend on the arguments only, so the result does not depend on
-        ``n_jobs``. A chunk holds as many temperatures as keep numpy's arrays at about 4096
+        ``n_jobs``. A chunk holds as many temperatures as keep numpy's arrays at about 16384
         words (with 64 chains per temperature, the default up to ``n_samples=512``:
-        ``L=16``: 64 temperatures, ``L=32``: 16, ``L=64``: 4, ``L>=128``: one), so
+        ``L=32``: 64 temperatures, ``L=64``: 16, ``L=128``: 4, ``L>=256``: one), so
         parallelism pays where the work is large. Not used by the torch sampler.
 
     Returns

@@ -4,17 +4,26 @@ import numpy as np
 import pytest
 
 from skphys.datasets import make_ising, make_xrd_patterns, onsager_energy
+from skphys.datasets import _ising
 from skphys.datasets._ising import _temperatures_per_chunk
 from skphys.datasets._xrd import _CHUNK
 
 
-def test_make_ising_does_not_depend_on_n_jobs():
-    # 64 chains per temperature (the default up to 512 samples): 64 temperatures per chunk
-    # at L=16, 16 at L=32, 4 at L=64 (so 2 chunks here), one from L=128
-    assert [_temperatures_per_chunk(L, 64) for L in (16, 32, 64, 128)] == [64, 16, 4, 1]
+def test_make_ising_chunks():
+    # 64 chains per temperature (the default up to 512 samples): 256 temperatures per chunk at
+    # L=16, 64 at L=32, 16 at L=64, 4 at L=128, one from L=256
+    assert [_temperatures_per_chunk(L, 64) for L in (16, 32, 64, 128, 256)] == [256, 64, 16,
+                                                                                 4, 1]
+
+
+def test_make_ising_does_not_depend_on_n_jobs(monkeypatch):
+    # smaller chunks than the default (which need large lattices to split): at L=32 with 64
+    # chains per temperature, 4 temperatures per chunk, so 2 chunks here
+    monkeypatch.setattr(_ising, "_T_CHUNK_WORDS", 1024)
+    assert _temperatures_per_chunk(32, 64) == 4
     T = np.r_[np.linspace(1.2, 1.8, 4), np.linspace(3.4, 4.4, 4)]
-    X1, y1, obs = make_ising(T, 16, L=64, random_state=0, n_jobs=1, return_observables=True)
-    X2, y2 = make_ising(T, 16, L=64, random_state=0, n_jobs=2)
+    X1, y1, obs = make_ising(T, 16, L=32, random_state=0, n_jobs=1, return_observables=True)
+    X2, y2 = make_ising(T, 16, L=32, random_state=0, n_jobs=2)
     np.testing.assert_array_equal(X1, X2)
     np.testing.assert_array_equal(y1, y2)
     # each chunk's rows are where they belong: the energies of their temperatures
@@ -22,6 +31,9 @@ def test_make_ising_does_not_depend_on_n_jobs():
     np.testing.assert_allclose(e, onsager_energy(T), atol=0.03)
     # the chunks have streams of their own: no two temperatures share configurations
     assert len({x.tobytes() for x in X1[:64]}) == 64
+    # the default puts all eight in one chunk: another draw (the chunks set the streams)
+    monkeypatch.undo()
+    assert not np.array_equal(make_ising(T, 16, L=32, random_state=0)[0], X1)
 
 
 def test_make_ising_in_one_chunk_is_unchanged_by_n_jobs_too():

@@ -3,8 +3,7 @@
 import numpy as np
 import pytest
 
-from skphys.datasets import make_ising, make_xrd_patterns, onsager_energy
-from skphys.datasets import _ising
+from skphys.datasets import _ising, make_ising, make_xrd_patterns, onsager_energy
 from skphys.datasets._ising import _temperatures_per_chunk
 from skphys.datasets._xrd import _CHUNK
 

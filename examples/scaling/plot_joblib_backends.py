@@ -28,7 +28,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skphys.datasets import make_ising
+from skphys.datasets import make_xrd_patterns
 from skphys.neural_network import MLPClassifier
 
 torch.set_num_threads(1)
@@ -51,13 +51,14 @@ for n_jobs in [1, 2, 2]:
 sequential_score = search.best_score_
 
 # %%
-# Data generation in parallel: chunks of temperatures (or of XRD patterns) with seeds of their
-# own, fixed by the arguments, so ``n_jobs`` changes the speed and never the samples.
+# Data generation in parallel: chunks of XRD patterns (or of Ising temperatures on large
+# lattices) with seeds of their own, fixed by the arguments, so ``n_jobs`` changes the speed
+# and never the samples.
 # [start-data]
-T = np.r_[np.linspace(1.2, 1.8, 4), np.linspace(3.0, 3.6, 4)]
-X1, _ = make_ising(T, 16, L=64, random_state=0)
-X2, _ = make_ising(T, 16, L=64, random_state=0, n_jobs=2)
-print("same configurations with n_jobs=2:", np.array_equal(X1, X2))
+X1, y1 = make_xrd_patterns(1200, space_groups="holohedral", n_points=300, random_state=0)
+X2, y2 = make_xrd_patterns(1200, space_groups="holohedral", n_points=300, random_state=0,
+                           n_jobs=2)  # three chunks of 512 patterns or fewer
+print("same patterns with n_jobs=2:", np.array_equal(X1, X2) and np.array_equal(y1, y2))
 # [end-data]
 
 # %%

@@ -860,8 +860,8 @@ def _sample_group(sampler, kind, chain_T, n_T, n_samples, burn_in, thinning, sam
 
 
 #: a chunk of temperatures holds about this many 64-bit words per sub-lattice array, so that
-#: numpy's operations stay large (chunks of ~1000 words ran 1.5-4x slower on one core); every
-#: call in the repository up to L=64 fits in one chunk, as before n_jobs
+#: numpy's operations stay large (chunks of ~1000 words ran 1.5-4x slower on one core), and
+#: the usual sizes (L <= 64, up to 16-64 temperatures) keep one chunk, as before n_jobs
 _T_CHUNK_WORDS = 16384
 
 

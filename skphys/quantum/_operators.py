@@ -30,16 +30,16 @@ import torch
 from scipy.sparse.linalg import eigsh
 
 __all__ = [
-    "Heisenberg",
-    "TransverseFieldIsing",
-    "PauliSum",
     "ExactState",
-    "exact_ground_state",
+    "Heisenberg",
+    "PauliSum",
+    "TransverseFieldIsing",
     "codes_to_spins",
-    "spins_to_codes",
-    "sector_codes",
+    "exact_ground_state",
     "fidelity",
     "rotate_state",
+    "sector_codes",
+    "spins_to_codes",
 ]
 
 

@@ -18,7 +18,7 @@ import torch
 from . import _rbm
 from ._operators import BASIS_ROTATIONS, codes_to_spins
 
-__all__ = ["RBMState", "EXACT_LIMIT", "EXACT_FIT_LIMIT"]
+__all__ = ["EXACT_FIT_LIMIT", "EXACT_LIMIT", "RBMState"]
 
 #: largest space summed over exactly (states) for normalisers, sampling and expectations
 EXACT_LIMIT = 2**20

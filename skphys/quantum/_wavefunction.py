@@ -28,6 +28,7 @@ from ..utils._torch import draw_seed, resolve_device, seeded
 from . import _rbm
 from ._operators import ExactState, _SpinOperator
 from ._state import RBMState
+from ._symmetric import SYMMETRIES, ProjectedState, Projection, SymmetryGroup
 from ._tomography import TomographyFit
 from ._vmc import GroundStateFit
 
@@ -129,8 +130,9 @@ class RBMWavefunction(BaseEstimator):
         of them when there are fewer).
         The exact likelihood always uses the whole data set (one Adam step per epoch, on the
         distinct configurations weighted by their counts).
-    init_std : float, default=0.01
-        Standard deviation of the random initial parameters.
+    init_std : float or "auto", default="auto"
+        Standard deviation of the random initial parameters; ``"auto"``: 0.1 for the shared
+        parameters of a symmetric RBM (NetKet's ``RBMSymm`` default), 0.01 otherwise.
     binarize : float or None, default=None
         How configurations are read from ``X`` (in ``fit`` and every method): None, entries
         must be spins already, ``+1``/``-1`` or ``1``/``0`` (anything else is refused); a
@@ -275,8 +277,10 @@ class RBMWavefunction(BaseEstimator):
         "marshall_sign": [StrOptions({"auto"}), "boolean"],
         "likelihood": [StrOptions({"auto", "exact", "pcd"})],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "init_std": [Interval(Real, 0, None, closed="neither")],
+        "init_std": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
         "binarize": [None, Interval(Real, None, None, closed="neither")],
+        "symmetry": [None, StrOptions(set(SYMMETRIES))],
+        "sector": [None, dict],
         "random_state": ["random_state"],
         "device": [str, torch.device],
         "verbose": ["verbose"],
@@ -286,8 +290,8 @@ class RBMWavefunction(BaseEstimator):
     def __init__(self, hamiltonian=None, *, alpha=1.0, param_dtype="auto", learning_rate="auto",
                  max_iter=300, n_samples=1008, n_chains=None, n_sweeps=1, sampler="auto",
                  diag_shift=0.01, n_up="auto", marshall_sign="auto", likelihood="auto",
-                 batch_size="auto", init_std=0.01, binarize=None, random_state=None,
-                 device="auto", verbose=0, callbacks=None):
+                 batch_size="auto", init_std="auto", binarize=None, symmetry=None, sector=None,
+                 random_state=None, device="auto", verbose=0, callbacks=None):
         self.hamiltonian = hamiltonian
         self.alpha = alpha
         self.param_dtype = param_dtype
@@ -304,6 +308,8 @@ class RBMWavefunction(BaseEstimator):
         self.batch_size = batch_size
         self.init_std = init_std
         self.binarize = binarize
+        self.symmetry = symmetry
+        self.sector = sector
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
@@ -387,8 +393,22 @@ class RBMWavefunction(BaseEstimator):
         """Write ``state`` and the fit's records into the fitted attributes, all at once."""
         p = state.params.numpy()
         self.intercept_visible_, self.intercept_hidden_, self.components_ = p["a"], p["b"], p["W"]
-        N, M = fitter.n_sites, fitter.n_hidden
+        N, M = fitter.n_sites, state.params.n_hidden
         self.n_features_in_, self.n_hidden_, self.n_parameters_ = N, M, N + M + N * M
+        if isinstance(fitter, GroundStateFit):
+            self.n_parameters_ = fitter.n_parameters(state)
+            sym = state.sym
+            if sym is not None:
+                q = sym.numpy()
+                self.symmetric_visible_bias_, self.filter_biases_, self.filters_ = (
+                    q["a"], q["b"], q["w"])
+            self.symmetry_permutations_ = None if fitter.group is None else \
+                fitter.group.perms.copy()
+            proj = fitter.projection
+            self.sector_ = None if proj is None else dict(self.sector)
+            self.sector_permutations_ = None if proj is None else proj.group.perms.copy()
+            self.sector_signs_ = None if proj is None else proj.group.signs.copy()
+            self.sector_characters_ = None if proj is None else fitter.characters.copy()
         self.n_up_ = fitter.n_up
         sub_a = state.sublattice_a
         self.marshall_sign_ = sub_a is not None
@@ -406,6 +426,13 @@ class RBMWavefunction(BaseEstimator):
             self.energy_error_ = float(math.sqrt(max(var, 0.0) / n))
         else:
             self.likelihood_ = fitter.likelihood
+
+    def _init_std(self, symmetric=False):
+        """The standard deviation of the initial parameters: 0.1 for a symmetric RBM (as
+        NetKet's ``RBMSymm``), 0.01 otherwise, for ``"auto"``."""
+        if self.init_std == "auto":
+            return 0.1 if symmetric else 0.01
+        return float(self.init_std)
 
     def _step_size(self, it, default):
         """The learning rate of iteration ``it``: ``default`` for "auto", or the schedule's."""
@@ -430,6 +457,12 @@ class RBMWavefunction(BaseEstimator):
         params = _rbm.RBMParams(*(torch.tensor(np.asarray(v), device=device) for v in
                                   (self.intercept_visible_, self.intercept_hidden_,
                                    self.components_)))
+        chi = getattr(self, "sector_characters_", None)
+        if chi is not None:
+            group = SymmetryGroup.__new__(SymmetryGroup)
+            group.perms, group.signs = self.sector_permutations_, self.sector_signs_
+            return ProjectedState(params, Projection(group, chi), self.n_up_,
+                                  self.marshall_sublattice_)
         return RBMState(params, self.n_up_, self.marshall_sublattice_)
 
     def _spins(self, X):

@@ -26,16 +26,16 @@ from ._operators import (
 from ._wavefunction import RBMWavefunction, neg_energy_scorer
 
 __all__ = [
-    "ExactState",
-    "Heisenberg",
-    "PauliSum",
     "RBMWavefunction",
+    "Heisenberg",
     "TransverseFieldIsing",
-    "codes_to_spins",
+    "PauliSum",
+    "ExactState",
     "exact_ground_state",
     "fidelity",
+    "codes_to_spins",
+    "spins_to_codes",
+    "sector_codes",
     "make_quantum_snapshots",
     "neg_energy_scorer",
-    "sector_codes",
-    "spins_to_codes",
 ]

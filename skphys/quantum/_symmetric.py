@@ -42,7 +42,7 @@ from . import _rbm
 __all__ = ["SYMMETRIES", "Projection", "SymmetricRBMParams", "SymmetryGroup"]
 
 #: the values of ``RBMWavefunction(symmetry=...)``
-SYMMETRIES = ("translation",)
+SYMMETRIES = ("translation", "lattice", "translation+spin_flip", "lattice+spin_flip")
 
 
 class SymmetryGroup:

@@ -22,6 +22,8 @@ __all__ = ["GroundStateFit"]
 DEFAULT_LR = 0.025
 #: how many collapses (frozen chains) a fit recovers from before it gives up
 MAX_RECOVERIES = 10
+#: largest Fubini-Study distance of one step of a symmetric or projected wave function
+MAX_STEP = 0.1
 
 
 class GroundStateFit:
@@ -194,31 +196,37 @@ class GroundStateFit:
         params = state.params
         sigma, th, t = state.draw(params, state.extra)
         recovered = 0
-        while self._frozen(sigma):
-            # the step before collapsed |psi|^2 onto a few configurations (every chain stuck
-            # in them): step back, re-seed the chains, halve the step, and draw again
-            state.recoveries = getattr(state, "recoveries", 0) + 1
-            if state.recoveries > MAX_RECOVERIES or getattr(state, "previous", None) is None:
-                raise ValueError(
-                    f"the Markov chains froze at iteration {it + 1}: the {len(sigma)} samples "
-                    f"hold {n_distinct(sigma)} distinct configurations "
-                    f"({state.recoveries - 1} recoveries so far). "
-                    "Lower learning_rate or raise diag_shift.")
-            self.restore(state, state.previous)
+        while True:
+            frozen = self._frozen(sigma)
+            if not frozen:
+                E = state.local_energy(self.hamiltonian, sigma, th, t, state.workspace)
+                mean, var = mean_var(E)
+                record = {"loss": mean, "energy_error": math.sqrt(max(var, 0.0) / len(E)),
+                          "energy_variance": var}
+                if self.healthy(record) and not self._below_spectrum(record):
+                    break
+            # the last step collapsed the state: |psi|^2 on a few configurations (every chain
+            # stuck in them), or an energy outside the Hamiltonian's bounds (chains left
+            # where the new psi is small). Step back, halve the step, re-seed the chains.
+            n_rec = getattr(state, "recoveries", 0)
+            if getattr(state, "previous", None) is None or n_rec >= MAX_RECOVERIES:
+                if frozen:
+                    raise ValueError(
+                        f"the Markov chains froze at iteration {it + 1}: the {len(sigma)} "
+                        f"samples hold {n_distinct(sigma)} distinct configurations "
+                        f"({n_rec} recoveries so far). Lower learning_rate or raise "
+                        "diag_shift.")
+                return record  # the driver rolls back to the last healthy state and raises
+            state.recoveries = n_rec + 1
+            self.restore(state, state.previous)  # (kept: a second collapse steps back again)
             state.lr_scale *= 0.5
             lr *= 0.5
             state.reseed()
             state.extra = 0
             recovered += 1
             sigma, th, t = state.draw(params, 0)
-        E = state.local_energy(self.hamiltonian, sigma, th, t, state.workspace)
-        mean, var = mean_var(E)
-        record = {"loss": mean, "energy_error": math.sqrt(max(var, 0.0) / len(E)),
-                  "energy_variance": var}
         if recovered:
             record["recovered"] = recovered
-        if not self.healthy(record):
-            return record  # the driver rolls back to the last healthy state
         if state.sym is None and self.projection is None:
             delta = _rbm.natural_gradient(params, sigma, th, t, E, est.diag_shift,
                                           state.workspace)
@@ -230,10 +238,20 @@ class GroundStateFit:
                 O = state.sym.log_derivatives(sigma, t)
             delta = _rbm.sr_update(O, E, est.diag_shift)
             Oc = O - O.mean(0)
+            # a trust region for the shared parameters: the step moves the state by at most
+            # MAX_STEP in Fubini-Study distance, lr^2 <|O_c . delta|^2> (the first steps from
+            # a near-uniform state are otherwise large, and collapse it onto stripes)
+            d = Oc @ delta.to(Oc.dtype)
+            dist = lr * math.sqrt(float((d.real**2 + d.imag**2).mean() if d.is_complex()
+                                        else (d * d).mean()))
+            record["step_distance"] = dist
+            if dist > MAX_STEP:
+                delta = delta * (MAX_STEP / dist)
         if not bool(torch.isfinite(delta).all()):
             record["sr_step"] = math.nan  # not applied: the driver rolls back
             return record
         state.previous = self.snapshot(state)
+        state.lr_scale = min(1.0, state.lr_scale * 1.05)  # a shrunk step grows back
         if state.sym is not None:
             state.sym.add_(-lr * delta)
         else:
@@ -242,6 +260,12 @@ class GroundStateFit:
             state.chains.refresh()
         state.extra = lag_sweeps(Oc, delta, lr)
         return record
+
+    def _below_spectrum(self, record):
+        """An energy estimate below ``-norm_bound`` by more than three standard errors: no
+        state has it, so the samples do not follow ``|psi|^2`` (chains left behind by a
+        step)."""
+        return record["loss"] < -self.bound - 3.0 * record["energy_error"] - 1e-9
 
     def _frozen(self, sigma):
         """Every Markov chain stuck in a handful of configurations: at most ``max(2, 1%)``

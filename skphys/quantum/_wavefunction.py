@@ -555,7 +555,7 @@ class RBMWavefunction(BaseEstimator):
             sigma = state.sample(int(n_samples))
         return sigma.cpu().numpy()
 
-    def expectation(self, operator, n_samples=None, random_state=None):
+    def expectation(self, operator, n_samples=None, random_state=None, return_error=False):
         """Expectation value ``<psi|O|psi> / <psi|psi>`` of an operator.
 
         Summed exactly over the space when it has at most ``2^20`` states and ``n_samples`` is
@@ -569,21 +569,28 @@ class RBMWavefunction(BaseEstimator):
             Monte Carlo samples; None for the exact sum where possible.
         random_state : int, RandomState instance or None, default=None
             Seed of the sampler.
+        return_error : bool, default=False
+            Also return the Monte Carlo standard error of the estimate (0.0 for the exact
+            sum), as scikit-learn's ``return_std``: the standard deviation of the local
+            values over ``sqrt(n_samples)`` for independent draws, the spread of the Markov
+            chains' means over ``sqrt(n_chains)`` when each chain gives several samples.
 
         Returns
         -------
         value : float
             The real part of the expectation value.
+        error : float
+            Its standard error; only when ``return_error`` is True.
         """
         check_is_fitted(self)
         _validate_args("expectation", operator=operator, n_samples=n_samples,
-                       random_state=random_state)
+                       random_state=random_state, return_error=return_error)
         if operator.n_sites != self.n_features_in_:
             raise ValueError(f"operator acts on {operator.n_sites} spins, the state has "
                              f"{self.n_features_in_}")
         state = self._state()
         with seeded(draw_seed(random_state), self.device_), torch.no_grad():
-            return state.expectation(operator, n_samples)
+            return state.expectation(operator, n_samples, return_error=return_error)
 
     def fidelity(self, state):
         """Fidelity ``|<phi|psi>|^2`` with an exact state ``phi`` (both normalised).
@@ -707,6 +714,7 @@ _METHOD_CONSTRAINTS = {
                   "expectation": [None, Interval(Integral, 1, None, closed="left")]},
     "random_state": {"sample": ["random_state"], "expectation": ["random_state"]},
     "operator": {"expectation": [_SpinOperator]},
+    "return_error": {"expectation": ["boolean"]},
 }
 
 

@@ -219,6 +219,10 @@ class GroundStateFit:
                 return record  # the driver rolls back to the last healthy state and raises
             state.recoveries = n_rec + 1
             self.restore(state, state.previous)  # (kept: a second collapse steps back again)
+            # this iteration now starts from the previous state: so does the driver's copy of
+            # its start, which it rolls back to if the iteration ends unhealthy anyway
+            if getattr(state, "start_copy", None) is not None:
+                _copy_params(state.start_copy, state.previous)
             state.lr_scale *= 0.5
             lr *= 0.5
             state.reseed()
@@ -275,7 +279,9 @@ class GroundStateFit:
         return n_distinct(sigma) <= max(2, len(sigma) // 100)
 
     def snapshot(self, state):
-        return (state.sym if state.sym is not None else state.params).clone()
+        copy = (state.sym if state.sym is not None else state.params).clone()
+        state.start_copy = copy  # the driver's copy of this iteration's start
+        return copy
 
     def restore(self, state, copy):
         if state.sym is not None:
@@ -377,6 +383,15 @@ class GroundStateFit:
             return sigma, th, torch.tanh(th)
 
         return draw
+
+
+def _copy_params(target, source):
+    """Copy parameters (RBMParams or SymmetricRBMParams) into ``target`` in place."""
+    if hasattr(target, "copy_"):
+        target.copy_(source)
+        return
+    for t, v in zip(target.tensors(), source.tensors()):
+        t.copy_(v)
 
 
 def n_distinct(sigma):

@@ -15,7 +15,8 @@ The translation ``T_r`` by ``r = (rx, ry)`` has ``p(x, y) = (x + rx, y + ry)`` (
 so that ``psi(g sigma) = psi(sigma)`` for every ``g``; the visible bias ``a`` is one number
 (none when ``G`` contains the spin flip). ``alpha`` keeps its meaning of hidden-unit density,
 as in NetKet: ``F = ceil(alpha N / |G|)`` filters, ``F |G|`` hidden units, ``1 + F + F N``
-parameters (``4 x 4`` lattice, translations, ``alpha = 1``: 18 instead of 288). The model
+parameters (``4 x 4`` lattice, translations, ``alpha = 1``: 17 at fixed S^z_total, where
+the visible bias is a constant and dropped, instead of a dense RBM's 288). The model
 is an ordinary RBM with tied weights (hidden unit ``(f, g)`` has the weights
 ``W[(f, g), p_g(j)] = s_g w_f[j]``): the samplers and local energies of :mod:`._rbm` run on
 that expansion unchanged, and the log-derivatives of the shared parameters are sums of the

@@ -172,7 +172,9 @@ class GroundStateFit:
             # no visible bias under the spin flip, nor where S^z_total is fixed (it is a constant)
             visible = not (self.group.flips.any() or self.n_up is not None)
             sym = _symmetric.SymmetricRBMParams.init(self.group, self.n_filters,
-                                                     est._init_std(True), self.dtype,
+                                                     est._init_std(True, self.n_sites
+                                                                   / len(self.group)),
+                                                     self.dtype,
                                                      self.device, visible)
             params = sym.full
         else:

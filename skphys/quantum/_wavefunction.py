@@ -131,14 +131,39 @@ class RBMWavefunction(BaseEstimator):
         The exact likelihood always uses the whole data set (one Adam step per epoch, on the
         distinct configurations weighted by their counts).
     init_std : float or "auto", default="auto"
-        Standard deviation of the random initial parameters; ``"auto"``: 0.1 for the shared
-        parameters of a symmetric RBM (NetKet's ``RBMSymm`` default), 0.01 otherwise.
+        Standard deviation of the random initial parameters; ``"auto"``: 0.01, and for the
+        shared parameters of a symmetric RBM 0.1 (NetKet's ``RBMSymm`` default) times
+        ``sqrt(N / |G|)`` (1 for translations; larger groups tie each weight to more hidden
+        units, and a larger start collapses onto a few configurations).
     binarize : float or None, default=None
         How configurations are read from ``X`` (in ``fit`` and every method): None, entries
         must be spins already, ``+1``/``-1`` or ``1``/``0`` (anything else is refused); a
         number, entries above it are spin up and the others spin down, e.g. the threshold of
         a fluorescence readout on photon counts (scikit-learn's ``BernoulliNB`` has the same
         parameter).
+    symmetry : {"translation", "lattice", "translation+spin_flip", "lattice+spin_flip"} or \
+None, default=None
+        Ground state on a periodic lattice: share the RBM's weights over a symmetry group
+        (Carleo & Troyer 2017; NetKet's ``RBMSymm``), ``log psi(sigma) = a sum_j sigma_j +
+        sum_f sum_g log cosh(b_f + w_f . (g sigma))``, with ``ceil(alpha N / |G|)`` filters
+        ``w_f``, so that ``psi(g sigma) = psi(sigma)``. ``"translation"``: the lattice's
+        translations; ``"lattice"``: also its point group (rotations and reflections);
+        ``"+spin_flip"``: also ``sigma -> -sigma`` (no visible bias then, nor at fixed
+        ``n_up``, where it is a constant). The fitted ``components_`` are the equivalent
+        RBM with tied weights (``F |G|`` hidden units), so every method works unchanged.
+        The point-group and spin-flip groups tie many hidden units to each weight and are
+        less tested than ``"translation"`` (see the module notes).
+    sector : dict or None, default=None
+        Ground state in a symmetry sector (Choo et al. 2018): ``{"momentum": k}`` (``k``:
+        an int for a chain, a pair for a square lattice, in units of ``2 pi / L``) and/or
+        ``{"spin_flip": +1 or -1}``. The amplitude is the projection ``psi(sigma) =
+        sum_g chi(g)^* phi(g sigma)`` of the network ``phi`` over the translations and/or
+        the spin flip, so ``psi(T_r sigma) = exp(2 pi i k . r / L) psi(sigma)`` and
+        ``psi(-sigma) = p psi(sigma)``: the fit finds the lowest state of that sector, an
+        excited state of the Hamiltonian when the ground state lies in another one. With
+        the Marshall sign the labels refer to the physical state. Complex momenta need
+        complex parameters (chosen by ``param_dtype="auto"``). Each amplitude costs
+        ``|G|`` network evaluations.
     random_state : int, RandomState instance or None, default=None
         Seeds parameters and samplers.
     device : str, default="auto"
@@ -168,7 +193,21 @@ class RBMWavefunction(BaseEstimator):
     n_hidden_ : int
         Number of hidden units ``M``.
     n_parameters_ : int
-        ``N + M + N M`` (complex parameters count once).
+        ``N + M + N M`` (complex parameters count once); for a symmetric RBM the shared
+        parameters, ``F + F N`` (+ 1 with a visible bias).
+    filters_ : ndarray of shape (n_filters, `n_features_in_`) or None
+        Ground state with ``symmetry``: the shared weights ``w_f`` (None otherwise).
+    filter_biases_ : ndarray of shape (n_filters,) or None
+        Their hidden biases ``b_f``.
+    filter_visible_bias_ : ndarray of shape (0,) or (1,), or None
+        The shared visible bias ``a`` (empty when the model has none).
+    symmetry_permutations_ : ndarray of shape (n_symmetries, `n_features_in_`) or None
+        Ground state: the site permutations ``p_g`` of ``symmetry``'s group.
+    sector_ : dict or None
+        Ground state: the sector fitted (``sector``), or None.
+    sector_permutations_, sector_signs_, sector_characters_ : ndarray or None
+        The projection group (permutations, spin-flip signs) and its characters ``chi(g)``
+        (with the Marshall sign's factors folded in) when ``sector`` is set.
     n_up_ : int or None
         Spins up in the magnetisation sector the state lives in, or None (the full space).
     marshall_sign_ : bool
@@ -398,10 +437,9 @@ class RBMWavefunction(BaseEstimator):
         if isinstance(fitter, GroundStateFit):
             self.n_parameters_ = fitter.n_parameters(state)
             sym = state.sym
-            if sym is not None:
-                q = sym.numpy()
-                self.symmetric_visible_bias_, self.filter_biases_, self.filters_ = (
-                    q["a"], q["b"], q["w"])
+            q = sym.numpy() if sym is not None else dict.fromkeys("abw")
+            self.filter_visible_bias_, self.filter_biases_, self.filters_ = (
+                q["a"], q["b"], q["w"])
             self.symmetry_permutations_ = None if fitter.group is None else \
                 fitter.group.perms.copy()
             proj = fitter.projection
@@ -427,11 +465,13 @@ class RBMWavefunction(BaseEstimator):
         else:
             self.likelihood_ = fitter.likelihood
 
-    def _init_std(self, symmetric=False):
-        """The standard deviation of the initial parameters: 0.1 for a symmetric RBM (as
-        NetKet's ``RBMSymm``), 0.01 otherwise, for ``"auto"``."""
+    def _init_std(self, symmetric=False, group_ratio=1.0):
+        """The standard deviation of the initial parameters, for ``"auto"``: 0.01, or for a
+        symmetric RBM 0.1 (NetKet's ``RBMSymm``) times ``sqrt(N / |G|)`` (``group_ratio``),
+        so that ``log psi`` spreads as much over configurations whatever the group's size
+        (each weight enters ``|G| / N`` times more hidden units than under translations)."""
         if self.init_std == "auto":
-            return 0.1 if symmetric else 0.01
+            return 0.1 * math.sqrt(group_ratio) if symmetric else 0.01
         return float(self.init_std)
 
     def _step_size(self, it, default):

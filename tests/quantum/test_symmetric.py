@@ -39,15 +39,20 @@ def sector_ground_state(H, momentum=None, parity=None):
 # ---------------------------------------------------------------------------------------
 # the model: invariance, derivatives, parameter counts
 # ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("shape", [(6,), (4, 4), (3, 4)])
-def test_symmetric_rbm_is_invariant_and_its_derivatives_are_exact(shape):
+@pytest.mark.parametrize("shape, point_group, spin_flip, order", [
+    ((6,), False, False, 6), ((4, 4), False, False, 16), ((3, 4), False, False, 12),
+    ((6,), True, True, 24), ((4, 4), True, True, 256), ((3, 4), True, False, 48)])
+def test_symmetric_rbm_is_invariant_and_its_derivatives_are_exact(shape, point_group,
+                                                                   spin_flip, order):
     torch.manual_seed(0)
-    group = SymmetryGroup(shape)
+    group = SymmetryGroup(shape, point_group=point_group, spin_flip=spin_flip)
     N = group.n_sites
-    assert len(group) == N
+    assert len(group) == order  # translations x (2 on a ring, 8 on a square, 4 on a
+    # rectangle) x (2 with the spin flip)
     assert all(sorted(p) == list(range(N)) for p in group.perms)
-    p = SymmetricRBMParams.init(group, 2, 0.3, torch.float64, "cpu")
-    assert p.n_parameters() == 1 + 2 + 2 * N
+    p = SymmetricRBMParams.init(group, 2, 0.3, torch.float64, "cpu",
+                                visible_bias=not spin_flip)
+    assert p.n_parameters() == (0 if spin_flip else 1) + 2 + 2 * N
     sigma = (2.0 * torch.randint(0, 2, (7, N)) - 1.0).double()
     lp = _rbm.log_psi(p.full, sigma)
     for img in group.apply(sigma).unbind(1):  # psi(g sigma) = psi(sigma) for every g
@@ -115,6 +120,18 @@ def test_symmetric_rbm_seeds_0_to_4_reach_2e3(heisenberg_4x4):
                               learning_rate=lambda it: 0.025 if it < 120 else 0.005).fit()
         eps = abs((est.expectation(H) - e0) / e0)
         assert eps <= 2e-3, (seed, eps)
+
+
+@pytest.mark.parametrize("symmetry", ["lattice+spin_flip", "translation+spin_flip"])
+def test_point_group_and_spin_flip_symmetric_rbms_on_a_ring(symmetry):
+    # the ring of 10 (ED: -18.061785): one filter, 11 parameters, shared over 40 or 20
+    # symmetries
+    H = Heisenberg(10)
+    e0 = exact_ground_state(H).energy
+    est = RBMWavefunction(H, alpha=2, symmetry=symmetry, sampler="exact", max_iter=150,
+                          n_samples=1000, random_state=0).fit()
+    assert est.n_parameters_ == 11 and est.filter_visible_bias_.shape == (0,)
+    assert abs((est.expectation(H) - e0) / e0) <= 2e-4
 
 
 # ---------------------------------------------------------------------------------------

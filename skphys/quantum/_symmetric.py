@@ -432,11 +432,15 @@ class ProjectedState:
                            for s in range(0, len(space), 4096)])
             value = float((w * e).sum())
             return (value, 0.0) if return_error else value
-        sig = self.sample(10000 if n_samples is None else int(n_samples))
+        from ._state import monte_carlo_error
+
+        n = 10000 if n_samples is None else int(n_samples)
+        sig = self.sample(n)
         e = self.local_energy(operator, sig).real
         value = float(e.mean())
         if return_error:
-            return value, float(e.std() / math.sqrt(len(e))) if len(e) > 1 else math.nan
+            chains = None if self.space_size() <= EXACT_LIMIT else min(n, 1000)
+            return value, monte_carlo_error(e, n_chains=chains)
         return value
 
     def fidelity(self, codes, phi):

@@ -238,6 +238,27 @@ def test_expectation_reports_its_monte_carlo_error():
     assert isinstance(est.expectation(H), float)
 
 
+def test_monte_carlo_error_of_markov_chains_counts_the_autocorrelation():
+    from skphys.quantum._state import monte_carlo_error
+
+    # 200 chains of 50 correlated samples each (AR(1), rho = 0.9), taken round-robin
+    rng = np.random.default_rng(0)
+    rho, n_chains, per = 0.9, 200, 50
+    means, errors, naive = [], [], []
+    for _ in range(100):
+        x = np.empty((per, n_chains))
+        x[0] = rng.standard_normal(n_chains)
+        for i in range(1, per):
+            x[i] = rho * x[i - 1] + np.sqrt(1 - rho**2) * rng.standard_normal(n_chains)
+        e = torch.from_numpy(x.reshape(-1))
+        means.append(float(e.mean()))
+        errors.append(monte_carlo_error(e, n_chains=n_chains))
+        naive.append(monte_carlo_error(e))
+    spread = np.std(means, ddof=1)
+    assert 0.8 < np.mean(errors) / spread < 1.25  # batch means: the true error
+    assert np.mean(naive) / spread < 0.5  # std / sqrt(n) would claim half of it or less
+
+
 def test_j1_j2_square_lattice_4x4_exact_energy():
     # the J1-J2 model at J2/J1 = 0.5 (spin units): E0/N = -0.528620 by exact diagonalisation
     # of 4x4; the Majumdar-Ghosh chain (J2/J1 = 0.5) has E0/N = -3/8 exactly

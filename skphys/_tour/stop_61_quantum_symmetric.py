@@ -5,8 +5,8 @@ import time
 from scipy.sparse.linalg import eigsh
 
 from ..quantum import ExactState, Heisenberg, RBMWavefunction
-from ..quantum._symmetric import SymmetryGroup
 from ..quantum._operators import codes_to_spins, spins_to_codes
+from ..quantum._symmetric import SymmetryGroup
 from . import say
 
 TITLE = "Symmetric RBMs: 2-D Heisenberg, momentum sectors"

@@ -281,3 +281,15 @@ def test_j1_j2_square_lattice_4x4_exact_energy():
     np.testing.assert_allclose(st.local_energy(H, sigma).numpy(), (M @ psi)[idx] / psi[idx],
                                rtol=1e-9, atol=1e-9)
 
+
+
+@pytest.mark.parametrize("kwargs", [dict(symmetry="translation"),
+                                    dict(sector={"momentum": 0})])
+def test_tomography_refuses_symmetry_parameters(kwargs):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X = np.where(np.random.default_rng(0).random((50, 6)) < 0.5, 1.0, -1.0)
+    name = next(iter(kwargs))
+    with pytest.raises(InvalidParameterError, match=f"The '{name}' parameter.*not used by "
+                                                    "tomography"):
+        RBMWavefunction(max_iter=2, **kwargs).fit(X)

@@ -218,6 +218,8 @@ class GroundStateFit:
                         f"samples hold {n_distinct(sigma)} distinct configurations "
                         f"({n_rec} recoveries so far). Lower learning_rate or raise "
                         "diag_shift.")
+                if self._below_spectrum(record):
+                    record["below_spectrum"] = math.nan  # a figure the driver rejects
                 return record  # the driver rolls back to the last healthy state and raises
             state.recoveries = n_rec + 1
             self.restore(state, state.previous)  # (kept: a second collapse steps back again)
@@ -256,7 +258,7 @@ class GroundStateFit:
         if not bool(torch.isfinite(delta).all()):
             record["sr_step"] = math.nan  # not applied: the driver rolls back
             return record
-        state.previous = self.snapshot(state)
+        state.previous = (state.sym if state.sym is not None else params).clone()
         state.lr_scale = min(1.0, state.lr_scale * 1.05)  # a shrunk step grows back
         if state.sym is not None:
             state.sym.add_(-lr * delta)

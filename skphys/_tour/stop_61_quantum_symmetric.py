@@ -62,8 +62,8 @@ def run(out_dir, quick):
         say("VMC: translation-symmetric RBM (4 filters) on the 6x6 lattice, 400 iterations")
         t0 = time.perf_counter()
         big = RBMWavefunction(H6, alpha=4, symmetry="translation", max_iter=400,
-                              n_samples=1008, learning_rate=lambda it: 0.02 if it < 300
-                              else 0.005, random_state=0).fit()
+                              n_samples=1008, learning_rate=lambda it: 0.01 if it < 300
+                              else 0.003, random_state=0).fit()
         wall = time.perf_counter() - t0
         e, err = big.expectation(H6, n_samples=20000, random_state=0, return_error=True)
         eps6 = abs((e - e6) / e6)

@@ -298,6 +298,19 @@ None, default=None
     >>> model = RBMWavefunction(max_iter=300, random_state=0).fit(X)
     >>> bool(model.fidelity(state) > 0.97)
     True
+
+    A translation-symmetric RBM (weights shared over the ring's translations: 18
+    parameters) on the Heisenberg ring:
+
+    >>> from skphys.quantum import Heisenberg
+    >>> ring = Heisenberg(8)
+    >>> sym = RBMWavefunction(ring, alpha=2, symmetry="translation", max_iter=60,
+    ...                       n_samples=300, random_state=0).fit()
+    >>> sym.n_parameters_
+    18
+    >>> e0 = exact_ground_state(ring).energy
+    >>> bool(abs(sym.expectation(ring) - e0) / abs(e0) < 1e-3)
+    True
     """
 
     _parameter_constraints: dict = {

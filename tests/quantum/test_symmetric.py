@@ -293,3 +293,22 @@ def test_tomography_refuses_symmetry_parameters(kwargs):
     with pytest.raises(InvalidParameterError, match=f"The '{name}' parameter.*not used by "
                                                     "tomography"):
         RBMWavefunction(max_iter=2, **kwargs).fit(X)
+
+
+def test_metropolis_samples_psi_squared_with_weights_beyond_single_precision():
+    # weights of +-4 on 12 hidden units: the tabulated ratio factor exp(sum log cosh 2D)
+    # (~e^180) overflows single precision; the exchange sampler must still draw |psi|^2
+    # (in single precision it froze: 0.1% acceptance, L1 distance 1.5)
+    torch.manual_seed(0)
+    N, M = 6, 12
+    W = 4.0 * torch.sign(torch.randn(M, N, dtype=torch.float64))
+    p = _rbm.RBMParams(torch.zeros(N, dtype=torch.float64),
+                       torch.zeros(M, dtype=torch.float64), W)
+    space = _rbm.Space(N, 3, "cpu")
+    exact = torch.softmax(2 * _rbm.log_psi(p, space.sigma), 0)
+    chains = _rbm.Chains.random(p, 4000, N, 3, "cpu")
+    assert _rbm.metropolis(p, chains, 200, True) > 0.02
+    codes = (chains.sigma > 0).long() @ (1 << torch.arange(N))
+    idx = torch.searchsorted(torch.as_tensor(space.codes), codes)
+    empirical = torch.bincount(idx, minlength=len(space)).double() / 4000
+    assert float((empirical - exact).abs().sum()) < 0.2

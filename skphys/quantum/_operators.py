@@ -46,6 +46,27 @@ __all__ = [
 # --------------------------------------------------------------------------------------
 # Lattices
 # --------------------------------------------------------------------------------------
+def _next_nearest_edges(shape, pbc):
+    """Next-nearest-neighbour bonds: ``(i, i + 2)`` on a chain, the two diagonals of every
+    plaquette on a square lattice; each counted once, (E, 2)."""
+    shape = tuple(int(s) for s in np.atleast_1d(shape))
+    coords = np.array(np.unravel_index(np.arange(int(np.prod(shape))), shape)).T
+    steps = [(2,)] if len(shape) == 1 else [(1, 1), (1, -1)]
+    edges = set()
+    L = np.array(shape)
+    for site, c in enumerate(coords):
+        for d in steps:
+            other = c + np.array(d)
+            if np.any((other < 0) | (other >= L)):
+                if not pbc:
+                    continue
+                other = other % L
+            nb = int(np.ravel_multi_index(tuple(other), shape))
+            if nb != site:
+                edges.add((min(site, nb), max(site, nb)))
+    return np.array(sorted(edges), dtype=np.int64).reshape(-1, 2)
+
+
 def _lattice(shape, pbc):
     """Edges ``(E, 2)``, sublattice labels and bipartiteness of a chain or square lattice."""
     if np.ndim(shape) == 0:
@@ -285,7 +306,12 @@ class Heisenberg(_LatticeOperator):
 
     ``H = J sum_<ij> (X_i X_j + Y_i Y_j + delta Z_i Z_j)`` with Pauli matrices (the default), or
     with spin-1/2 operators ``S = sigma / 2`` for ``convention="spin"`` (energies divided by 4).
-    The sum runs over nearest-neighbour bonds, each counted once.
+    The sum runs over nearest-neighbour bonds, each counted once. ``J2`` adds the same
+    coupling on next-nearest-neighbour bonds (the J1-J2 model: the diagonals of the square
+    lattice's plaquettes, or ``(i, i + 2)`` on a chain), which frustrates the antiferromagnet:
+    those bonds join sites of one sublattice, so the Marshall sign no longer makes every
+    off-diagonal element negative and the sign structure of the ground state is not known
+    in closed form (near ``J2 / J = 0.5`` on the square lattice it differs from Marshall's).
 
     Parameters
     ----------
@@ -299,6 +325,8 @@ class Heisenberg(_LatticeOperator):
         Periodic boundaries (a ring / torus); open otherwise.
     convention : {"pauli", "spin"}, default="pauli"
         Pauli matrices or spin-1/2 operators.
+    J2 : float, default=0.0
+        Next-nearest-neighbour coupling (J1-J2 model).
 
     Attributes
     ----------
@@ -306,6 +334,8 @@ class Heisenberg(_LatticeOperator):
         Number of spins.
     edges : ndarray of shape (n_bonds, 2)
         Nearest-neighbour bonds.
+    edges2 : ndarray of shape (n_bonds2, 2)
+        Next-nearest-neighbour bonds (empty when ``J2 = 0``).
     sublattice : ndarray of shape (n_sites,)
         0/1 checkerboard labels (``A`` = 0) used by the Marshall sign rule.
     bipartite : bool
@@ -325,39 +355,58 @@ class Heisenberg(_LatticeOperator):
     """
 
     conserves_sz = True
-    _repr_keys = ("shape", "J", "delta", "pbc", "convention")
+    _repr_keys = ("shape", "J", "delta", "pbc", "convention", "J2")
 
-    def __init__(self, shape, *, J=1.0, delta=1.0, pbc=True, convention="pauli"):
+    def __init__(self, shape, *, J=1.0, delta=1.0, pbc=True, convention="pauli", J2=0.0):
         super().__init__(shape, pbc)
         if convention not in ("pauli", "spin"):
             raise ValueError(f"convention must be 'pauli' or 'spin', got {convention!r}")
         self.J = float(J)
         self.delta = float(delta)
         self.convention = convention
+        self.J2 = float(J2)
+        self.edges2 = (_next_nearest_edges(shape, pbc) if self.J2 != 0
+                       else np.zeros((0, 2), dtype=np.int64))
         self._scale = 1.0 if convention == "pauli" else 0.25
 
+    def _zz(self, sigma, edges):
+        e = torch.as_tensor(edges, device=sigma.device)
+        if len(e) == 0:
+            return torch.zeros(sigma.shape[0], dtype=sigma.dtype, device=sigma.device)
+        return (sigma[:, e[:, 0]] * sigma[:, e[:, 1]]).sum(1)
+
     def diagonal(self, sigma):
-        return (self._scale * self.J * self.delta) * self._bond_zz(sigma)
+        out = (self._scale * self.J * self.delta) * self._bond_zz(sigma)
+        if len(self.edges2):
+            out = out + (self._scale * self.J2 * self.delta) * self._zz(sigma, self.edges2)
+        return out
 
     def _groups(self):
-        e = self.edges
-        c = self._scale * self.J
+        groups = []
+        for edges, coupling in ((self.edges, self.J), (self.edges2, self.J2)):
+            if not len(edges) or coupling == 0:
+                continue
+            c = self._scale * coupling
 
-        def exchange(sigma):
-            et = self._edges_t(sigma.device)
-            # X X + Y Y = 2 (s+ s- + s- s+): 2 on an anti-aligned pair, 0 otherwise
-            return c * (1.0 - sigma[:, et[:, 0]] * sigma[:, et[:, 1]])
+            def exchange(sigma, edges=edges, c=c):
+                et = torch.as_tensor(edges, device=sigma.device)
+                # X X + Y Y = 2 (s+ s- + s- s+): 2 on an anti-aligned pair, 0 otherwise
+                return c * (1.0 - sigma[:, et[:, 0]] * sigma[:, et[:, 1]])
 
-        return [_FlipGroup(e, exchange, pattern=(1.0, -1.0))] if len(e) else []
+            groups.append(_FlipGroup(edges, exchange, pattern=(1.0, -1.0)))
+        return groups
 
     def is_stoquastic(self, marshall_sign=False):
         """Whether every off-diagonal element is <= 0 (after the Marshall sign rule)."""
-        if self.J <= 0:
+        if self.J <= 0 and self.J2 <= 0:
             return True
+        if self.J2 > 0:  # next-nearest bonds join one sublattice: Marshall leaves them > 0
+            return bool(not marshall_sign and self.J <= 0)
         return bool(marshall_sign and self.bipartite)
 
     def _norm_bound(self):
-        return self._scale * abs(self.J) * (2 + abs(self.delta)) * len(self.edges)
+        return self._scale * (2 + abs(self.delta)) * (abs(self.J) * len(self.edges)
+                                                       + abs(self.J2) * len(self.edges2))
 
 
 class TransverseFieldIsing(_LatticeOperator):

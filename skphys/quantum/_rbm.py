@@ -260,8 +260,14 @@ def metropolis(params, chains, n_steps, exchange):
     # acceptances, and theta and t are recomputed in double precision at the end
     low = torch.complex64 if cplx else torch.float32
     C = torch.cosh(2.0 * D)
-    T = torch.tanh(2.0 * D).to(low)
     logC = torch.log(C).sum(-1)
+    if float((logC.real.abs() + 2.0 * A.real.abs()).max()) > 85.0:
+        # large weights (a collapsing state, or many tied hidden units): G = exp(logC -+ 2A)
+        # would overflow single precision (exp(88.7) is its largest value; inf times an
+        # underflowed product is NaN, and a NaN ratio is never accepted: the chain would
+        # freeze); run the loop in double. Below that the single-precision loop is unchanged
+        low = torch.complex128 if cplx else torch.float64
+    T = torch.tanh(2.0 * D).to(low)
     G_up = torch.exp(logC - 2.0 * A).to(low)  # the moved spin (the up one, for swaps) is +1
     G_down = torch.exp(logC + 2.0 * A).to(low)
     t = t.to(low)

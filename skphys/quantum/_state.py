@@ -144,9 +144,15 @@ class RBMState:
         return _rbm.local_energy(operator, self.params, sigma, th, t, self._sub_a_t, workspace,
                                  in_sector)
 
-    def expectation(self, operator, n_samples=None):
+    def expectation(self, operator, n_samples=None, return_error=False):
         """``<psi|O|psi> / <psi|psi>``: exact sum when possible and ``n_samples`` is None,
-        else the mean local value over ``n_samples`` (default 10000) samples."""
+        else the mean local value over ``n_samples`` (default 10000) samples.
+
+        ``return_error``: also return the Monte Carlo standard error (0 for the exact sum):
+        ``std / sqrt(n)`` for independent draws (exact sampling, or one sample per chain),
+        the spread of the chain means over ``sqrt(n_chains)`` otherwise (batch means, which
+        includes the autocorrelation along each chain).
+        """
         if n_samples is None and self.space_size() <= EXACT_LIMIT:
             space = self.space()
             chunk = 1 << 14
@@ -159,9 +165,16 @@ class RBMState:
                 e = self.local_energy(operator, space.sigma[s:s + chunk])
                 total += float((w[s:s + chunk] * e.real).sum())
                 weight_sum += float(w[s:s + chunk].sum())
-            return total / weight_sum
-        sig = self.sample(10000 if n_samples is None else int(n_samples))
-        return float(self.local_energy(operator, sig).real.mean())
+            value = total / weight_sum
+            return (value, 0.0) if return_error else value
+        n = 10000 if n_samples is None else int(n_samples)
+        sig = self.sample(n)
+        e = self.local_energy(operator, sig).real
+        value = float(e.mean())
+        if not return_error:
+            return value
+        return value, monte_carlo_error(e, n_chains=None if self.space_size() <= EXACT_LIMIT
+                                        else min(n, 1000))
 
     def fidelity(self, codes, phi):
         """``|<phi|psi>|^2`` (both normalised) for amplitudes ``phi`` on basis ``codes``."""
@@ -179,6 +192,20 @@ class RBMState:
 # ------------------------------------------------------------------------------------
 # helpers shared by the state and the drivers
 # ------------------------------------------------------------------------------------
+def monte_carlo_error(e, n_chains=None):
+    """Standard error of the mean of ``e`` (1-D tensor): independent samples (``n_chains``
+    None), or samples taken round-robin from ``n_chains`` Markov chains (``e[i]`` from chain
+    ``i % n_chains``), whose chain means give the error when each chain has several."""
+    n = len(e)
+    if n < 2:
+        return math.nan
+    if n_chains is None or n <= n_chains:
+        return float(e.std() / math.sqrt(n))
+    per = n // n_chains
+    means = e[: per * n_chains].reshape(per, n_chains).mean(0)
+    return float(means.std() / math.sqrt(n_chains))
+
+
 def default_sampler(in_sector, complex_params):
     """Exchange moves in a magnetisation sector; else block Gibbs, or single flips for complex
     parameters (Gibbs needs a positive amplitude)."""

@@ -73,14 +73,15 @@ class TomographyFit:
         self.likelihood = method
         self.sigma, self.bases = sigma, bases
         self.lr0 = 0.05 if method == "exact" else 0.01
-        self.unused = ["sampler", "n_chains", "diag_shift", "marshall_sign"]
+        self.unused = ["sampler", "n_chains", "diag_shift", "marshall_sign", "symmetry",
+                       "sector"]
         if method == "exact":
             self.unused += ["n_samples", "n_sweeps", "batch_size"]
 
     # ---- the driver's protocol ---------------------------------------------------------
     def initial_state(self):
         est, device = self.est, self.device
-        params = _rbm.RBMParams.init(self.n_sites, self.n_hidden, est.init_std, self.dtype,
+        params = _rbm.RBMParams.init(self.n_sites, self.n_hidden, est._init_std(), self.dtype,
                                      device)
         state = RBMState(params, self.n_up)
         state.leaves = [p.requires_grad_() for p in params.tensors()]

@@ -9,9 +9,10 @@ its history, progress output, callbacks, divergence rollback and Ctrl-C handling
 
 import math
 
+import numpy as np
 import torch
 
-from . import _rbm
+from . import _rbm, _symmetric
 from ._distributed import reduction
 from ._operators import Heisenberg
 from ._state import EXACT_LIMIT, RBMState, default_sampler
@@ -20,6 +21,10 @@ __all__ = ["GroundStateFit"]
 
 #: the default learning rate of stochastic reconfiguration
 DEFAULT_LR = 0.025
+#: how many collapses (frozen chains) a fit recovers from before it gives up
+MAX_RECOVERIES = 10
+#: largest Fubini-Study distance of one step of a symmetric or projected wave function
+MAX_STEP = 0.1
 
 
 class GroundStateFit:
@@ -88,6 +93,7 @@ class GroundStateFit:
                                  f"states, this one has {size}: use another sampler")
         self.sublattice_a = H.sublattice == 0 if marshall else None
         self.bound = H.norm_bound()
+        self._setup_symmetry(est, H, complex_params)
         unused = ["likelihood", "batch_size"]
         if sampler == "exact":
             unused += ["n_chains", "n_sweeps"]
@@ -97,40 +103,203 @@ class GroundStateFit:
         self.reduce = reduction()
 
     # ---- the driver's protocol ---------------------------------------------------------
+    def _setup_symmetry(self, est, H, complex_params):
+        """The weight-sharing group (``symmetry``) and the sector projection (``sector``)."""
+        self.group = self.projection = None
+        self.n_filters = None
+        sym, sector = est.symmetry, est.sector
+        if sym is None and sector is None:
+            return
+        if reduction().world_size > 1:
+            raise ValueError("symmetry= and sector= do not run over several processes yet: "
+                             "fit them in one process")
+        shape = getattr(H, "_shape", None)
+        if shape is None or not H.pbc:
+            raise ValueError(f"symmetry= and sector= need a periodic lattice Hamiltonian "
+                             f"(Heisenberg or TransverseFieldIsing with pbc=True), got {H!r}")
+        if sym is not None:
+            self.group = _symmetric.SymmetryGroup(
+                shape, translations=True, point_group=sym.startswith("lattice"),
+                spin_flip=sym.endswith("spin_flip"))
+            self.n_filters = _symmetric.n_filters(est.alpha, self.n_sites, len(self.group))
+            self.n_hidden = self.n_filters * len(self.group)
+        if sector is None:
+            return
+        momentum, parity = _check_sector(sector, shape)
+        if sym is not None:  # the shared weights already fix the trivial labels
+            if momentum is not None and not np.any(np.asarray(momentum) % np.array(shape)):
+                momentum = None
+            elif momentum is not None:
+                raise ValueError(f"sector momentum {sector['momentum']} is not 0, but "
+                                 f"symmetry={sym!r} makes the amplitude translation-invariant"
+                                 " (momentum 0): use symmetry=None to project onto it")
+            if parity is not None and sym.endswith("spin_flip"):
+                if parity == 1:
+                    parity = None
+                else:
+                    raise ValueError(f"sector spin_flip=-1, but symmetry={sym!r} makes the "
+                                     "amplitude even under the spin flip")
+        if momentum is None and parity is None:
+            return
+        group = _symmetric.SymmetryGroup(shape, translations=momentum is not None,
+                                         spin_flip=parity is not None)
+        chi = group.characters(momentum, parity)
+        if parity is not None and H.conserves_sz and self.n_up is not None \
+                and 2 * self.n_up != self.n_sites:
+            raise ValueError("a spin-flip sector needs the S^z_total = 0 sector (n_up = N / 2)"
+                             f", got n_up={self.n_up} of {self.n_sites}")
+        if self.sublattice_a is not None:
+            if self.n_up is None:
+                raise ValueError("a sector with the Marshall sign needs a magnetisation sector "
+                                 "(n_up)")
+            chi = chi * group.marshall_factors(self.sublattice_a, self.n_up)
+        if np.abs(chi.imag).max() > 1e-12 and not complex_params and \
+                self.est.param_dtype == "real":
+            raise ValueError(f"sector {sector} has complex characters: it needs complex "
+                             "parameters (param_dtype='complex' or 'auto')")
+        if np.abs(chi.imag).max() > 1e-12:
+            self.dtype = torch.complex128
+        self.projection = _symmetric.Projection(group, chi)
+        self.characters = chi
+        self.projection_group = group
+        if self.sampler == "gibbs":
+            if est.sampler != "auto":
+                raise ValueError("sampler='gibbs' samples an RBM, not its projection onto a "
+                                 "sector: use 'local', 'exchange' or 'exact'")
+            self.sampler = "local"
+
+    def n_parameters(self, state):
+        p = state.sym if state.sym is not None else state.params
+        return p.n_parameters()
+
     def initial_state(self):
         est = self.est
-        params = _rbm.RBMParams.init(self.n_sites, self.n_hidden, est.init_std, self.dtype,
-                                     self.device)
-        state = RBMState(params, self.n_up, self.sublattice_a)
-        state.draw = self._make_drawer(params)
+        sym = None
+        if self.group is not None:
+            # no visible bias under the spin flip, nor where S^z_total is fixed (it is a constant)
+            visible = not (self.group.flips.any() or self.n_up is not None)
+            sym = _symmetric.SymmetricRBMParams.init(self.group, self.n_filters,
+                                                     est._init_std(True, self.n_sites
+                                                                   / len(self.group)),
+                                                     self.dtype,
+                                                     self.device, visible)
+            params = sym.full
+        else:
+            params = _rbm.RBMParams.init(self.n_sites, self.n_hidden, est._init_std(), self.dtype,
+                                         self.device)
+        if self.projection is not None:
+            state = _symmetric.ProjectedState(params, self.projection, self.n_up,
+                                              self.sublattice_a, sym)
+        else:
+            state = RBMState(params, self.n_up, self.sublattice_a)
+        state.sym = sym
+        state.draw = self._make_drawer(params, state)
         state.workspace = {}
         state.extra = 0  # extra sweeps the chains need after the last step
+        state.lr_scale = 1.0  # shrunk when a step collapses the state
         return state
 
     def step(self, it, state):
         est = self.est
-        lr = est._step_size(it, DEFAULT_LR)
+        lr = est._step_size(it, DEFAULT_LR) * state.lr_scale
         params = state.params
         sigma, th, t = state.draw(params, state.extra)
-        E = state.local_energy(self.hamiltonian, sigma, th, t, state.workspace)
-        mean, var, n = self.reduce.mean_var(E)
-        record = {"loss": mean, "energy_error": math.sqrt(max(var, 0.0) / n),
-                  "energy_variance": var}
-        if not self.healthy(record):
-            return record  # the driver rolls back to the last healthy state
-        delta = _rbm.natural_gradient(params, sigma, th, t, E, est.diag_shift,
-                                      state.workspace, reduce=self.reduce)
+        recovered = 0
+        while True:
+            frozen = self._frozen(sigma)
+            if self.reduce.world_size > 1:  # every process decides the same
+                frozen = bool(self.reduce.sum(torch.tensor([float(frozen)]))[0] > 0)
+            if not frozen:
+                E = state.local_energy(self.hamiltonian, sigma, th, t, state.workspace)
+                mean, var, n = self.reduce.mean_var(E)
+                record = {"loss": mean, "energy_error": math.sqrt(max(var, 0.0) / n),
+                          "energy_variance": var}
+                if self.healthy(record) and not self._below_spectrum(record):
+                    break
+            # the last step collapsed the state: |psi|^2 on a few configurations (every chain
+            # stuck in them), or an energy outside the Hamiltonian's bounds (chains left
+            # where the new psi is small). Step back, halve the step, re-seed the chains.
+            n_rec = getattr(state, "recoveries", 0)
+            if getattr(state, "previous", None) is None or n_rec >= MAX_RECOVERIES:
+                if frozen:
+                    raise ValueError(
+                        f"the Markov chains froze at iteration {it + 1}: the {len(sigma)} "
+                        f"samples hold {n_distinct(sigma)} distinct configurations "
+                        f"({n_rec} recoveries so far). Lower learning_rate or raise "
+                        "diag_shift.")
+                if self._below_spectrum(record):
+                    record["below_spectrum"] = math.nan  # a figure the driver rejects
+                return record  # the driver rolls back to the last healthy state and raises
+            state.recoveries = n_rec + 1
+            self.restore(state, state.previous)  # (kept: a second collapse steps back again)
+            # this iteration now starts from the previous state: so does the driver's copy of
+            # its start, which it rolls back to if the iteration ends unhealthy anyway
+            if getattr(state, "start_copy", None) is not None:
+                _copy_params(state.start_copy, state.previous)
+            state.lr_scale *= 0.5
+            lr *= 0.5
+            state.reseed()
+            state.extra = 0
+            recovered += 1
+            sigma, th, t = state.draw(params, 0)
+        if recovered:
+            record["recovered"] = recovered
+        if state.sym is None and self.projection is None:
+            delta = _rbm.natural_gradient(params, sigma, th, t, E, est.diag_shift,
+                                          state.workspace, reduce=self.reduce)
+            Oc = state.workspace["O"]
+        else:
+            if self.projection is not None:
+                O = self.projection.log_derivatives(params, sigma, state.sym)
+            else:
+                O = state.sym.log_derivatives(sigma, t)
+            delta = _rbm.sr_update(O, E, est.diag_shift)
+            Oc = O - O.mean(0)
+            # a trust region for the shared parameters: the step moves the state by at most
+            # MAX_STEP in Fubini-Study distance, lr^2 <|O_c . delta|^2> (the first steps from
+            # a near-uniform state are otherwise large, and collapse it onto stripes)
+            d = Oc @ delta.to(Oc.dtype)
+            dist = lr * math.sqrt(float((d.real**2 + d.imag**2).mean() if d.is_complex()
+                                        else (d * d).mean()))
+            record["step_distance"] = dist
+            if dist > MAX_STEP:
+                delta = delta * (MAX_STEP / dist)
         if not bool(torch.isfinite(delta).all()):
             record["sr_step"] = math.nan  # not applied: the driver rolls back
             return record
-        params.add_(-lr * delta)
-        state.extra = lag_sweeps(state.workspace["O"], delta, lr)
+        state.previous = (state.sym if state.sym is not None else params).clone()
+        state.lr_scale = min(1.0, state.lr_scale * 1.05)  # a shrunk step grows back
+        if state.sym is not None:
+            state.sym.add_(-lr * delta)
+        else:
+            params.add_(-lr * delta)
+        if self.projection is not None and self.sampler != "exact":
+            state.chains.refresh()
+        state.extra = lag_sweeps(Oc, delta, lr)
         return record
 
+    def _below_spectrum(self, record):
+        """An energy estimate below ``-norm_bound`` by more than three standard errors: no
+        state has it, so the samples do not follow ``|psi|^2`` (chains left behind by a
+        step)."""
+        return record["loss"] < -self.bound - 3.0 * record["energy_error"] - 1e-9
+
+    def _frozen(self, sigma):
+        """Every Markov chain stuck in a handful of configurations: at most ``max(2, 1%)``
+        distinct ones among the samples (exact draws and diagonal Hamiltonians excepted)."""
+        if self.sampler == "exact" or not self.hamiltonian.flip_groups:
+            return False
+        return n_distinct(sigma) <= max(2, len(sigma) // 100)
+
     def snapshot(self, state):
-        return state.params.clone()
+        copy = (state.sym if state.sym is not None else state.params).clone()
+        state.start_copy = copy  # the driver's copy of this iteration's start
+        return copy
 
     def restore(self, state, copy):
+        if state.sym is not None:
+            state.sym.copy_(copy)
+            return
         for target, value in zip(state.params.tensors(), copy.tensors()):
             target.copy_(value)
 
@@ -157,19 +326,23 @@ class GroundStateFit:
         return self.reduce.mean_var(E)
 
     # ---- sampling ------------------------------------------------------------------------
-    def _make_drawer(self, params):
+    def _make_drawer(self, params, state):
         """``draw(params, extra=0, persistent=True) -> (sigma, theta, tanh theta)``: the
         ``n_samples`` samples of one iteration (``persistent=False``: from copies of the
-        chains, which stay where they are)."""
+        chains, which stay where they are). Sets ``state.reseed()``: fresh random chains."""
         est, N, device = self.est, self.n_sites, self.device
         # with several processes: this one's share of the samples, from a stream of its own
         n_samples = self.reduce.n_local(est.n_samples)
         self.reduce.seed_chains()
+        state.reseed = lambda: None
         if self.sampler == "exact":
             space = _rbm.Space(N, self.n_up, device)
 
             def draw(p, extra=0, persistent=True):
-                logp = 2.0 * _rbm.chunked_log_psi(p, space.sigma).real
+                if self.projection is not None:
+                    logp = 2.0 * self.projection.log_psi(p, space.sigma).real
+                else:
+                    logp = 2.0 * _rbm.chunked_log_psi(p, space.sigma).real
                 idx = torch.multinomial(torch.softmax(logp, 0), n_samples, replacement=True)
                 sigma = space.sigma[idx]
                 th = _rbm.theta(p, sigma)
@@ -178,11 +351,20 @@ class GroundStateFit:
             return draw
         n_chains = n_samples if est.n_chains is None else self.reduce.n_local(est.n_chains)
         per_chain = math.ceil(n_samples / n_chains)
-        chains = _rbm.Chains.random(params, n_chains, N, self.n_up, device)
         sampler, n_sweeps = self.sampler, est.n_sweeps
-        _rbm.advance(params, chains, 20, sampler)  # burn-in
+        if self.projection is not None:
+            return self._projected_drawer(state, n_chains, per_chain, n_samples, n_sweeps)
+        box = {}
+
+        def reseed():
+            box["chains"] = _rbm.Chains.random(params, n_chains, N, self.n_up, device)
+            _rbm.advance(params, box["chains"], 20, sampler)  # burn-in
+
+        reseed()
+        state.reseed = reseed
 
         def draw(p, extra=0, persistent=True):
+            chains = box["chains"]
             ch = chains if persistent else _rbm.Chains(p, chains.sigma.clone())
             out = []
             for _ in range(per_chain):
@@ -193,6 +375,42 @@ class GroundStateFit:
             return tuple(torch.cat(z)[:n_samples] for z in zip(*out))
 
         return draw
+
+    def _projected_drawer(self, state, n_chains, per_chain, n_samples, n_sweeps):
+        def reseed():
+            state.chains = _symmetric.ProjectedChains.random(state, n_chains)
+            state.chains.advance(20)
+
+        reseed()
+        state.reseed = reseed
+
+        def draw(p, extra=0, persistent=True):
+            ch = state.chains
+            if not persistent:
+                ch = _symmetric.ProjectedChains(state, ch.sigma.clone())
+            out = []
+            for _ in range(per_chain):
+                ch.advance(n_sweeps + extra)
+                out.append(ch.sigma.clone())
+            sigma = torch.cat(out)[:n_samples]
+            th = _rbm.theta(p, sigma)
+            return sigma, th, torch.tanh(th)
+
+        return draw
+
+
+def _copy_params(target, source):
+    """Copy parameters (RBMParams or SymmetricRBMParams) into ``target`` in place."""
+    if hasattr(target, "copy_"):
+        target.copy_(source)
+        return
+    for t, v in zip(target.tensors(), source.tensors()):
+        t.copy_(v)
+
+
+def n_distinct(sigma):
+    """Number of distinct rows of a batch of configurations."""
+    return int(torch.unique(sigma > 0, dim=0).shape[0])
 
 
 def mean_var(E):
@@ -216,3 +434,20 @@ def lag_sweeps(Oc, delta, step):
     w = torch.exp(d - d.max())
     frac = float(w.sum() ** 2 / (w * w).sum()) / len(w)
     return 0 if frac > 0.9 else min(50, math.ceil(-10.0 * math.log(max(frac, 1e-12))))
+
+
+def _check_sector(sector, shape):
+    """``(momentum, parity)`` of a ``sector`` dict, validated against the lattice ``shape``."""
+    if not isinstance(sector, dict) or set(sector) - {"momentum", "spin_flip"}:
+        raise ValueError(f"sector must be a dict with the keys 'momentum' and/or 'spin_flip',"
+                         f" got {sector!r}")
+    momentum, parity = sector.get("momentum"), sector.get("spin_flip")
+    if momentum is not None:
+        k = np.atleast_1d(np.asarray(momentum))
+        if k.shape != (len(shape),) or k.dtype.kind not in "iu":
+            raise ValueError(f"sector momentum must be {len(shape)} integer(s) (units of "
+                             f"2 pi / L, lattice {shape}), got {momentum!r}")
+        momentum = tuple(int(x) % L for x, L in zip(k, shape))
+    if parity is not None and parity not in (1, -1):
+        raise ValueError(f"sector spin_flip must be +1 or -1, got {parity!r}")
+    return momentum, parity

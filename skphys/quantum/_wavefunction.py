@@ -28,6 +28,7 @@ from ..utils._torch import draw_seed, resolve_device, seeded
 from . import _rbm
 from ._operators import ExactState, _SpinOperator
 from ._state import RBMState
+from ._symmetric import SYMMETRIES, ProjectedState, Projection, SymmetryGroup
 from ._tomography import TomographyFit
 from ._vmc import GroundStateFit
 
@@ -129,14 +130,40 @@ class RBMWavefunction(BaseEstimator):
         of them when there are fewer).
         The exact likelihood always uses the whole data set (one Adam step per epoch, on the
         distinct configurations weighted by their counts).
-    init_std : float, default=0.01
-        Standard deviation of the random initial parameters.
+    init_std : float or "auto", default="auto"
+        Standard deviation of the random initial parameters; ``"auto"``: 0.01, and for the
+        shared parameters of a symmetric RBM 0.1 (NetKet's ``RBMSymm`` default) times
+        ``sqrt(N / |G|)`` (1 for translations; larger groups tie each weight to more hidden
+        units, and a larger start collapses onto a few configurations).
     binarize : float or None, default=None
         How configurations are read from ``X`` (in ``fit`` and every method): None, entries
         must be spins already, ``+1``/``-1`` or ``1``/``0`` (anything else is refused); a
         number, entries above it are spin up and the others spin down, e.g. the threshold of
         a fluorescence readout on photon counts (scikit-learn's ``BernoulliNB`` has the same
         parameter).
+    symmetry : {"translation", "lattice", "translation+spin_flip", "lattice+spin_flip"} or \
+None, default=None
+        Ground state on a periodic lattice: share the RBM's weights over a symmetry group
+        (Carleo & Troyer 2017; NetKet's ``RBMSymm``), ``log psi(sigma) = a sum_j sigma_j +
+        sum_f sum_g log cosh(b_f + w_f . (g sigma))``, with ``ceil(alpha N / |G|)`` filters
+        ``w_f``, so that ``psi(g sigma) = psi(sigma)``. ``"translation"``: the lattice's
+        translations; ``"lattice"``: also its point group (rotations and reflections);
+        ``"+spin_flip"``: also ``sigma -> -sigma`` (no visible bias then, nor at fixed
+        ``n_up``, where it is a constant). The fitted ``components_`` are the equivalent
+        RBM with tied weights (``F |G|`` hidden units), so every method works unchanged.
+        The point-group and spin-flip groups tie many hidden units to each weight and are
+        less tested than ``"translation"`` (see the module notes).
+    sector : dict or None, default=None
+        Ground state in a symmetry sector (Choo et al. 2018): ``{"momentum": k}`` (``k``:
+        an int for a chain, a pair for a square lattice, in units of ``2 pi / L``) and/or
+        ``{"spin_flip": +1 or -1}``. The amplitude is the projection ``psi(sigma) =
+        sum_g chi(g)^* phi(g sigma)`` of the network ``phi`` over the translations and/or
+        the spin flip, so ``psi(T_r sigma) = exp(2 pi i k . r / L) psi(sigma)`` and
+        ``psi(-sigma) = p psi(sigma)``: the fit finds the lowest state of that sector, an
+        excited state of the Hamiltonian when the ground state lies in another one. With
+        the Marshall sign the labels refer to the physical state. Complex momenta need
+        complex parameters (chosen by ``param_dtype="auto"``). Each amplitude costs
+        ``|G|`` network evaluations.
     random_state : int, RandomState instance or None, default=None
         Seeds parameters and samplers.
     device : str, default="auto"
@@ -166,7 +193,21 @@ class RBMWavefunction(BaseEstimator):
     n_hidden_ : int
         Number of hidden units ``M``.
     n_parameters_ : int
-        ``N + M + N M`` (complex parameters count once).
+        ``N + M + N M`` (complex parameters count once); for a symmetric RBM the shared
+        parameters, ``F + F N`` (+ 1 with a visible bias).
+    filters_ : ndarray of shape (n_filters, `n_features_in_`) or None
+        Ground state with ``symmetry``: the shared weights ``w_f`` (None otherwise).
+    filter_biases_ : ndarray of shape (n_filters,) or None
+        Their hidden biases ``b_f``.
+    filter_visible_bias_ : ndarray of shape (0,) or (1,), or None
+        The shared visible bias ``a`` (empty when the model has none).
+    symmetry_permutations_ : ndarray of shape (n_symmetries, `n_features_in_`) or None
+        Ground state: the site permutations ``p_g`` of ``symmetry``'s group.
+    sector_ : dict or None
+        Ground state: the sector fitted (``sector``), or None.
+    sector_permutations_, sector_signs_, sector_characters_ : ndarray or None
+        The projection group (permutations, spin-flip signs) and its characters ``chi(g)``
+        (with the Marshall sign's factors folded in) when ``sector`` is set.
     n_up_ : int or None
         Spins up in the magnetisation sector the state lives in, or None (the full space).
     marshall_sign_ : bool
@@ -257,6 +298,19 @@ class RBMWavefunction(BaseEstimator):
     >>> model = RBMWavefunction(max_iter=300, random_state=0).fit(X)
     >>> bool(model.fidelity(state) > 0.97)
     True
+
+    A translation-symmetric RBM (weights shared over the ring's translations: 18
+    parameters) on the Heisenberg ring:
+
+    >>> from skphys.quantum import Heisenberg
+    >>> ring = Heisenberg(8)
+    >>> sym = RBMWavefunction(ring, alpha=2, symmetry="translation", max_iter=60,
+    ...                       n_samples=300, random_state=0).fit()
+    >>> sym.n_parameters_
+    18
+    >>> e0 = exact_ground_state(ring).energy
+    >>> bool(abs(sym.expectation(ring) - e0) / abs(e0) < 1e-3)
+    True
     """
 
     _parameter_constraints: dict = {
@@ -275,8 +329,10 @@ class RBMWavefunction(BaseEstimator):
         "marshall_sign": [StrOptions({"auto"}), "boolean"],
         "likelihood": [StrOptions({"auto", "exact", "pcd"})],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "init_std": [Interval(Real, 0, None, closed="neither")],
+        "init_std": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
         "binarize": [None, Interval(Real, None, None, closed="neither")],
+        "symmetry": [None, StrOptions(set(SYMMETRIES))],
+        "sector": [None, dict],
         "random_state": ["random_state"],
         "device": [str, torch.device],
         "verbose": ["verbose"],
@@ -286,8 +342,8 @@ class RBMWavefunction(BaseEstimator):
     def __init__(self, hamiltonian=None, *, alpha=1.0, param_dtype="auto", learning_rate="auto",
                  max_iter=300, n_samples=1008, n_chains=None, n_sweeps=1, sampler="auto",
                  diag_shift=0.01, n_up="auto", marshall_sign="auto", likelihood="auto",
-                 batch_size="auto", init_std=0.01, binarize=None, random_state=None,
-                 device="auto", verbose=0, callbacks=None):
+                 batch_size="auto", init_std="auto", binarize=None, symmetry=None, sector=None,
+                 random_state=None, device="auto", verbose=0, callbacks=None):
         self.hamiltonian = hamiltonian
         self.alpha = alpha
         self.param_dtype = param_dtype
@@ -304,6 +360,8 @@ class RBMWavefunction(BaseEstimator):
         self.batch_size = batch_size
         self.init_std = init_std
         self.binarize = binarize
+        self.symmetry = symmetry
+        self.sector = sector
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
@@ -387,8 +445,21 @@ class RBMWavefunction(BaseEstimator):
         """Write ``state`` and the fit's records into the fitted attributes, all at once."""
         p = state.params.numpy()
         self.intercept_visible_, self.intercept_hidden_, self.components_ = p["a"], p["b"], p["W"]
-        N, M = fitter.n_sites, fitter.n_hidden
+        N, M = fitter.n_sites, state.params.n_hidden
         self.n_features_in_, self.n_hidden_, self.n_parameters_ = N, M, N + M + N * M
+        if isinstance(fitter, GroundStateFit):
+            self.n_parameters_ = fitter.n_parameters(state)
+            sym = state.sym
+            q = sym.numpy() if sym is not None else dict.fromkeys("abw")
+            self.filter_visible_bias_, self.filter_biases_, self.filters_ = (
+                q["a"], q["b"], q["w"])
+            self.symmetry_permutations_ = None if fitter.group is None else \
+                fitter.group.perms.copy()
+            proj = fitter.projection
+            self.sector_ = None if proj is None else dict(self.sector)
+            self.sector_permutations_ = None if proj is None else proj.group.perms.copy()
+            self.sector_signs_ = None if proj is None else proj.group.signs.copy()
+            self.sector_characters_ = None if proj is None else fitter.characters.copy()
         self.n_up_ = fitter.n_up
         sub_a = state.sublattice_a
         self.marshall_sign_ = sub_a is not None
@@ -406,6 +477,15 @@ class RBMWavefunction(BaseEstimator):
             self.energy_error_ = float(math.sqrt(max(var, 0.0) / n))
         else:
             self.likelihood_ = fitter.likelihood
+
+    def _init_std(self, symmetric=False, group_ratio=1.0):
+        """The standard deviation of the initial parameters, for ``"auto"``: 0.01, or for a
+        symmetric RBM 0.1 (NetKet's ``RBMSymm``) times ``sqrt(N / |G|)`` (``group_ratio``),
+        so that ``log psi`` spreads as much over configurations whatever the group's size
+        (each weight enters ``|G| / N`` times more hidden units than under translations)."""
+        if self.init_std == "auto":
+            return 0.1 * math.sqrt(group_ratio) if symmetric else 0.01
+        return float(self.init_std)
 
     def _step_size(self, it, default):
         """The learning rate of iteration ``it``: ``default`` for "auto", or the schedule's."""
@@ -430,6 +510,12 @@ class RBMWavefunction(BaseEstimator):
         params = _rbm.RBMParams(*(torch.tensor(np.asarray(v), device=device) for v in
                                   (self.intercept_visible_, self.intercept_hidden_,
                                    self.components_)))
+        chi = getattr(self, "sector_characters_", None)
+        if chi is not None:
+            group = SymmetryGroup.__new__(SymmetryGroup)
+            group.perms, group.signs = self.sector_permutations_, self.sector_signs_
+            return ProjectedState(params, Projection(group, chi), self.n_up_,
+                                  self.marshall_sublattice_)
         return RBMState(params, self.n_up_, self.marshall_sublattice_)
 
     def _spins(self, X):
@@ -522,7 +608,7 @@ class RBMWavefunction(BaseEstimator):
             sigma = state.sample(int(n_samples))
         return sigma.cpu().numpy()
 
-    def expectation(self, operator, n_samples=None, random_state=None):
+    def expectation(self, operator, n_samples=None, random_state=None, return_error=False):
         """Expectation value ``<psi|O|psi> / <psi|psi>`` of an operator.
 
         Summed exactly over the space when it has at most ``2^20`` states and ``n_samples`` is
@@ -536,21 +622,28 @@ class RBMWavefunction(BaseEstimator):
             Monte Carlo samples; None for the exact sum where possible.
         random_state : int, RandomState instance or None, default=None
             Seed of the sampler.
+        return_error : bool, default=False
+            Also return the Monte Carlo standard error of the estimate (0.0 for the exact
+            sum), as scikit-learn's ``return_std``: the standard deviation of the local
+            values over ``sqrt(n_samples)`` for independent draws, the spread of the Markov
+            chains' means over ``sqrt(n_chains)`` when each chain gives several samples.
 
         Returns
         -------
         value : float
             The real part of the expectation value.
+        error : float
+            Its standard error; only when ``return_error`` is True.
         """
         check_is_fitted(self)
         _validate_args("expectation", operator=operator, n_samples=n_samples,
-                       random_state=random_state)
+                       random_state=random_state, return_error=return_error)
         if operator.n_sites != self.n_features_in_:
             raise ValueError(f"operator acts on {operator.n_sites} spins, the state has "
                              f"{self.n_features_in_}")
         state = self._state()
         with seeded(draw_seed(random_state), self.device_), torch.no_grad():
-            return state.expectation(operator, n_samples)
+            return state.expectation(operator, n_samples, return_error=return_error)
 
     def fidelity(self, state):
         """Fidelity ``|<phi|psi>|^2`` with an exact state ``phi`` (both normalised).
@@ -674,6 +767,7 @@ _METHOD_CONSTRAINTS = {
                   "expectation": [None, Interval(Integral, 1, None, closed="left")]},
     "random_state": {"sample": ["random_state"], "expectation": ["random_state"]},
     "operator": {"expectation": [_SpinOperator]},
+    "return_error": {"expectation": ["boolean"]},
 }
 
 

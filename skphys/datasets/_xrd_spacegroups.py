@@ -289,7 +289,9 @@ def xrd_extinction_classes():
     guess per class); with the crystal systems balanced (``target="crystal_system"``, the
     groups of a system uniform) it is the sum over classes of the largest share of one
     system in the class (only trigonal and hexagonal groups on the hexagonal lattice share
-    classes). Intensities could lift these bounds a little (centric and acentric intensity
+    classes; ``crystal_system_bound_uniform_groups`` is the same bound when the groups, not
+    the systems, are drawn uniformly, as ``target="space_group"`` does). Intensities could
+    lift these bounds a little (centric and acentric intensity
     statistics differ), never above what the structure factors can tell.
 
     Returns
@@ -297,8 +299,8 @@ def xrd_extinction_classes():
     result : :class:`~sklearn.utils.Bunch`
         ``classes`` (list of tuples of space-group numbers, sorted), ``labels`` (int ndarray
         of shape (231,): ``labels[g]`` is the index in ``classes`` of group ``g``;
-        ``labels[0] = -1``), ``space_group_bound`` (float) and ``crystal_system_bound``
-        (float), the best accuracies with balanced labels.
+        ``labels[0] = -1``), ``space_group_bound`` and ``crystal_system_bound`` (float),
+        the best accuracies with balanced labels, and ``crystal_system_bound_uniform_groups``.
 
     See Also
     --------
@@ -321,12 +323,15 @@ def xrd_extinction_classes():
         labels[list(members)] = k
     systems = [name for name, _, _ in CRYSTAL_SYSTEM_RANGES]
     size = {name: hi - lo + 1 for name, lo, hi in CRYSTAL_SYSTEM_RANGES}
-    best = 0.0
+    best, best_uniform = 0.0, 0.0
     for members in classes:
-        mass = {}
+        mass, count = {}, {}
         for g in members:
             s = crystal_system_of(g)
             mass[s] = mass.get(s, 0.0) + 1.0 / (len(systems) * size[s])
+            count[s] = count.get(s, 0) + 1
         best += max(mass.values())
+        best_uniform += max(count.values()) / 230
     return Bunch(classes=classes, labels=labels, space_group_bound=len(classes) / 230,
-                 crystal_system_bound=float(best))
+                 crystal_system_bound=float(best),
+                 crystal_system_bound_uniform_groups=float(best_uniform))

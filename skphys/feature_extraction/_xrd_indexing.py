@@ -80,8 +80,8 @@ def _nearest_square(x):
 # (n_t, n_o, d) of that line (Q = phi . p) and the number of calculated lines up to a Q.
 
 _L = np.arange(0, 13)  # enumerated l (tetragonal, hexagonal)
-_HK = np.array([(h, k) for h in range(0, 9) for k in range(0, 9)])  # orthorhombic
-_HL = np.array([(h, l) for h in range(-8, 9) for l in range(0, 9)])  # monoclinic
+_HK = np.array([(h, k) for h in range(9) for k in range(9)])  # orthorhombic
+_HL = np.array([(h, l) for h in range(-8, 9) for l in range(9)])  # monoclinic
 
 
 def _cap(q_max, coef, limit, factor=1.0):

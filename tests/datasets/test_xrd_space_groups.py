@@ -213,3 +213,6 @@ def test_xrd_extinction_classes_bounds():
                    [("trigonal", 25), ("hexagonal", 27)]) for c in mixed) / 7
     assert ext.crystal_system_bound == pytest.approx(1 - lost)
     assert 0.9 < ext.crystal_system_bound < 0.92
+    lost = sum(min(sum(crystal_system_of(g) == s for g in c) for s in ("trigonal", "hexagonal"))
+               for c in mixed) / 230
+    assert ext.crystal_system_bound_uniform_groups == pytest.approx(1 - lost)

@@ -126,5 +126,8 @@ def test_parameters_and_errors():
     assert len(names) == index.transform(X).shape[1] == 37
     assert list(names[:5]) == ["n_peaks", "d_first", "cubic_indexed", "cubic_log_M",
                                "cubic_completeness"]
-    par = XRDIndexingFeatures(n_jobs=2).fit(X).transform(X)
+    from joblib import parallel_backend
+
+    with parallel_backend("threading"):  # the same chunks as processes, without their start-up
+        par = XRDIndexingFeatures(n_jobs=2).fit(X).transform(X)
     assert np.array_equal(par, index.transform(X))

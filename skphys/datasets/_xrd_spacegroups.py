@@ -312,6 +312,8 @@ def xrd_extinction_classes():
     >>> ext = xrd_extinction_classes()
     >>> len(ext.classes), round(ext.space_group_bound, 3), round(ext.crystal_system_bound, 3)
     (97, 0.422, 0.914)
+    >>> round(ext.crystal_system_bound_uniform_groups, 3)
+    0.93
     >>> [ext.classes[ext.labels[g]] for g in (47, 62)]  # Pmmm; Pnma
     [(16, 25, 47), (33, 62)]
     """

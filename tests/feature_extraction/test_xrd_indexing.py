@@ -131,3 +131,19 @@ def test_parameters_and_errors():
     with parallel_backend("threading"):  # the same chunks as processes, without their start-up
         par = XRDIndexingFeatures(n_jobs=2).fit(X).transform(X)
     assert np.array_equal(par, index.transform(X))
+
+
+def test_crystal_system_from_indexing_features():
+    # the bench's protocol in small: groups uniform over the 230, gradient boosting on the
+    # features; 600 training patterns give about 0.7 (majority class 0.31; 0.73 at 30,000,
+    # benchmarks/bench_xrd.py); a search that stopped telling the systems apart would not
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from skphys.datasets import CRYSTAL_SYSTEMS
+
+    X, _, info = make_xrd_patterns(800, target="space_group", n_points=851,
+                                   return_info=True, random_state=0)
+    y = np.array([CRYSTAL_SYSTEMS.index(s) for s in info.crystal_system])
+    F = XRDIndexingFeatures().fit_transform(X)
+    clf = HistGradientBoostingClassifier(max_iter=100, random_state=0).fit(F[:600], y[:600])
+    assert clf.score(F[600:], y[600:]) >= 0.6

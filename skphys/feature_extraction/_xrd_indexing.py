@@ -261,14 +261,10 @@ def _best(system, P, q, tol_q, grad, n_refine=4, max_shift=0.1):
     return R[t], n_hit[t], n_calc[t], err[t], phi[t], hit[t]
 
 
-def _third_axis(system, AB, q, tol_q, n_first):
-    """Complete (A, B) trials: the lowest peaks (A, B) leave unexplained as 00l, h0l, 0kl..."""
-    if system == "orthorhombic":
-        P2 = np.concatenate([AB, np.full((len(AB), 1), 1.0)], axis=1)
-        err, _ = _match_zone(P2, q)
-    else:
-        P2 = AB
-        err, _ = _match_zone(P2, q)
+def _third_axis(AB, q, tol_q):
+    """Complete (A, B) trials with C: the lowest two peaks that the hk0 zone of (A, B)
+    leaves unexplained, each taken as 00l, h0l, 0kl or hkl of low order."""
+    err = _match_zone(AB, q)
     unexplained = err > tol_q[None]
     # the first two unexplained peaks of each trial
     order = np.where(unexplained, np.arange(len(q))[None], len(q) + 1)
@@ -285,14 +281,13 @@ def _third_axis(system, AB, q, tol_q, n_first):
     return np.concatenate(out) if out else np.empty((0, 3))
 
 
-def _match_zone(P2, q):
+def _match_zone(AB, q):
     """Error of the nearest hk0 line of the (A, B) zone (orthorhombic metric)."""
-    A, B = P2[:, 0, None, None], P2[:, 1, None, None]
+    A, B = AB[:, 0, None, None], AB[:, 1, None, None]
     h = np.arange(0, 9)[None, None]
     r = q[None, :, None] - A * h * h
     k2 = _nearest_square(r / B)
-    err = np.abs(r - B * k2).min(axis=2)
-    return err, None
+    return np.abs(r - B * k2).min(axis=2)
 
 
 def _monoclinic_trials(T, q, tol_q, n_top=12):
@@ -331,7 +326,7 @@ def index_peaks(two_theta, *, wavelength=1.5406, tolerance=0.05, n_first=6):
     for system in ("cubic", "tetragonal", "hexagonal"):
         out[system] = _best(system, _trials(system, q, n_first), q, tol_q, grad)
     AB = _trials("orthorhombic", q, n_first)
-    T = _third_axis("orthorhombic", AB, q, tol_q, n_first)
+    T = _third_axis(AB, q, tol_q)
     T = T[_valid(T, "orthorhombic")]
     out["orthorhombic"] = _best("orthorhombic", T, q, tol_q, grad) if len(T) else None
     M = _monoclinic_trials(T, q, tol_q) if len(T) else np.empty((0, 4))

@@ -25,11 +25,17 @@ Protocol (one thread; the peers are used when installed, else a warning line say
    CNN 85% / 76%, dense 73% / 57% (crystal system / space group); measured RRUFF 56% / 42%,
    with refusal 54% -> 82% at about half coverage. For the space group also: the share of
    predictions in the right powder class (groups whose peaks sit at the same angles for any
-   cell, ``powder_classes``), and the bound that peak positions alone allow when the groups
-   are drawn uniformly (number of classes / 230).
+   cell, ``powder_classes``), and the bounds that peak positions alone allow when the groups
+   are drawn uniformly (``xrd_extinction_classes``: number of classes / 230 for the space
+   group; for the crystal system, all but the trigonal/hexagonal groups that share a class).
+   Indexing rows: ``XRDIndexingFeatures`` (each pattern indexed in five crystal systems;
+   figures of merit, fitted cells, centring shares), computed once for all patterns
+   (``featurise s``, ``--feature-jobs`` processes), read by a ``HistGradientBoostingClassifier``
+   and, with the ln-d autocorrelation beside them, by the dense network.
 
     python benchmarks/bench_xrd.py [--n-train 30000] [--n-test 6000] [--skip-table]
                                    [--models NAME ...] [--n-jobs N] [--batch-size B]
+                                   [--feature-jobs N] [--name bench_xrd_table]
 """
 
 import argparse
@@ -38,10 +44,11 @@ import warnings
 
 import numpy as np
 from _common import report, timed
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.frozen import FrozenEstimator
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import FunctionTransformer
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from skphys.datasets import (
     CRYSTAL_SYSTEMS,
@@ -49,9 +56,11 @@ from skphys.datasets import (
     log_d_autocorrelation,
     make_xrd_patterns,
     resample_log_d,
+    xrd_extinction_classes,
     xrd_pattern,
 )
 from skphys.datasets._xrd_spacegroups import powder_classes
+from skphys.feature_extraction import XRDIndexingFeatures
 from skphys.model_selection import ConfidenceThresholdClassifier
 from skphys.neural_network import CNNClassifier, MLPClassifier
 
@@ -171,6 +180,34 @@ def models(two_theta, cnn_epochs, batch_size=128):
     }
 
 
+#: models that read precomputed features: name -> (features, estimator factory)
+FEATURE_MODELS = {
+    "indexing features, gradient boosting": (
+        "indexing", lambda batch_size: HistGradientBoostingClassifier(
+            max_iter=300, early_stopping="auto", random_state=0)),
+    "dense, indexing + ln-d autocorrelation": (
+        "indexing+autocorrelation", lambda batch_size: make_pipeline(
+            StandardScaler(), MLPClassifier(
+                (512, 256), dropout=0.2, batch_size=batch_size, max_iter=60,
+                early_stopping=True, n_iter_no_change=6, random_state=0, device="auto"))),
+}
+
+
+def features(kind, X, protos, two_theta, n_jobs, cache):
+    """Indexing (and autocorrelation) features of the patterns and the prototypes, once."""
+    if "indexing" not in cache:
+        t0 = time.perf_counter()
+        index = XRDIndexingFeatures((two_theta[0], two_theta[-1]), n_jobs=n_jobs).fit(X)
+        cache["indexing"] = (index.transform(X), index.transform(protos))
+        cache["featurise s"] = time.perf_counter() - t0
+        print(f"indexing features: {cache['featurise s']:.0f} s", flush=True)
+    if kind == "indexing+autocorrelation" and kind not in cache:
+        F, Fp = cache["indexing"]
+        cache[kind] = (np.hstack([F, log_d_autocorrelation(X, two_theta)]),
+                       np.hstack([Fp, log_d_autocorrelation(protos, two_theta)]))
+    return cache[kind]
+
+
 def generate(n, n_points, n_jobs=1):
     """``n`` patterns (labels in ``info``); with ``n_jobs`` > 1 made in that many processes,
     each its own random stream (``random_state`` 0 with one process, 1000 + i otherwise)."""
@@ -208,22 +245,31 @@ def table_rows(args):
     # groups whose peaks sit at the same angles for any cell (see powder_classes)
     powder_class = {g: k for k, members in enumerate(powder_classes()) for g in members}
     same_class = np.vectorize(lambda a, b: powder_class[a] == powder_class[b])
-    rows = []
+    rows, cache = [], {}
     for task, y in labels.items():
-        for arch, model in models(info.two_theta, args.cnn_epochs, args.batch_size).items():
+        candidates = [(arch, model, None) for arch, model in
+                      models(info.two_theta, args.cnn_epochs, args.batch_size).items()]
+        candidates += [(arch, make(args.batch_size), kind)
+                       for arch, (kind, make) in FEATURE_MODELS.items()]
+        for arch, model, kind in candidates:
             if args.models and arch not in args.models:
                 continue
+            if kind is None:
+                X_all, X_proto = X, protos.data
+            else:
+                X_all, X_proto = features(kind, X, protos.data, info.two_theta,
+                                          args.feature_jobs or args.n_jobs, cache)
             t0 = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                model.fit(X[:n], y[:n])
+                model.fit(X_all[:n], y[:n])
             t_fit = time.perf_counter() - t0
-            X_test, y_test = X[n:], y[n:]
+            X_test, y_test = X_all[n:], y[n:]
             half = len(y_test) // 2
             refuse = ConfidenceThresholdClassifier(FrozenEstimator(model), coverage=0.5)
             refuse.fit(X_test[:half], y_test[:half])
             gen = refuse.selective_report(X_test[half:], y_test[half:])
-            proto = refuse.selective_report(protos.data, proto_labels[task])
+            proto = refuse.selective_report(X_proto, proto_labels[task])
             proba = model.predict_proba(X_test)
             top5 = model.classes_[np.argsort(-proba, axis=1)[:, :5]]
             rows.append({
@@ -233,19 +279,27 @@ def table_rows(args):
                 "majority class": float(np.bincount(y_test).max() / len(y_test)),
                 "right powder class": (float(np.mean(same_class(model.predict(X_test), y_test)))
                                        if task == "space group" else None),
-                "paper (computed)": PAPER[arch.split(",")[0], task],
+                "paper (computed)": PAPER.get((arch.split(",")[0], task)),
                 "prototypes accuracy": proto.accuracy,
                 "refusal: test coverage": gen.coverage,
                 "test selective acc.": gen.selective_accuracy,
                 "prototype coverage": proto.coverage,
                 "prototype selective acc.": proto.selective_accuracy,
                 "fit s": t_fit,
+                "featurise s": cache.get("featurise s") if kind else None,
             })
             print(rows[-1], flush=True)
+    ext = xrd_extinction_classes()
+    rows.append({"task": "crystal system", "network": "peak positions alone (bound)",
+                 "test accuracy": ext.crystal_system_bound_uniform_groups,
+                 "note": "trigonal and hexagonal groups with the same peaks cannot be told "
+                         "apart; groups uniform (balanced systems: "
+                         f"{ext.crystal_system_bound:.3f})"})
     rows.append({"task": "space group", "network": "peak positions alone (bound)",
-                 "test accuracy": len(powder_classes()) / 230,
-                 "note": f"{len(powder_classes())} classes of groups with identical peak "
-                         "positions: the best accuracy from positions, groups uniform"})
+                 "test accuracy": ext.space_group_bound,
+                 "note": f"{len(ext.classes)} classes of groups with identical peak "
+                         "positions (orthorhombic axes in any order): the best accuracy "
+                         "from positions, groups uniform"})
     return rows, t_gen
 
 
@@ -263,6 +317,10 @@ def main():
                         help="processes generating the table's patterns (a GPU machine's cores)")
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--feature-jobs", type=int, default=None,
+                        help="processes computing the indexing features (default: --n-jobs)")
+    parser.add_argument("--name", default="bench_xrd_table",
+                        help="the table's result name (benchmarks/results/NAME.json)")
     parser.add_argument("--models", nargs="+", default=None,
                         help="only these networks (default: all), e.g. 'dense, ln-d "
                              "autocorrelation'")
@@ -276,7 +334,7 @@ def main():
     if args.skip_table:
         return
     rows, t_gen = table_rows(args)
-    report("bench_xrd_table", rows, list(dict.fromkeys(k for r in rows for k in r)),
+    report(args.name, rows, list(dict.fromkeys(k for r in rows for k in r)),
            {"protocol": __doc__, "n_train": args.n_train, "n_test": args.n_test,
             "generation_s": t_gen, "cnn_epochs": args.cnn_epochs, "n_jobs": args.n_jobs,
             "batch_size": args.batch_size,

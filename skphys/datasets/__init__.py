@@ -22,6 +22,7 @@ from ._uk_food import load_uk_food
 from ._xrd import BRAVAIS_LATTICES, CRYSTAL_SYSTEMS, make_xrd_patterns
 from ._xrd_pattern import log_d_autocorrelation, resample_log_d, xrd_pattern
 from ._xrd_prototypes import load_xrd_prototypes
+from ._xrd_spacegroups import xrd_extinction_classes
 
 __all__ = [
     "BRAVAIS_LATTICES",
@@ -48,5 +49,6 @@ __all__ = [
     "substrate_contrast",
     "resample_log_d",
     "log_d_autocorrelation",
+    "xrd_extinction_classes",
     "xrd_pattern",
 ]

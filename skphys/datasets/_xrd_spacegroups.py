@@ -216,8 +216,14 @@ _METRIC_FAMILY = {"triclinic": "triclinic", "monoclinic": "monoclinic",
                   "trigonal": "hexagonal", "hexagonal": "hexagonal", "cubic": "cubic"}
 
 
+#: the axis permutations of an orthorhombic cell (the generator draws a, b, c alike, so a
+#: group's peaks in the cell (a, b, c) are another group's peaks in a permuted cell)
+_PERMUTATIONS = np.array([np.eye(3, dtype=int)[list(p)] for p in
+                          ((0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0))])
+
+
 @cache
-def powder_classes(box=6):
+def powder_classes(box=6, settings=True):
     """Space groups whose powder patterns put peaks at the same angles, for any cell.
 
     A powder pattern sees the cell's metric and which reflections are systematically
@@ -227,7 +233,12 @@ def powder_classes(box=6):
     peaks that survive their extinctions (``|h|, |k|, |l| <= box``) cannot be told apart by
     peak positions; only intensities could (enantiomorphs such as P4_1 / P4_3 not even
     those). A reflection ``h`` is systematically absent when an operation ``(R, t)`` has
-    ``R^T h = h`` and ``h . t`` not an integer.
+    ``R^T h = h`` and ``h . t`` not an integer. With ``settings`` (the default), an
+    orthorhombic group's set of peaks is also compared after permuting the axes: the cell's
+    lengths come in any order, so Pmc2_1 in the cell (a, b, c) and Pma2 in (c, b, a) give the
+    same peaks (the orthorhombic diffraction symbols of the International Tables, Vol. A,
+    Table 3.2.3.1, which list every setting); the other families have no such freedom
+    left once the metric's holohedry is taken into account.
 
     Returns
     -------
@@ -247,11 +258,82 @@ def powder_classes(box=6):
         family = _METRIC_FAMILY[g.crystal_system]
         fixed = np.all(np.einsum("gji,nj->gni", g.rotations, hkl) == hkl, axis=2)  # R^T h = h
         phase = (g.translations @ hkl.T) % 1.0  # (n_ops, n_hkl)
-        absent = np.any(fixed & (np.minimum(phase, 1 - phase) > 1e-6), axis=0)
+        allowed = hkl[~np.any(fixed & (np.minimum(phase, 1 - phase) > 1e-6), axis=0)]
         # peaks: orbits of the metric's holohedry, keyed by their largest code
         ops = point_group(family)
-        codes = (np.einsum("gji,nj->ngi", ops, hkl) + box) @ w  # may leave the box: fine
-        peak = codes.max(axis=1)
-        signatures.setdefault((family, frozenset(np.unique(peak[~absent]).tolist())),
-                              []).append(number)
+        perms = _PERMUTATIONS if settings and family == "orthorhombic" else _PERMUTATIONS[:1]
+        keys = []
+        for P in perms:
+            codes = (np.einsum("gji,nj->ngi", ops, allowed @ P.T) + box) @ w
+            keys.append(tuple(np.unique(codes.max(axis=1)).tolist()))
+        signatures.setdefault((family, min(keys)), []).append(number)
     return sorted(tuple(v) for v in signatures.values())
+
+
+def xrd_extinction_classes():
+    """The space groups that powder diffraction cannot tell apart, and the best accuracies.
+
+    A powder pattern's peak positions depend on the cell's metric and on which reflections
+    are systematically absent; reflections that the metric makes equivalent (``hk0`` and
+    ``kh0`` in any tetragonal cell, whatever the Laue class) merge into one peak. Groups of
+    one lattice family with the same surviving reflections, the orthorhombic ones in any
+    order of the axes, are therefore indistinguishable from peak positions for every cell
+    (their powder "diffraction symbol" is the same): P222, Pmm2 and Pmmm; Pna2_1 and Pnma;
+    the five F-cubic groups without glides; P3 and P6/mmm. The classes come from spglib's
+    operations of each group in its standard setting (``R^T h = h`` with ``h . t`` not an
+    integer: ``h`` absent), over ``|h|, |k|, |l| <= 6``.
+
+    From the classes follow the best accuracies that any classifier reading peak positions
+    can reach on :func:`make_xrd_patterns` data, whose labels are balanced: with the groups
+    drawn uniformly (``target="space_group"``) it is the number of classes over 230 (one
+    guess per class); with the crystal systems balanced (``target="crystal_system"``, the
+    groups of a system uniform) it is the sum over classes of the largest share of one
+    system in the class (only trigonal and hexagonal groups on the hexagonal lattice share
+    classes; ``crystal_system_bound_uniform_groups`` is the same bound when the groups, not
+    the systems, are drawn uniformly, as ``target="space_group"`` does). Intensities could
+    lift these bounds a little (centric and acentric intensity
+    statistics differ), never above what the structure factors can tell.
+
+    Returns
+    -------
+    result : :class:`~sklearn.utils.Bunch`
+        ``classes`` (list of tuples of space-group numbers, sorted), ``labels`` (int ndarray
+        of shape (231,): ``labels[g]`` is the index in ``classes`` of group ``g``;
+        ``labels[0] = -1``), ``space_group_bound`` and ``crystal_system_bound`` (float),
+        the best accuracies with balanced labels, and ``crystal_system_bound_uniform_groups``.
+
+    See Also
+    --------
+    make_xrd_patterns : Patterns of random crystals of the 230 groups.
+
+    Examples
+    --------
+    >>> from skphys.datasets import xrd_extinction_classes
+    >>> ext = xrd_extinction_classes()
+    >>> len(ext.classes), round(ext.space_group_bound, 3), round(ext.crystal_system_bound, 3)
+    (97, 0.422, 0.914)
+    >>> round(ext.crystal_system_bound_uniform_groups, 3)
+    0.93
+    >>> [ext.classes[ext.labels[g]] for g in (47, 62)]  # Pmmm; Pnma
+    [(16, 25, 47), (33, 62)]
+    """
+    from sklearn.utils import Bunch
+
+    classes = powder_classes()
+    labels = np.full(231, -1)
+    for k, members in enumerate(classes):
+        labels[list(members)] = k
+    systems = [name for name, _, _ in CRYSTAL_SYSTEM_RANGES]
+    size = {name: hi - lo + 1 for name, lo, hi in CRYSTAL_SYSTEM_RANGES}
+    best, best_uniform = 0.0, 0.0
+    for members in classes:
+        mass, count = {}, {}
+        for g in members:
+            s = crystal_system_of(g)
+            mass[s] = mass.get(s, 0.0) + 1.0 / (len(systems) * size[s])
+            count[s] = count.get(s, 0) + 1
+        best += max(mass.values())
+        best_uniform += max(count.values()) / 230
+    return Bunch(classes=classes, labels=labels, space_group_bound=len(classes) / 230,
+                 crystal_system_bound=float(best),
+                 crystal_system_bound_uniform_groups=float(best_uniform))

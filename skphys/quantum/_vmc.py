@@ -86,6 +86,8 @@ class GroundStateFit:
                 raise ValueError(f"sampler='exact' needs a space of at most {EXACT_LIMIT} "
                                  f"states, this one has {size}: use another sampler")
         self.sublattice_a = H.sublattice == 0 if marshall else None
+        n_params = N + self.n_hidden + N * self.n_hidden
+        self.solver = _rbm.choose_solver(est.n_samples, n_params, est.solver)
         self.bound = H.norm_bound()
         unused = ["likelihood", "batch_size"]
         if sampler == "exact":
@@ -115,7 +117,7 @@ class GroundStateFit:
         if not self.healthy(record):
             return record  # the driver rolls back to the last healthy state
         delta = _rbm.natural_gradient(params, sigma, th, t, E, est.diag_shift,
-                                      state.workspace)
+                                      state.workspace, solver=self.solver)
         if not bool(torch.isfinite(delta).all()):
             record["sr_step"] = math.nan  # not applied: the driver rolls back
             return record

@@ -460,6 +460,8 @@ def sr_solve(Oc, Ec, diag_shift, solver="auto", Fv=None, x0=None):
 def _forces(Oc, Ec):
     """``F = 2 Oc^H Ec / B`` in double precision (complex for complex ``Oc``)."""
     dt = torch.complex128 if Oc.is_complex() else torch.float64
+    if Ec.is_complex() and not Oc.is_complex():
+        Ec = Ec.real  # real parameters: only Re <O* E>_c enters
     O = Oc.to(dt)
     return ((O.conj().T if O.is_complex() else O.T) @ Ec.to(dt)) * (2.0 / Oc.shape[0])
 
@@ -490,7 +492,10 @@ def natural_gradient(params, sigma, th, t, E, diag_shift, workspace, solver="aut
         Oc = log_derivatives(params, sigma, th)
         Oc.sub_(Oc.mean(0))
         workspace["O"] = Oc
-        return sr_solve(Oc, Ec, diag_shift, solver, x0=workspace.get("cg_x0"))
+        x = sr_solve(Oc, Ec, diag_shift, solver, x0=workspace.get("cg_x0"))
+        if solver == "cg":
+            workspace["cg_x0"] = x
+        return x
     low = torch.complex64 if cplx else torch.float32
     O = _buffer(workspace, "O", (B, P), low, sigma.device)
     O[:, :N] = sigma
@@ -509,9 +514,13 @@ def natural_gradient(params, sigma, th, t, E, diag_shift, workspace, solver="aut
     return _solve_low_precision(O, Fv, diag_shift)
 
 
-def _solve(Oc, Fv, diag_shift):
-    """The dense solve ``(Oc^H Oc / B + diag_shift) x = Fv`` in parameter space."""
-    if Oc.device.type == "cpu":
+def _solve(Oc, Fv, diag_shift, low_precision=None):
+    """The dense solve ``(Oc^H Oc / B + diag_shift) x = Fv`` in parameter space.
+
+    ``low_precision``: single-precision Gram matrix with a refined solve; None: on a CPU
+    (on a GPU, double precision throughout).
+    """
+    if Oc.device.type == "cpu" if low_precision is None else low_precision:
         return _solve_low_precision(Oc, Fv, diag_shift)
     Oc = Oc.to(Fv.dtype)
     S = ((Oc.conj().T if Oc.is_complex() else Oc.T) @ Oc) / Oc.shape[0]
@@ -565,19 +574,22 @@ def _refined_solve(A, b):
     return (x + torch.cholesky_solve(r.to(low), L).to(b.dtype))[:, 0]
 
 
-def _solve_minsr(Oc, Ec, diag_shift):
+def _solve_minsr(Oc, Ec, diag_shift, low_precision=None):
     """The sample-space solve: ``delta = Oc^H (Oc Oc^H + B diag_shift)^{-1} 2 Ec``.
 
     ``(S + l)^{-1} F`` with ``S = Oc^H Oc / B`` and ``F = 2 Oc^H Ec / B`` equals it by the
     push-through identity (Chen & Heyl's MinSR, the neural-tangent-kernel form of SR): the
     system is ``B x B`` instead of ``P x P``. ``Oc`` may be single precision on a CPU (the
-    Gram matrix is formed and factorised in it, the solution refined once in double).
+    Gram matrix is formed and factorised in it, the solution refined once in double);
+    ``low_precision`` as in :func:`_solve`.
     """
     B = Oc.shape[0]
     cplx = Oc.is_complex()
     dt = torch.complex128 if cplx else torch.float64
+    if Ec.is_complex() and not cplx:
+        Ec = Ec.real  # real parameters: only Re <O* E>_c enters
     rhs = 2.0 * Ec.to(dt)
-    if Oc.device.type == "cpu":
+    if Oc.device.type == "cpu" if low_precision is None else low_precision:
         low = torch.complex64 if cplx else torch.float32
         Ol = Oc.to(low)
         T = _gram(Ol, rows=True)  # Oc Oc^H: (B, B)

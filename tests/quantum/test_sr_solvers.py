@@ -54,11 +54,15 @@ def test_solvers_agree_with_the_dense_solve(B, P, cplx, solver):
     assert float((got - expected).norm() / expected.norm()) < 1e-4
 
 
-def test_solvers_on_a_torch_device_path_in_double_precision():
-    # the generic (non-CPU) branch in double precision, reachable through the private helpers
-    O, E = _random_problem(80, 200, True, seed=3)
+@pytest.mark.parametrize("cplx", [False, True])
+def test_solvers_in_double_precision_as_on_a_gpu(cplx):
+    # the branches a GPU runs (double precision throughout), taken here on the CPU
+    O, E = _random_problem(80, 200, cplx, seed=3)
     Oc, Ec = O - O.mean(0), E - E.mean()
     expected = _textbook(O, E, 0.05)
+    for got in (_rbm._solve_minsr(Oc, Ec, 0.05, low_precision=False),
+                _rbm._solve(Oc, _rbm._forces(Oc, Ec), 0.05, low_precision=False)):
+        assert float((got - expected).norm() / expected.norm()) < 1e-9
     cg = _rbm._solve_cg(Oc, _rbm._forces(Oc, Ec), 0.05, rtol=1e-12)
     assert float((cg - expected).norm() / expected.norm()) < 1e-9
     # a warm start from the answer converges at once
@@ -84,6 +88,24 @@ def test_natural_gradient_with_each_solver(dtype, solver):
                                 solver=solver)
     assert ws["solver"] == solver
     assert float((got - expected).norm() / expected.norm()) < 1e-3
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.parametrize("dtype", [torch.float64, torch.complex128])
+def test_natural_gradient_on_cuda(dtype):
+    torch.manual_seed(0)
+    H = TransverseFieldIsing(10, h=1.0)
+    params = _rbm.RBMParams.init(10, 20, 0.3, dtype, "cuda")
+    chains = _rbm.Chains.random(params, 120, 10, None, "cuda")
+    _rbm.advance(params, chains, 5, "local")
+    E = _rbm.local_energy(H, params, chains.sigma, chains.theta, chains.t)
+    O = _rbm.log_derivatives(params, chains.sigma, chains.theta)
+    expected = _textbook(O.cpu(), E.cpu(), 0.01)
+    for solver in ("dense", "minsr", "cg"):
+        got = _rbm.natural_gradient(params, chains.sigma, chains.theta, chains.t, E, 0.01, {},
+                                    solver=solver)
+        assert got.device.type == "cuda"
+        assert float((got.cpu() - expected).norm() / expected.norm()) < 1e-6
 
 
 def test_auto_picks_the_cheaper_solver():

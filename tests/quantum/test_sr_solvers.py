@@ -12,11 +12,11 @@ from skphys.quantum import (
     Heisenberg,
     RBMWavefunction,
     TransverseFieldIsing,
+    _rbm,
     exact_ground_state,
     heisenberg_chain_energy,
     tfim_chain_energy,
 )
-from skphys.quantum import _rbm
 
 
 def _textbook(O, E, shift):

@@ -44,7 +44,7 @@ print(f"C(36, 18) / 144   = {sector / 144:.1e} (at best, with the lattice symmet
 # Variational Monte Carlo
 # -----------------------
 # The default run is short (a gallery example must run in seconds); ``benchmarks/
-# bench_quantum.py --only heisenberg36`` runs the same settings for 1200 iterations and
+# bench_quantum.py --only heisenberg36`` runs the same settings for 1000 iterations and
 # reports the time to each epsilon, beside NetKet's ``VMC_SR``.
 n_iter = 120
 psi = RBMWavefunction(hamiltonian=H, alpha=3, n_samples=1008, max_iter=n_iter,

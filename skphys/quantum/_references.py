@@ -12,7 +12,7 @@ energy) and are checked against exact diagonalisation in the tests.
 
 import numpy as np
 
-__all__ = ["tfim_chain_energy", "heisenberg_chain_energy"]
+__all__ = ["heisenberg_chain_energy", "tfim_chain_energy"]
 
 
 def tfim_chain_energy(n_sites, h=1.0, J=1.0):

@@ -28,6 +28,22 @@ Protocol (printed by every run):
   interleaved (seed by seed, the code that goes first alternating), and every figure is the
   median over seeds with its range [min, max]; a ratio is skphys / peer of the medians, with
   the range of the per-seed ratios.
+* Chains beyond exact diagonalisation (``--only tfim80`` / ``heisenberg36``): the TFIM ring of
+  L=80 at h=1 (Carleo & Troyer's 1-D size; E0 = -101.865708858 from the free-fermion
+  solution, ``tfim_chain_energy``), RBM alpha=1 (6,560 parameters), the TFIM schedule above;
+  and the lecture's slide, the Heisenberg ring of L=36 (E0 = -63.904943289 from the Bethe
+  ansatz, ``heisenberg_chain_energy``; both checked against ED in the tests), RBM alpha=3
+  (4,032 parameters), lr 0.025, S^z=0 sector, exchange moves, Marshall sign. Both codes: 1008
+  samples per iteration from 1008 chains, one sweep per sample, diag_shift 0.01, the same
+  learning rate. skphys: ``solver="auto"`` (it picks the sample-space MinSR solve, an
+  n_samples^2 system); NetKet: ``nk.driver.VMC_SR`` with its automatic choice (the NTK / MinSR
+  form, since parameters outnumber samples), its own driver for this shape. The spaces cannot
+  be summed: epsilon at a checkpoint is estimated for both codes by one evaluator (skphys's
+  local energies on 10,000 independent samples of |psi|^2, 10,000 chains after 60 sweeps from
+  random spins, a fixed seed), its Monte Carlo error in the JSON (``eps_error``). Seeds: the
+  first of ``--seeds`` only; ``--iterations-large`` (default 1000), checkpoints every
+  ``--every-large`` (50). Beside them, skphys alone: seconds per SR iteration of the dense
+  solve and of "auto" (3 iterations each after one untimed; L=80 at alpha=1 and 2).
 * Tomography: TFIM open chain N=10, h=1, 10^4 sigma^z snapshots (one data set). skphys: exact
   likelihood, full batch (its default); QuCumber 1.3.3: PositiveWaveFunction, 10 hidden, CD-10,
   lr 0.01, batches of 100 (its tutorial settings). Fidelity every 10 epochs for both (paused
@@ -41,8 +57,8 @@ published figure is ever printed in its place. Install the peers in their own en
 
     PYTHONPATH=. /work/peers/quantum/bin/python benchmarks/bench_quantum.py [--quick]
 
-(``--quick``: one seed, 100 iterations, for a smoke test; ``--only heisenberg|tfim|tomography|
-large``; ``--iterations``, ``--every``, ``--seeds``; ``--settings all``).
+(``--quick``: one seed, 100 iterations, for a smoke test; ``--only heisenberg|tfim|tfim80|
+tomography|large``; ``--iterations``, ``--every``, ``--seeds``; ``--settings all``).
 """
 
 import argparse
@@ -72,6 +88,8 @@ from skphys.quantum import (  # noqa: E402
     _rbm,  # noqa: E402
     make_quantum_snapshots,
     sector_codes,
+    heisenberg_chain_energy,
+    tfim_chain_energy,
 )
 from skphys.quantum._operators import codes_to_spins  # noqa: E402
 
@@ -341,6 +359,176 @@ def summarise_ground(name, label, ours, theirs, have_netket, summary, args):
 
 
 # ---------------------------------------------------------------------------------------
+# the TFIM ring of L=80: SR in sample space
+# ---------------------------------------------------------------------------------------
+L80 = 80
+
+
+def _large_systems():
+    """The two chains beyond exact diagonalisation: settings shared by both codes."""
+    return {
+        "tfim80": dict(name=f"tfim L={L80}", H=TransverseFieldIsing(L80, h=1.0),
+                       e0=tfim_chain_energy(L80), alpha=1, lr=tfim_schedule,
+                       lr_text="schedule 0.1/(1+it/300)", n_up=None, marshall=False,
+                       targets=[3e-3, 2e-3, 1.5e-3, 1e-3]),
+        "heisenberg36": dict(name="heisenberg L=36", H=Heisenberg(36),
+                             e0=heisenberg_chain_energy(36), alpha=3, lr=0.025,
+                             lr_text="lr 0.025", n_up=18, marshall=True,
+                             targets=[1e-3, 5e-4, 3e-4, 2e-4]),
+    }
+
+
+class SampledEnergy:
+    """Energy of an RBM state (a, b, W), estimated by one evaluator for both codes: skphys's
+    local energies on ``n`` independent samples of ``|psi|^2`` (``n`` chains, ``sweeps``
+    sweeps from random spins: block Gibbs in the full space, exchange moves in the S^z = 0
+    sector with the Marshall sign), under a fixed seed. Returns (energy, standard error)."""
+
+    def __init__(self, H, n_up=None, marshall=False, n=10000, sweeps=60, seed=12345):
+        self.H, self.n_up, self.n, self.sweeps, self.seed = H, n_up, n, sweeps, seed
+        self.sub_a = torch.as_tensor(H.sublattice == 0) if marshall else None
+
+    def __call__(self, a, b, W):
+        params = _rbm.RBMParams(*(torch.from_numpy(np.array(v, dtype=np.float64))
+                                  for v in (a, b, W)))
+        with torch.random.fork_rng(), torch.no_grad():
+            torch.manual_seed(self.seed)
+            chains = _rbm.Chains.random(params, self.n, self.H.n_sites, self.n_up, "cpu")
+            _rbm.advance(params, chains, self.sweeps,
+                         "gibbs" if self.n_up is None else "exchange")
+            E = _rbm.local_energy(self.H, params, chains.sigma, chains.theta, chains.t,
+                                  self.sub_a)
+        E = E.real if E.is_complex() else E
+        return float(E.mean()), float(E.std() / np.sqrt(len(E)))
+
+
+def skphys_large(cfg, seed, n_iter, every, alpha=None, solver="auto"):
+    clock = Clock()
+    cb = Checkpoints(every, clock)
+    clock.start()
+    est = RBMWavefunction(hamiltonian=cfg["H"], alpha=cfg["alpha"] if alpha is None else alpha,
+                          n_samples=1008, learning_rate=cfg["lr"], diag_shift=0.01,
+                          solver=solver, max_iter=n_iter, random_state=seed, callbacks=[cb])
+    est.fit()
+    return cb.saved_, est
+
+
+def netket_large(cfg, seed, n_iter, every):
+    import jax
+    import netket as nk
+
+    clock = Clock().start()
+    N = cfg["H"].n_sites
+    g = nk.graph.Chain(N, pbc=True)
+    chains = dict(n_chains=1008)
+    if cfg["n_up"] is not None:
+        hi = nk.hilbert.Spin(0.5, N=N, total_sz=0)
+        H = nk.operator.Heisenberg(hi, g)  # the Marshall sign rule, as skphys's
+        sampler = nk.sampler.MetropolisExchange(hi, graph=g, **chains)
+    else:
+        hi = nk.hilbert.Spin(0.5, N=N)
+        H = nk.operator.Ising(hi, g, h=1.0, J=-1.0)
+        sampler = nk.sampler.MetropolisLocal(hi, **chains)
+    vs = nk.vqs.MCState(sampler, nk.models.RBM(alpha=cfg["alpha"], param_dtype=float),
+                        n_samples=1008, seed=seed, sampler_seed=seed + 1000,
+                        n_discard_per_chain=0)
+    # VMC_SR chooses the NTK (MinSR) form itself when parameters outnumber samples
+    drv = nk.driver.VMC_SR(H, nk.optimizer.Sgd(cfg["lr"]), diag_shift=0.01,
+                           variational_state=vs)
+    saved = {}
+
+    class Snapshot(nk.callbacks.AbstractCallback):
+        def on_step_end(self, step, log_data, driver):
+            n = step + 1
+            if n % every == 0:
+                jax.block_until_ready(driver.state.parameters)
+                t = time.perf_counter()
+                p = jax.tree_util.tree_map(np.asarray, driver.state.parameters)
+                saved[n] = (clock.elapsed(t), (p["visible_bias"], p["Dense"]["bias"],
+                                               p["Dense"]["kernel"].T))
+                clock.pause(t)
+
+    drv.run(n_iter, callback=Snapshot(), out=None, show_progress=False)
+    return saved, bool(drv.use_ntk)
+
+
+def sampled_rows(cfg, code, seed, saved, energy):
+    rows, e0 = [], cfg["e0"]
+    for n_iter, (wall, abw) in sorted(saved.items()):
+        e, err = energy(*abw)
+        rows.append(dict(system=cfg["name"], setting=f"{cfg['lr_text']}, alpha={cfg['alpha']}",
+                         code=code, seed=seed, iterations=n_iter, wall_s=wall,
+                         eps=(e - e0) / abs(e0), eps_error=err / abs(e0)))
+    last = rows[-1]
+    print(f"  {code:15s} {cfg['name']} seed {seed}: {last['iterations']} it in "
+          f"{last['wall_s']:.1f} s ({last['wall_s'] / last['iterations'] * 1e3:.0f} ms/it), "
+          f"eps {last['eps']:.3g} +- {last['eps_error']:.1g}", flush=True)
+    return rows
+
+
+def solver_timing(cfg, rows, summary, quick):
+    """skphys alone: seconds per SR iteration, dense solve against "auto"."""
+    print(f"== {cfg['name']}: seconds per iteration, dense SR against solver='auto'",
+          flush=True)
+    alphas = (cfg["alpha"],) if quick or cfg["alpha"] > 1 else (1, 2)
+    for alpha in alphas:
+        per = {}
+        for solver in ("dense", "auto"):
+            _, est = skphys_large(cfg, 0, 4, 10**6, alpha=alpha, solver=solver)
+            per[solver] = statistics.median(r["dur"] for r in est.history_[1:])
+            rows.append(dict(system=cfg["name"], setting=f"alpha={alpha}", code="skphys",
+                             solver=est.solver_, s_per_iteration=per[solver],
+                             n_parameters=est.n_parameters_))
+            print(f"  alpha={alpha} ({est.n_parameters_} parameters) solver={solver} "
+                  f"({est.solver_}): {per[solver]:.3f} s/iteration", flush=True)
+        summary.append(dict(system=cfg["name"], setting=f"alpha={alpha}",
+                            measure="s/iteration: auto (minsr) vs dense (skphys only)",
+                            skphys=f"{per['auto']:.3g} vs {per['dense']:.3g}",
+                            peer="-", ratio=per["auto"] / per["dense"],
+                            peer_ran="n/a (skphys against itself)"))
+
+
+def large_ground_state(key, args, have_netket, rows, summary, warmups):
+    cfg = _large_systems()[key]
+    print(f"== {cfg['name']} (E0 = {cfg['e0']:.9f}, closed form) [{cfg['lr_text']}, "
+          f"alpha={cfg['alpha']}]", flush=True)
+    energy = SampledEnergy(cfg["H"], cfg["n_up"], cfg["marshall"])
+    t0 = time.perf_counter()
+    skphys_large(cfg, 999, 3, 1)
+    warmups.append(dict(system=cfg["name"], setting="", code="skphys",
+                        warm_up_s=time.perf_counter() - t0))
+    if have_netket:
+        t0 = time.perf_counter()
+        netket_large(cfg, 999, 3, 1)
+        warmups.append(dict(system=cfg["name"], setting="", code="netket",
+                            warm_up_s=time.perf_counter() - t0))
+    seed, n_iter, every = args.seeds[0], args.iterations_large, args.every_large
+    saved, est = skphys_large(cfg, seed, n_iter, every)
+    ours = sampled_rows(cfg, f"skphys ({est.solver_})", seed, saved, energy)
+    theirs = None
+    if have_netket:
+        saved, ntk = netket_large(cfg, seed, n_iter, every)
+        theirs = sampled_rows(cfg, "netket (" + ("ntk" if ntk else "qgt") + ")", seed, saved,
+                              energy)
+    rows += ours + (theirs or [])
+    label = ours[0]["setting"]
+    for target in cfg["targets"]:
+        t_o = [time_to(ours, "eps", target)]
+        t_t = [time_to(theirs, "eps", target) if theirs else None]
+        summary.append(time_row(cfg["name"], label, f"time to eps <= {target:g} (s)", t_o,
+                                t_t, [theirs[-1]["wall_s"]] if theirs else [], have_netket))
+    for measure, key_ in (("eps", "eps"), ("seconds", "wall_s")):
+        o = ours[-1][key_]
+        t = theirs[-1][key_] if theirs else None
+        summary.append(dict(system=cfg["name"], setting=label,
+                            measure=f"{measure} at {ours[-1]['iterations']} iterations",
+                            skphys=f"{o:.3g}", peer="-" if t is None else f"{t:.3g}",
+                            ratio=None if t is None else o / t,
+                            peer_ran="yes" if have_netket else "no"))
+    solver_timing(cfg, rows, summary, args.quick)
+
+
+# ---------------------------------------------------------------------------------------
 # tomography
 # ---------------------------------------------------------------------------------------
 class FidelityCheckpoints(Callback):
@@ -510,7 +698,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--no-peers", action="store_true")
-    parser.add_argument("--only", default=None, help="heisenberg, tfim, tomography or large")
+    parser.add_argument("--only", default=None,
+                        help="heisenberg, tfim, tfim80, heisenberg36, tomography or large")
+    parser.add_argument("--iterations-large", type=int, default=None)
+    parser.add_argument("--every-large", type=int, default=50)
     parser.add_argument("--iterations", type=int, default=None)
     parser.add_argument("--every", type=int, default=None)
     parser.add_argument("--seeds", type=int, nargs="+", default=None)
@@ -519,6 +710,7 @@ def main(argv=None):
     args.iterations = args.iterations or (100 if args.quick else 400)
     args.every = args.every or (25 if args.iterations >= 200 else 10)
     args.seeds = args.seeds or ([0] if args.quick else [0, 1, 2])
+    args.iterations_large = args.iterations_large or (100 if args.quick else 1000)
     args.tomo_epochs = 100 if args.quick else 300
     args.qucumber_epochs = 100 if args.quick else 500
     have_netket = _have("netket", not args.no_peers)
@@ -538,6 +730,9 @@ def main(argv=None):
     rows, summary, warmups = [], [], []
     if not args.only or args.only in ("heisenberg", "tfim"):
         ground_states(args, have_netket, rows, summary, warmups)
+    for key in ("tfim80", "heisenberg36"):
+        if not args.only or args.only == key:
+            large_ground_state(key, args, have_netket, rows, summary, warmups)
     if not args.only or args.only == "tomography":
         tomography(args, have_qucumber, rows, summary, warmups)
     if not args.only or args.only == "large":
@@ -546,17 +741,22 @@ def main(argv=None):
     meta = {"quick": args.quick, "iterations": args.iterations, "every": args.every,
             "seeds": args.seeds, "settings": args.settings, "netket": have_netket,
             "qucumber": have_qucumber, "protocol": PROTOCOL}
+    meta["iterations_large"] = args.iterations_large
+    # a partial run (--only) writes files of its own and leaves the full run's in place
+    tag = f"_{args.only}" if args.only else ""
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "quantum.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
-    print(f"\nevery checkpoint of every run: {RESULTS / 'quantum.json'}")
+    (RESULTS / f"quantum{tag}.json").write_text(json.dumps({"meta": meta, "rows": rows},
+                                                           indent=2))
+    print(f"\nevery checkpoint of every run: {RESULTS / f'quantum{tag}.json'}")
     if warmups:
         print("\nwarm-up, excluded from every clock above (JIT compilation, first imports)")
-        report("quantum_warmup", warmups, ["system", "setting", "code", "warm_up_s"], meta)
+        report(f"quantum_warmup{tag}", warmups, ["system", "setting", "code", "warm_up_s"], meta)
     if summary:
         print("\nsummary: median [min, max] over seeds; ratio = skphys / peer of the medians "
               "(range: per-seed ratios)")
-        report("quantum_ratios", summary, ["system", "setting", "measure", "skphys", "peer",
-                                           "ratio", "ratio_range", "peer_ran"], meta)
+        report(f"quantum_ratios{tag}", summary, ["system", "setting", "measure", "skphys",
+                                                 "peer", "ratio", "ratio_range", "peer_ran"],
+               meta)
     for name, have in (("NetKet", have_netket), ("QuCumber", have_qucumber)):
         if not have:
             print(f"WARNING: {name} did not run: no {name} rows, no ratios against it.")

@@ -23,6 +23,7 @@ from ._operators import (
     sector_codes,
     spins_to_codes,
 )
+from ._references import heisenberg_chain_energy, tfim_chain_energy
 from ._wavefunction import RBMWavefunction, neg_energy_scorer
 
 __all__ = [
@@ -38,4 +39,6 @@ __all__ = [
     "sector_codes",
     "make_quantum_snapshots",
     "neg_energy_scorer",
+    "tfim_chain_energy",
+    "heisenberg_chain_energy",
 ]

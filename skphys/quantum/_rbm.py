@@ -396,19 +396,80 @@ def log_norm_hidden(params):
 # --------------------------------------------------------------------------------------
 # Stochastic reconfiguration
 # --------------------------------------------------------------------------------------
-def sr_update(O, E, diag_shift):
+#: the linear solvers of stochastic reconfiguration (``solver=`` of the estimator)
+SOLVERS = ("auto", "dense", "minsr", "cg")
+
+
+def choose_solver(n_samples, n_params, solver="auto"):
+    """The solver ``"auto"`` resolves to for ``O`` of shape (n_samples, n_params).
+
+    ``"dense"`` forms ``S`` (``B P^2`` multiply-adds, half of them by symmetry) and factorises
+    it (``P^3 / 3``); ``"minsr"`` forms the ``B x B`` Gram matrix ``O O^H`` (``B^2 P``) and
+    factorises that (``B^3 / 3``). Both give the same update (the push-through identity,
+    exact for ``diag_shift > 0``); ``"auto"`` takes the one with fewer operations, that is
+    the sample-space solve whenever there are fewer samples than parameters.
+    """
+    if solver != "auto":
+        return solver
+    B, P = int(n_samples), int(n_params)
+    dense = B * P * P / 2 + P**3 / 3
+    minsr = B * B * P / 2 + B**3 / 3
+    return "minsr" if minsr < dense else "dense"
+
+
+def sr_update(O, E, diag_shift, solver="auto"):
     """Natural-gradient direction ``(S + diag_shift I)^{-1} g`` from log-derivatives ``O``
     (B, P) and local energies ``E`` (B,): ``S = <O* O>_c`` and the energy gradient
     ``g = 2 <O* E>_c`` (its real part for real parameters: ``dE/dp = 2 Re <O* E>_c``).
 
     This is NetKet's convention (the forces ``<O* E>_c`` times two, ``diag_shift`` added to the
     diagonal of ``S`` unscaled), so that a learning rate means the same step in both.
+
+    ``O`` is any model's log-derivatives (a flat parameter vector per sample, real or
+    complex, on any device); ``solver`` is one of :data:`SOLVERS` (see :func:`sr_solve`).
     """
-    B = O.shape[0]
     Ec = _centred_energies(E, O.is_complex())
     Oc = O - O.mean(0)
-    Fv = ((Oc.conj().T if O.is_complex() else Oc.T) @ Ec.to(O.dtype)) * (2.0 / B)
+    return sr_solve(Oc, Ec, diag_shift, solver)
+
+
+def sr_solve(Oc, Ec, diag_shift, solver="auto", Fv=None, x0=None):
+    """``(S + diag_shift)^{-1} F`` with ``S = Oc^H Oc / B``, ``F = 2 Oc^H Ec / B``.
+
+    ``Oc`` (B, P): centred log-derivatives (real or complex; on a CPU they may be single
+    precision); ``Ec`` (B,): centred local energies (real for real parameters).
+    ``Fv``: the forces, when the caller has them in double precision already.
+
+    * ``"dense"``: ``S`` in parameter space, Cholesky (``B P^2 + P^3 / 3``).
+    * ``"minsr"``: the sample-space (MinSR / neural-tangent-kernel) form
+      ``delta = Oc^H (Oc Oc^H + B diag_shift)^{-1} 2 Ec``, the same vector by the push-through
+      identity ``(A^H A + l)^{-1} A^H = A^H (A A^H + l)^{-1}``, from a ``B x B`` system
+      (``B^2 P + B^3 / 3``): the cheap one when ``B < P``.
+    * ``"cg"``: conjugate gradients on products ``S v = Oc^H (Oc v) / B + diag_shift v``
+      (``2 B P`` per iteration, no matrix formed), started from ``x0``; for ``B`` and ``P``
+      both too large for a Gram matrix.
+    * ``"auto"``: the cheaper of ``"dense"`` and ``"minsr"`` (:func:`choose_solver`).
+    """
+    B, P = Oc.shape
+    solver = choose_solver(B, P, solver)
+    if solver == "minsr":
+        return _solve_minsr(Oc, Ec, diag_shift)
+    if Fv is None:
+        Fv = _forces(Oc, Ec)
+    if solver == "cg":
+        return _solve_cg(Oc, Fv, diag_shift, x0=x0)
+    if solver != "dense":
+        raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}")
     return _solve(Oc, Fv, diag_shift)
+
+
+def _forces(Oc, Ec):
+    """``F = 2 Oc^H Ec / B`` in double precision (complex for complex ``Oc``)."""
+    dt = torch.complex128 if Oc.is_complex() else torch.float64
+    if Ec.is_complex() and not Oc.is_complex():
+        Ec = Ec.real  # real parameters: only Re <O* E>_c enters
+    O = Oc.to(dt)
+    return ((O.conj().T if O.is_complex() else O.T) @ Ec.to(dt)) * (2.0 / Oc.shape[0])
 
 
 def _centred_energies(E, complex_params):
@@ -417,15 +478,17 @@ def _centred_energies(E, complex_params):
     return E - E.mean()
 
 
-def natural_gradient(params, sigma, th, t, E, diag_shift, workspace, reduce=None):
+def natural_gradient(params, sigma, th, t, E, diag_shift, workspace, solver="auto",
+                     reduce=None):
     """:func:`sr_update` for the RBM, without forming ``O`` in double precision.
 
     The forces ``2 <O* E>_c`` are products of the factors of ``O = (sigma, t, t x sigma)``
-    with the local energies; ``O`` itself is only needed for ``S``, and on a CPU it is
+    with the local energies; ``O`` itself is only needed for the solve, and on a CPU it is
     formed in single precision, in a buffer of ``workspace`` (a dict kept across
-    iterations: re-allocating megabytes every iteration costs page faults). ``reduce``
+    iterations: re-allocating megabytes every iteration costs page faults). ``solver``: see
+    :func:`sr_solve`; ``workspace["solver"]`` records the one used. ``reduce``
     (:mod:`skphys.quantum._distributed`): with several processes, every sum runs over the
-    samples of all of them.
+    samples of all of them (``S`` in parameter space, all-reduced: ``solver`` is not used).
     """
     if reduce is not None and reduce.world_size > 1:
         from ._distributed import natural_gradient as over_processes
@@ -434,33 +497,64 @@ def natural_gradient(params, sigma, th, t, E, diag_shift, workspace, reduce=None
     B = sigma.shape[0]
     cplx = params.dtype.is_complex
     Ec = _centred_energies(E, cplx).to(params.dtype)
-    tc = t.conj() if cplx else t
-    s = _cast(sigma, params)
-    Fv = torch.cat([s.T @ Ec, tc.T @ Ec, ((tc * Ec[:, None]).T @ s).reshape(-1)]) * (2.0 / B)
+    N, M = params.n_visible, params.n_hidden
+    P = N + M + N * M
+    solver = choose_solver(B, P, solver)
+    workspace["solver"] = solver
     if sigma.device.type != "cpu":
         Oc = log_derivatives(params, sigma, th)
         Oc.sub_(Oc.mean(0))
         workspace["O"] = Oc
-        return _solve(Oc, Fv, diag_shift)
+        x = sr_solve(Oc, Ec, diag_shift, solver, x0=workspace.get("cg_x0"))
+        if solver == "cg":
+            workspace["cg_x0"] = x
+        return x
     low = torch.complex64 if cplx else torch.float32
-    N, M = params.n_visible, params.n_hidden
-    O = _buffer(workspace, "O", (B, N + M + N * M), low, sigma.device)
+    O = _buffer(workspace, "O", (B, P), low, sigma.device)
     O[:, :N] = sigma
     O[:, N : N + M] = t
     torch.mul(O[:, N : N + M, None], O[:, None, :N], out=O[:, N + M :].view(B, M, N))
     O.sub_(O.mean(0))
+    if solver == "minsr":
+        return _solve_minsr(O, Ec, diag_shift)
+    tc = t.conj() if cplx else t
+    s = _cast(sigma, params)
+    Fv = torch.cat([s.T @ Ec, tc.T @ Ec, ((tc * Ec[:, None]).T @ s).reshape(-1)]) * (2.0 / B)
+    if solver == "cg":
+        x = _solve_cg(O, Fv, diag_shift, x0=workspace.get("cg_x0"))
+        workspace["cg_x0"] = x
+        return x
     return _solve_low_precision(O, Fv, diag_shift)
 
 
-def _solve(Oc, Fv, diag_shift):
-    if Oc.device.type == "cpu":
+def _solve(Oc, Fv, diag_shift, low_precision=None):
+    """The dense solve ``(Oc^H Oc / B + diag_shift) x = Fv`` in parameter space.
+
+    ``low_precision``: single-precision Gram matrix with a refined solve; None: on a CPU
+    (on a GPU, double precision throughout).
+    """
+    if Oc.device.type == "cpu" if low_precision is None else low_precision:
         return _solve_low_precision(Oc, Fv, diag_shift)
+    Oc = Oc.to(Fv.dtype)
     S = ((Oc.conj().T if Oc.is_complex() else Oc.T) @ Oc) / Oc.shape[0]
     S.diagonal().add_(diag_shift)
-    L, info = torch.linalg.cholesky_ex(S)
-    if int(info) != 0:
-        return torch.linalg.lstsq(S, Fv[:, None]).solution[:, 0]
-    return torch.cholesky_solve(Fv[:, None], L)[:, 0]
+    return _cholesky_solve(S, Fv)
+
+
+def _cholesky_solve(A, b):
+    L, info = torch.linalg.cholesky_ex(A)
+    if int(info) != 0:  # singular (diag_shift = 0): least squares
+        return torch.linalg.lstsq(A, b[:, None]).solution[:, 0]
+    return torch.cholesky_solve(b[:, None], L)[:, 0]
+
+
+def _gram(A, rows=False):
+    """``A^H A`` (``rows=True``: ``A A^H``) of a CPU matrix in its own precision: NumPy runs
+    the real case as a symmetric rank-k update (half the work of a general product)."""
+    a = A.resolve_conj().numpy()
+    if rows:
+        return torch.from_numpy(a @ (a.conj().T if A.is_complex() else a.T))
+    return torch.from_numpy((a.conj().T if A.is_complex() else a.T) @ a)
 
 
 def _solve_low_precision(Oc, Fv, diag_shift):
@@ -475,13 +569,101 @@ def _solve_low_precision(Oc, Fv, diag_shift):
     """
     B = Oc.shape[0]
     low = torch.complex64 if Oc.is_complex() else torch.float32
-    A = Oc.to(low).numpy()
-    S = torch.from_numpy((A.conj().T if Oc.is_complex() else A.T) @ A)  # (P, P)
+    S = _gram(Oc.to(low))  # (P, P)
     S.div_(B).diagonal().add_(diag_shift)
-    L, info = torch.linalg.cholesky_ex(S)
-    S = S.to(Fv.dtype)
+    return _refined_solve(S, Fv)
+
+
+def _refined_solve(A, b):
+    """Solve ``A x = b`` (``A`` Hermitian positive definite, single precision) by a
+    single-precision Cholesky and one step of refinement in ``b``'s precision."""
+    low = A.dtype
+    L, info = torch.linalg.cholesky_ex(A)
+    A = A.to(b.dtype)
     if int(info) != 0:
-        return torch.linalg.lstsq(S, Fv[:, None]).solution[:, 0]
-    x = torch.cholesky_solve(Fv[:, None].to(low), L).to(Fv.dtype)
-    r = Fv[:, None] - S @ x
-    return (x + torch.cholesky_solve(r.to(low), L).to(Fv.dtype))[:, 0]
+        return torch.linalg.lstsq(A, b[:, None]).solution[:, 0]
+    x = torch.cholesky_solve(b[:, None].to(low), L).to(b.dtype)
+    r = b[:, None] - A @ x
+    return (x + torch.cholesky_solve(r.to(low), L).to(b.dtype))[:, 0]
+
+
+def _solve_minsr(Oc, Ec, diag_shift, low_precision=None):
+    """The sample-space solve: ``delta = Oc^H (Oc Oc^H + B diag_shift)^{-1} 2 Ec``.
+
+    ``(S + l)^{-1} F`` with ``S = Oc^H Oc / B`` and ``F = 2 Oc^H Ec / B`` equals it by the
+    push-through identity (Chen & Heyl's MinSR, the neural-tangent-kernel form of SR): the
+    system is ``B x B`` instead of ``P x P``. ``Oc`` may be single precision on a CPU (the
+    Gram matrix is formed and factorised in it, the solution refined once in double);
+    ``low_precision`` as in :func:`_solve`.
+    """
+    B = Oc.shape[0]
+    cplx = Oc.is_complex()
+    dt = torch.complex128 if cplx else torch.float64
+    if Ec.is_complex() and not cplx:
+        Ec = Ec.real  # real parameters: only Re <O* E>_c enters
+    rhs = 2.0 * Ec.to(dt)
+    if Oc.device.type == "cpu" if low_precision is None else low_precision:
+        low = torch.complex64 if cplx else torch.float32
+        Ol = Oc.to(low)
+        T = _gram(Ol, rows=True)  # Oc Oc^H: (B, B)
+        T.diagonal().add_(B * diag_shift)
+        y = _refined_solve(T, rhs)
+        # Oc^H y in single precision (relative rounding ~1e-7, far below Monte Carlo noise)
+        return ((Ol.conj().T if cplx else Ol.T) @ y.to(low)).to(dt)
+    O = Oc.to(dt)
+    T = O @ O.conj().T if cplx else O @ O.T
+    T.diagonal().add_(B * diag_shift)
+    y = _cholesky_solve(T, rhs)
+    return (O.conj().T if cplx else O.T) @ y
+
+
+def _matvec_h(O, y):
+    """``O^H y`` for a large single-precision ``O`` without a double copy of it: in row
+    blocks, each block cast to double."""
+    cplx = O.is_complex()
+    out = None
+    for s in range(0, O.shape[0], 256):
+        blk = O[s : s + 256].to(y.dtype)
+        part = (blk.conj().T if cplx else blk.T) @ y[s : s + 256]
+        out = part if out is None else out + part
+    return out
+
+
+def _solve_cg(Oc, Fv, diag_shift, x0=None, rtol=1e-6, max_iter=None):
+    """Conjugate gradients on ``(Oc^H Oc / B + diag_shift) x = Fv`` with matrix-free products
+    (two matrix-vector products with ``Oc`` per iteration), from ``x0`` (the last solution,
+    when warm-started) or zero, to a relative residual ``rtol``; at most ``max_iter``
+    iterations (default ``min(P, 1000)``).
+    """
+    B, P = Oc.shape
+    cplx = Oc.is_complex()
+    dt = Fv.dtype
+    O = Oc.to(dt) if Oc.device.type != "cpu" or B * P < 4_000_000 else Oc
+    OH = O.conj().T if cplx else O.T
+
+    def apply(v):
+        if O.dtype == dt:
+            return OH @ (O @ v) / B + diag_shift * v
+        w = (O @ v.to(O.dtype)).to(dt)
+        return _matvec_h(O, w) / B + diag_shift * v
+
+    def dot(u, v):
+        d = torch.vdot(u, v)
+        return d.real if cplx else d
+
+    x = torch.zeros_like(Fv) if x0 is None or x0.shape != Fv.shape else x0.to(dt).clone()
+    r = Fv - apply(x)
+    p = r.clone()
+    rr = dot(r, r)
+    stop = (rtol * torch.linalg.vector_norm(Fv)) ** 2
+    for _ in range(min(P, 1000) if max_iter is None else max_iter):
+        if rr <= stop:
+            break
+        Ap = apply(p)
+        a = rr / dot(p, Ap)
+        x.add_(a * p)
+        r.sub_(a * Ap)
+        rr_new = dot(r, r)
+        p.mul_(rr_new / rr).add_(r)
+        rr = rr_new
+    return x

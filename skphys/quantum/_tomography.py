@@ -73,8 +73,8 @@ class TomographyFit:
         self.likelihood = method
         self.sigma, self.bases = sigma, bases
         self.lr0 = 0.05 if method == "exact" else 0.01
-        self.unused = ["sampler", "n_chains", "diag_shift", "marshall_sign", "symmetry",
-                       "sector"]
+        self.unused = ["sampler", "n_chains", "diag_shift", "solver", "marshall_sign",
+                       "symmetry", "sector"]
         if method == "exact":
             self.unused += ["n_samples", "n_sweeps", "batch_size"]
 

@@ -193,6 +193,10 @@ class GroundStateFit:
         else:
             state = RBMState(params, self.n_up, self.sublattice_a)
         state.sym = sym
+        # the SR solver for this model's parameter count (several processes: the dense S,
+        # all-reduced, see skphys.quantum._distributed)
+        self.solver = ("dense" if self.reduce.world_size > 1 else
+                       _rbm.choose_solver(est.n_samples, self.n_parameters(state), est.solver))
         state.draw = self._make_drawer(params, state)
         state.workspace = {}
         state.extra = 0  # extra sweeps the chains need after the last step
@@ -246,14 +250,15 @@ class GroundStateFit:
             record["recovered"] = recovered
         if state.sym is None and self.projection is None:
             delta = _rbm.natural_gradient(params, sigma, th, t, E, est.diag_shift,
-                                          state.workspace, reduce=self.reduce)
+                                          state.workspace, solver=self.solver,
+                                          reduce=self.reduce)
             Oc = state.workspace["O"]
         else:
             if self.projection is not None:
                 O = self.projection.log_derivatives(params, sigma, state.sym)
             else:
                 O = state.sym.log_derivatives(sigma, t)
-            delta = _rbm.sr_update(O, E, est.diag_shift)
+            delta = _rbm.sr_update(O, E, est.diag_shift, solver=self.solver)
             Oc = O - O.mean(0)
             # a trust region for the shared parameters: the step moves the state by at most
             # MAX_STEP in Fubini-Study distance, lr^2 <|O_c . delta|^2> (the first steps from

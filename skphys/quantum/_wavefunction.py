@@ -108,6 +108,16 @@ class RBMWavefunction(BaseEstimator):
         else ``"gibbs"`` for real parameters and ``"local"`` for complex ones.
     diag_shift : float, default=0.01
         Added to the diagonal of the stochastic-reconfiguration matrix ``S``.
+    solver : {"auto", "dense", "minsr", "cg"}, default="auto"
+        How the stochastic-reconfiguration system ``(S + diag_shift) delta = g`` is solved
+        (like ``solver`` of scikit-learn's ``Ridge``; all give the same step).
+        ``"dense"``: ``S`` formed in parameter space and factorised (``n_samples P^2 + P^3/3``
+        operations for ``P`` parameters); ``"minsr"``: the equivalent sample-space system
+        ``(O O^H + n_samples diag_shift) x = 2 E_c``, ``delta = O^H x`` (MinSR, the
+        neural-tangent-kernel form; ``n_samples^2 P + n_samples^3/3``), the cheap one when
+        there are fewer samples than parameters; ``"cg"``: conjugate gradients on products
+        ``S v`` without forming a matrix, warm-started from the previous step. ``"auto"``: the
+        cheaper of ``"dense"`` and ``"minsr"`` by operation count.
     n_up : "auto", int or None, default="auto"
         Magnetisation sector: the state is restricted to configurations with ``n_up`` spins up
         (``psi = 0`` elsewhere), as for a state with a conserved particle number. Ground state:
@@ -216,6 +226,8 @@ None, default=None
         The sites of sublattice A when it is (the sign is ``(-1)^(up spins on A)``).
     sampler_ : str
         Ground state: the sampler used.
+    solver_ : str
+        Ground state: the stochastic-reconfiguration solver used (``"auto"`` resolved).
     likelihood_ : str
         Tomography: ``"exact"`` or ``"pcd"``.
     n_iter_ : int
@@ -253,7 +265,7 @@ None, default=None
 
     Parameters that the chosen fit does not use must stay at their defaults, so that a
     setting is never silently dropped: tomography uses neither ``sampler``, ``n_chains``,
-    ``diag_shift`` nor ``marshall_sign``, and with the exact likelihood neither
+    ``diag_shift``, ``solver`` nor ``marshall_sign``, and with the exact likelihood neither
     ``n_samples``, ``n_sweeps`` nor ``batch_size``; a ground state does not use
     ``likelihood`` or ``batch_size`` (nor ``n_chains``, ``n_sweeps`` with
     ``sampler="exact"``).
@@ -325,6 +337,7 @@ None, default=None
         "n_sweeps": [Interval(Integral, 1, None, closed="left")],
         "sampler": [StrOptions({"auto", "local", "exchange", "gibbs", "exact"})],
         "diag_shift": [Interval(Real, 0, None, closed="left")],
+        "solver": [StrOptions({"auto", "dense", "minsr", "cg"})],
         "n_up": [StrOptions({"auto"}), None, Interval(Integral, 0, None, closed="left")],
         "marshall_sign": [StrOptions({"auto"}), "boolean"],
         "likelihood": [StrOptions({"auto", "exact", "pcd"})],
@@ -341,9 +354,10 @@ None, default=None
 
     def __init__(self, hamiltonian=None, *, alpha=1.0, param_dtype="auto", learning_rate="auto",
                  max_iter=300, n_samples=1008, n_chains=None, n_sweeps=1, sampler="auto",
-                 diag_shift=0.01, n_up="auto", marshall_sign="auto", likelihood="auto",
-                 batch_size="auto", init_std="auto", binarize=None, symmetry=None, sector=None,
-                 random_state=None, device="auto", verbose=0, callbacks=None):
+                 diag_shift=0.01, solver="auto", n_up="auto", marshall_sign="auto",
+                 likelihood="auto", batch_size="auto", init_std="auto", binarize=None,
+                 symmetry=None, sector=None, random_state=None, device="auto", verbose=0,
+                 callbacks=None):
         self.hamiltonian = hamiltonian
         self.alpha = alpha
         self.param_dtype = param_dtype
@@ -354,6 +368,7 @@ None, default=None
         self.n_sweeps = n_sweeps
         self.sampler = sampler
         self.diag_shift = diag_shift
+        self.solver = solver
         self.n_up = n_up
         self.marshall_sign = marshall_sign
         self.likelihood = likelihood
@@ -470,6 +485,7 @@ None, default=None
         self.loss_curve_ = [float(row["loss"]) for row in self.history_]
         if isinstance(fitter, GroundStateFit):
             self.sampler_ = fitter.sampler
+            self.solver_ = fitter.solver
             self.energy_curve_ = list(self.loss_curve_)
             mean, var, n = fitter.measure(state)
             self.energy_ = float(mean)

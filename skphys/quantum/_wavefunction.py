@@ -75,7 +75,8 @@ class RBMWavefunction(BaseEstimator):
         Real or complex parameters. ``"auto"``: real when the (Marshall-rotated) Hamiltonian is
         stoquastic, or for tomography from ``Z`` snapshots only; complex otherwise.
     learning_rate : float, callable or "auto", default="auto"
-        Step size: of stochastic reconfiguration (``"auto"``: 0.025) or of Adam for tomography
+        Step size: of stochastic reconfiguration (``"auto"``: 0.025, annealed by a cosine
+        to 0.05 of it over the last 40% of ``max_iter``) or of Adam for tomography
         (``"auto"``: 0.05 for the exact likelihood, 0.01 for persistent contrastive divergence).
         A callable is a schedule: it is called with the iteration (epoch) number, from 0, and
         returns the step size, e.g. ``lambda it: 0.1 / (1 + it / 200)``.

@@ -30,7 +30,10 @@ from skphys.quantum import (
 from skphys.utils._testing import PressCtrlC as CtrlC
 
 ALL6 = codes_to_spins(np.arange(64), 6).astype(float)
-GROUND = dict(hamiltonian=TransverseFieldIsing(6, h=1.0), n_samples=200, random_state=0)
+# a constant step: the "auto" one anneals over the last part of max_iter, so that a fit
+# stopped after k of n iterations would not be a fit of k iterations
+GROUND = dict(hamiltonian=TransverseFieldIsing(6, h=1.0), n_samples=200, learning_rate=0.025,
+              random_state=0)
 GROUND_ATTRS = ["intercept_visible_", "intercept_hidden_", "components_", "n_features_in_",
                 "n_hidden_", "n_parameters_", "n_up_", "marshall_sign_", "marshall_sublattice_",
                 "sampler_", "n_iter_", "history_", "loss_curve_", "energy_curve_", "energy_",

@@ -188,7 +188,10 @@ class GroundStateFit:
                                                      self.device, visible)
             params = sym.full
         else:
-            params = _rbm.RBMParams.init(self.n_sites, self.n_hidden, est._init_std(), self.dtype,
+            # a projection's amplitude is a signed sum over its group: a near-uniform start
+            # nearly cancels, so it starts as spread as a symmetric RBM under translations
+            std = est._init_std(self.projection is not None)
+            params = _rbm.RBMParams.init(self.n_sites, self.n_hidden, std, self.dtype,
                                          self.device)
         if self.projection is not None:
             state = _symmetric.ProjectedState(params, self.projection, self.n_up,

@@ -145,7 +145,10 @@ class RBMWavefunction(BaseEstimator):
         Standard deviation of the random initial parameters; ``"auto"``: 0.01, and for the
         shared parameters of a symmetric RBM 0.1 (NetKet's ``RBMSymm`` default) times
         ``sqrt(N / |G|)`` (1 for translations; larger groups tie each weight to more hidden
-        units, and a larger start collapses onto a few configurations).
+        units, and a larger start collapses onto a few configurations); 0.1 for a plain RBM
+        projected on a ``sector`` (its amplitude is a signed sum over the group, which a
+        near-uniform start nearly cancels: at 0.01 some seeds started on a handful of
+        configurations with zero energy variance and never left them).
     binarize : float or None, default=None
         How configurations are read from ``X`` (in ``fit`` and every method): None, entries
         must be spins already, ``+1``/``-1`` or ``1``/``0`` (anything else is refused); a

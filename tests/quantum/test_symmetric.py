@@ -164,7 +164,7 @@ def test_sector_projection_finds_the_lowest_state_of_the_sector(momentum, parity
     assert e_sector > e0 + 2.0  # an excited state of H: the plain ground state is elsewhere
     sector = {"momentum": momentum} if parity is None else {"momentum": momentum,
                                                             "spin_flip": parity}
-    est = RBMWavefunction(H, alpha=1, sector=sector, sampler="exact", max_iter=100,
+    est = RBMWavefunction(H, alpha=1, sector=sector, sampler="exact", max_iter=150,
                           n_samples=300, random_state=0).fit()
     assert est.sector_ == sector
     assert np.iscomplexobj(est.components_) == (momentum not in (0, 4))
@@ -331,3 +331,16 @@ def test_metropolis_samples_psi_squared_with_weights_beyond_single_precision():
     idx = torch.searchsorted(torch.as_tensor(space.codes), codes)
     empirical = torch.bincount(idx, minlength=len(space)).double() / 4000
     assert float((empirical - exact).abs().sum()) < 0.2
+
+
+def test_sector_projection_is_robust_over_seeds():
+    """Seeds 0-7 of the plain RBM projected on (k=0, spin flip -1) of the ring of 8 all reach
+    the sector's lowest state (with a near-uniform start, 1 seed in 8 stayed on a handful of
+    configurations at zero energy, eps = 1, and another ended at 2.8e-3)."""
+    H = Heisenberg(8)
+    e_sector, _, _ = sector_ground_state(H, 0, -1)
+    for seed in range(8):
+        est = RBMWavefunction(H, alpha=1, sector={"momentum": 0, "spin_flip": -1},
+                              sampler="exact", max_iter=100, n_samples=300,
+                              random_state=seed).fit()
+        assert abs((est.expectation(H) - e_sector) / e_sector) <= 2e-3, seed

@@ -344,3 +344,15 @@ def test_sector_projection_is_robust_over_seeds():
                               sampler="exact", max_iter=100, n_samples=300,
                               random_state=seed).fit()
         assert abs((est.expectation(H) - e_sector) / e_sector) <= 2e-3, seed
+
+
+@pytest.mark.parametrize("n_sites", [8, 63, 80])
+def test_n_distinct_counts_the_distinct_configurations(n_sites):
+    from skphys.quantum._vmc import n_distinct
+
+    g = torch.Generator().manual_seed(n_sites)
+    few = torch.randint(0, 2, (7, n_sites), generator=g).double() * 2 - 1
+    sigma = few[torch.randint(0, 7, (3000,), generator=g)]
+    many = torch.randint(0, 2, (3000, n_sites), generator=g).double() * 2 - 1
+    for s in (sigma, many, torch.cat([sigma, many])):
+        assert n_distinct(s) == torch.unique(s > 0, dim=0).shape[0]

@@ -121,18 +121,25 @@ def natural_gradient(params, sigma, th, t, E, diag_shift, workspace, reduce):
     all-reduced and factorised on every process: the same system, the same step.
     """
     cplx = params.dtype.is_complex
-    B = int(reduce.sum(torch.tensor([float(sigma.shape[0])], dtype=torch.float64))[0])
     e = E.real if (E.is_complex() and not cplx) else E
-    Ec = (e - reduce.sum(e.sum().reshape(1))[0] / B).to(params.dtype)
+    # one all-reduce for the count and the energy sum, one for the forces and the mean O,
+    # one for S: each is a point where the processes wait for each other
+    be = reduce.sum(torch.cat([torch.tensor([float(sigma.shape[0])], dtype=e.dtype,
+                                            device=e.device),
+                               e.sum().reshape(1)]))
+    B = int(be[0].real)
+    Ec = (e - be[1] / B).to(params.dtype)
     # the forces from the factors of O = (sigma, t, t x sigma): the energies are centred
     # over all processes, so the local sums of O* E_c add up to the centred forces
     tc = t.conj() if cplx else t
     s = _rbm._cast(sigma, params)
     Fv = torch.cat([s.T @ Ec, tc.T @ Ec, ((tc * Ec[:, None]).T @ s).reshape(-1)])
-    Fv = reduce.sum(Fv) * (2.0 / B)
+    P = Fv.shape[0]
     if sigma.device.type != "cpu":
         Oc = _rbm.log_derivatives(params, sigma, th)
-        Oc.sub_(reduce.sum(Oc.sum(0)) / B)
+        both = reduce.sum(torch.cat([Fv, Oc.sum(0).to(Fv.dtype)]))
+        Fv = both[:P] * (2.0 / B)
+        Oc.sub_((both[P:] / B).to(Oc.dtype))
         workspace["O"] = Oc  # this process's centred samples (the chains' lag uses them)
         S = reduce.sum((Oc.conj().T if cplx else Oc.T) @ Oc) / B
         S.diagonal().add_(diag_shift)
@@ -149,7 +156,9 @@ def natural_gradient(params, sigma, th, t, E, diag_shift, workspace, reduce):
     O[:, :N] = sigma
     O[:, N : N + M] = t
     torch.mul(O[:, N : N + M, None], O[:, None, :N], out=O[:, N + M :].view(b, M, N))
-    O.sub_(reduce.sum(O.sum(0)) / B)
+    both = reduce.sum(torch.cat([Fv, O.sum(0).to(Fv.dtype)]))
+    Fv = both[:P] * (2.0 / B)
+    O.sub_((both[P:] / B).to(O.dtype))
     A = O.numpy()
     S = reduce.sum(torch.from_numpy((A.conj().T if cplx else A.T) @ A))
     S.div_(B).diagonal().add_(diag_shift)

@@ -1,7 +1,7 @@
 """
-===========================================================================
+=============================================================================
 The lecture's slide: 36 spins, an RBM of 4,032 parameters, SR in sample space
-===========================================================================
+=============================================================================
 
 The antiferromagnetic Heisenberg ring of ``L = 36`` spins, ``H = sum_i sigma_i . sigma_{i+1}``
 (Pauli matrices), is past exact diagonalisation on a laptop, but its ground-state energy is

@@ -484,7 +484,7 @@ class XRDIndexingFeatures(TransformerMixin, BaseEstimator):
     ----------
     n_features_in_ : int
         Points of the patterns' grid.
-    two_theta_ : ndarray of shape (n_features_in_,)
+    two_theta_ : ndarray of shape (n_points,)
         The grid.
 
     See Also

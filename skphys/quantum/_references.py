@@ -48,7 +48,9 @@ def tfim_chain_energy(n_sites, h=1.0, J=1.0):
 
 
 def heisenberg_chain_energy(n_sites, tol=1e-13, max_iter=100):
-    """Ground-state energy of the antiferromagnetic ring ``H = sum sigma_i . sigma_{i+1}``.
+    """Ground-state energy of the antiferromagnetic Heisenberg ring, by the Bethe ansatz.
+
+    ``H = sum_i sigma_i . sigma_{i+1}`` (Pauli matrices) on a ring of ``n_sites``.
 
     The Bethe ansatz: ``M = L / 2`` magnons with rapidities ``lambda_j`` solving
     ``2 L arctan(2 lambda_j) = 2 pi I_j + 2 sum_k arctan(lambda_j - lambda_k)`` with the

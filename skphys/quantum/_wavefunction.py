@@ -155,9 +155,9 @@ class RBMWavefunction(BaseEstimator):
         number, entries above it are spin up and the others spin down, e.g. the threshold of
         a fluorescence readout on photon counts (scikit-learn's ``BernoulliNB`` has the same
         parameter).
-    symmetry : {"translation", "lattice", "translation+spin_flip", "lattice+spin_flip"} or \
-None, default=None
-        Ground state on a periodic lattice: share the RBM's weights over a symmetry group
+    symmetry : str or None, default=None
+        One of ``"translation"``, ``"lattice"``, ``"translation+spin_flip"``,
+        ``"lattice+spin_flip"``. Ground state on a periodic lattice: share the RBM's weights over a symmetry group
         (Carleo & Troyer 2017; NetKet's ``RBMSymm``), ``log psi(sigma) = a sum_j sigma_j +
         sum_f sum_g log cosh(b_f + w_f . (g sigma))``, with ``ceil(alpha N / |G|)`` filters
         ``w_f``, so that ``psi(g sigma) = psi(sigma)``. ``"translation"``: the lattice's

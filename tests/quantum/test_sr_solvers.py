@@ -70,18 +70,25 @@ def test_solvers_in_double_precision_as_on_a_gpu(cplx):
     assert torch.equal(again, cg)
 
 
+def _minsr_regime_samples(dtype, device):
+    """An RBM of 10 spins and 20 hidden units (230 parameters), 120 Markov-chain samples of
+    the TFIM (fewer samples than parameters), their local energies and log-derivatives."""
+    torch.manual_seed(0)
+    H = TransverseFieldIsing(10, h=1.0)
+    params = _rbm.RBMParams.init(10, 20, 0.3, dtype, device)
+    chains = _rbm.Chains.random(params, 120, 10, None, device)
+    _rbm.advance(params, chains, 5, "local")
+    E = _rbm.local_energy(H, params, chains.sigma, chains.theta, chains.t)
+    O = _rbm.log_derivatives(params, chains.sigma, chains.theta)
+    return params, chains, E, O
+
+
 @pytest.mark.parametrize("dtype", [torch.float64, torch.complex128])
 @pytest.mark.parametrize("solver", ["minsr", "cg"])
 def test_natural_gradient_with_each_solver(dtype, solver):
     # the fitting loop's step (O in single precision in a reused buffer) equals the textbook
     # step for the RBM's own O, with fewer samples than parameters (the MinSR regime)
-    torch.manual_seed(0)
-    H = TransverseFieldIsing(10, h=1.0)
-    params = _rbm.RBMParams.init(10, 20, 0.3, dtype, "cpu")
-    chains = _rbm.Chains.random(params, 120, 10, None, "cpu")
-    _rbm.advance(params, chains, 5, "local")
-    E = _rbm.local_energy(H, params, chains.sigma, chains.theta, chains.t)
-    O = _rbm.log_derivatives(params, chains.sigma, chains.theta)
+    params, chains, E, O = _minsr_regime_samples(dtype, "cpu")
     expected = _textbook(O, E, 0.01)
     ws = {}
     got = _rbm.natural_gradient(params, chains.sigma, chains.theta, chains.t, E, 0.01, ws,
@@ -93,13 +100,7 @@ def test_natural_gradient_with_each_solver(dtype, solver):
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 @pytest.mark.parametrize("dtype", [torch.float64, torch.complex128])
 def test_natural_gradient_on_cuda(dtype):
-    torch.manual_seed(0)
-    H = TransverseFieldIsing(10, h=1.0)
-    params = _rbm.RBMParams.init(10, 20, 0.3, dtype, "cuda")
-    chains = _rbm.Chains.random(params, 120, 10, None, "cuda")
-    _rbm.advance(params, chains, 5, "local")
-    E = _rbm.local_energy(H, params, chains.sigma, chains.theta, chains.t)
-    O = _rbm.log_derivatives(params, chains.sigma, chains.theta)
+    params, chains, E, O = _minsr_regime_samples(dtype, "cuda")
     expected = _textbook(O.cpu(), E.cpu(), 0.01)
     for solver in ("dense", "minsr", "cg"):
         got = _rbm.natural_gradient(params, chains.sigma, chains.theta, chains.t, E, 0.01, {},

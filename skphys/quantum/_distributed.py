@@ -24,6 +24,8 @@ The hooks in the fit (:mod:`skphys.quantum._vmc`, :mod:`skphys.quantum._rbm`) ar
 ``natural_gradient``.
 """
 
+import math
+
 import torch
 
 from . import _rbm
@@ -112,60 +114,140 @@ def reduction():
     return LocalReduction()
 
 
+def local_sums(params, sigma, th, t, E, frozen, rank, world_size, workspace):
+    """This process's share of an iteration's one all-reduce: a flat buffer.
+
+    Every figure is a sum over this process's samples, centred on this process's own means
+    (so that single precision loses nothing to cancellation); the buffer has one row per
+    process for the counts, energy means and means of ``O``, zero but in this process's row,
+    so that the sum over the processes gathers them. :func:`from_sums` turns the sum into the
+    figures of all the samples. Layout: ``[frozen, (n, E mean, E sum of squares) x K,
+    mean O x K, forces, C]`` with ``K`` processes, ``P`` parameters, the forces
+    ``sum_i O_i* (E_i - E_mean)`` and ``C = sum_i (O_i - O_mean)^H (O_i - O_mean)``
+    (``P x P``). ``O``, centred on this process's mean, stays in ``workspace["O"]``.
+    """
+    cplx = params.dtype.is_complex
+    # the energies as the forces take them: complex for complex parameters, else real
+    ee = E if cplx else (E.real if E.is_complex() else E)
+    e_mean = ee.mean()
+    Ec = (ee - e_mean).to(params.dtype)
+    e = Ec.real if cplx else Ec  # the real parts, centred, for the energy's variance
+    b = e.shape[0]
+    N, M = params.n_visible, params.n_hidden
+    P = N + M + N * M
+    s = _rbm._cast(sigma, params)
+    tc = t.conj() if cplx else t
+    forces = torch.cat([s.T @ Ec, tc.T @ Ec, ((tc * Ec[:, None]).T @ s).reshape(-1)])
+    # the mean of O = (sigma, t, t x sigma) from its factors, in double precision
+    mu = torch.cat([s.mean(0), t.mean(0), (t.T @ s).reshape(-1) / b])
+    if sigma.device.type != "cpu":
+        O = _rbm.log_derivatives(params, sigma, th)
+    else:  # single precision on a CPU, as in one process
+        low = torch.complex64 if cplx else torch.float32
+        O = _rbm._buffer(workspace, "O", (b, P), low, sigma.device)
+        O[:, :N] = sigma
+        O[:, N : N + M] = t
+        torch.mul(O[:, N : N + M, None], O[:, None, :N], out=O[:, N + M :].view(b, M, N))
+    O.sub_(mu.to(O.dtype))
+    workspace["O"] = O
+    C = (O.conj().T if cplx else O.T) @ O
+    K = world_size
+    buf = torch.zeros(1 + 3 * K + K * P + P + P * P, dtype=params.dtype, device=e.device)
+    buf[0] = float(frozen)
+    buf[1 + 3 * rank] = float(b)
+    buf[2 + 3 * rank] = e_mean
+    buf[3 + 3 * rank] = (e * e).sum()
+    o = 1 + 3 * K
+    buf[o + rank * P : o + (rank + 1) * P] = mu
+    o += K * P
+    buf[o : o + P] = forces
+    buf[o + P :] = C.reshape(-1).to(buf.dtype)
+    return buf
+
+
+def from_sums(total, world_size, n_parameters):
+    """The figures of all the samples from the sum over the processes of :func:`local_sums`.
+
+    Returns ``frozen`` (any process's chains frozen), the count ``n``, the energy's mean and
+    unbiased variance, the forces ``F = 2/n sum_i O_i* (E_i - <E>)`` and
+    ``S = 1/n sum_i (O_i - <O>)^H (O_i - <O>)``, combined from the processes' own centred
+    sums with the between-process terms (Chan, Golub & LeVeque's pairwise formulas):
+    ``sum_r n_r (E_r - <E>) O_r*`` for the forces and ``sum_r n_r (O_r - <O>)^H (O_r - <O>)``
+    for ``S``, where ``E_r`` and ``O_r`` are process ``r``'s means.
+    """
+    K, P = world_size, n_parameters
+    frozen = bool(total[0].real > 0)
+    rows = total[1 : 1 + 3 * K].reshape(K, 3)
+    counts, e_means, squares = rows[:, 0].real, rows[:, 1], rows[:, 2].real
+    n = float(counts.sum())
+    e_mean = (counts * e_means).sum() / n  # complex for complex parameters
+    d_e = e_means - e_mean
+    mean = float(e_mean.real)
+    var = (float((squares.sum() + (counts * d_e.real * d_e.real).sum()) / (n - 1))
+           if n > 1 else 0.0)
+    o = 1 + 3 * K
+    mus = total[o : o + K * P].reshape(K, P)
+    w = counts.to(mus.dtype)
+    mu = (w[:, None] * mus).sum(0) / n
+    o += K * P
+    F = (total[o : o + P] + (w * d_e) @ mus.conj()) * (2.0 / n)
+    D = mus - mu
+    S = total[o + P :].reshape(P, P) + (D.conj().T * w) @ D
+    S /= n
+    return frozen, n, mean, var, F, S
+
+
+def iteration(params, sigma, th, t, E, frozen, workspace, reduce):
+    """An iteration's figures over all processes in one all-reduce (the one point per
+    iteration where the processes wait for each other).
+
+    Returns ``frozen, mean, variance, n``; the forces and ``S`` stay in ``workspace`` for
+    :func:`natural_gradient`.
+    """
+    total = reduce.sum(local_sums(params, sigma, th, t, E, frozen, reduce.rank,
+                                  reduce.world_size, workspace))
+    P = params.n_visible + params.n_hidden + params.n_visible * params.n_hidden
+    frozen, n, mean, var, F, S = from_sums(total, reduce.world_size, P)
+    workspace["reduced"] = (F, S)
+    return frozen, mean, var, int(n)
+
+
 def natural_gradient(params, sigma, th, t, E, diag_shift, workspace, reduce):
     """``(S + diag_shift)^-1 F`` from the samples of all processes (every process gets it).
 
-    The same quantities as :func:`skphys.quantum._rbm.natural_gradient`, each a sum over the
-    processes: the sample count ``B``, the mean energy and mean log-derivative (centring),
-    the forces ``2/B sum O_c* E_c`` and ``S = 1/B sum O_c^H O_c``. ``S`` (``P x P``) is
-    all-reduced and factorised on every process: the same system, the same step.
+    The forces and ``S`` of all the samples were all-reduced by :func:`iteration` (one
+    all-reduce for the whole iteration); every process factorises the same ``S`` and takes
+    the same step. On a CPU, as in one process, the factorisation is in single precision and
+    the solution refined once in double precision.
     """
-    cplx = params.dtype.is_complex
-    e = E.real if (E.is_complex() and not cplx) else E
-    # one all-reduce for the count and the energy sum, one for the forces and the mean O,
-    # one for S: each is a point where the processes wait for each other
-    be = reduce.sum(torch.cat([torch.tensor([float(sigma.shape[0])], dtype=e.dtype,
-                                            device=e.device),
-                               e.sum().reshape(1)]))
-    B = int(be[0].real)
-    Ec = (e - be[1] / B).to(params.dtype)
-    # the forces from the factors of O = (sigma, t, t x sigma): the energies are centred
-    # over all processes, so the local sums of O* E_c add up to the centred forces
-    tc = t.conj() if cplx else t
-    s = _rbm._cast(sigma, params)
-    Fv = torch.cat([s.T @ Ec, tc.T @ Ec, ((tc * Ec[:, None]).T @ s).reshape(-1)])
-    P = Fv.shape[0]
+    F, S = workspace.pop("reduced")
+    workspace["S"] = S  # without the shift: the chains' lag reads it
+    A = S.clone()
+    A.diagonal().add_(diag_shift)
     if sigma.device.type != "cpu":
-        Oc = _rbm.log_derivatives(params, sigma, th)
-        both = reduce.sum(torch.cat([Fv, Oc.sum(0).to(Fv.dtype)]))
-        Fv = both[:P] * (2.0 / B)
-        Oc.sub_((both[P:] / B).to(Oc.dtype))
-        workspace["O"] = Oc  # this process's centred samples (the chains' lag uses them)
-        S = reduce.sum((Oc.conj().T if cplx else Oc.T) @ Oc) / B
-        S.diagonal().add_(diag_shift)
-        L, info = torch.linalg.cholesky_ex(S)
+        L, info = torch.linalg.cholesky_ex(A)
         if int(info) != 0:
-            return torch.linalg.lstsq(S, Fv[:, None]).solution[:, 0]
-        return torch.cholesky_solve(Fv[:, None], L)[:, 0]
-    # on a CPU as in one process: O formed in single precision in the workspace, S formed
-    # (a symmetric rank-k update) and factorised in single precision, summed over the
-    # processes, and the solution refined once in double precision
-    low = torch.complex64 if cplx else torch.float32
-    N, M, b = params.n_visible, params.n_hidden, sigma.shape[0]
-    O = _rbm._buffer(workspace, "O", (b, N + M + N * M), low, sigma.device)
-    O[:, :N] = sigma
-    O[:, N : N + M] = t
-    torch.mul(O[:, N : N + M, None], O[:, None, :N], out=O[:, N + M :].view(b, M, N))
-    both = reduce.sum(torch.cat([Fv, O.sum(0).to(Fv.dtype)]))
-    Fv = both[:P] * (2.0 / B)
-    O.sub_((both[P:] / B).to(O.dtype))
-    A = O.numpy()
-    S = reduce.sum(torch.from_numpy((A.conj().T if cplx else A.T) @ A))
-    S.div_(B).diagonal().add_(diag_shift)
-    L, info = torch.linalg.cholesky_ex(S)
-    S = S.to(Fv.dtype)
+            return torch.linalg.lstsq(A, F[:, None]).solution[:, 0]
+        return torch.cholesky_solve(F[:, None], L)[:, 0]
+    low = torch.complex64 if params.dtype.is_complex else torch.float32
+    L, info = torch.linalg.cholesky_ex(A.to(low))
     if int(info) != 0:
-        return torch.linalg.lstsq(S, Fv[:, None]).solution[:, 0]
-    x = torch.cholesky_solve(Fv[:, None].to(low), L).to(Fv.dtype)
-    r = Fv[:, None] - S @ x
-    return (x + torch.cholesky_solve(r.to(low), L).to(Fv.dtype))[:, 0]
+        return torch.linalg.lstsq(A, F[:, None]).solution[:, 0]
+    x = torch.cholesky_solve(F[:, None].to(low), L).to(F.dtype)
+    r = F[:, None] - A @ x
+    return (x + torch.cholesky_solve(r.to(low), L).to(F.dtype))[:, 0]
+
+
+def lag_sweeps(S, delta, step):
+    """Extra sweeps after a step, the same on every process: ``-10 log(ESS / n)`` with the
+    effective-sample-size fraction of a Gaussian change of ``log |psi|^2``,
+    ``ESS / n = exp(-Var(2 step Re(O_c . delta)))``, and the variance from ``S``:
+    ``4 step^2 delta^H S delta`` (an upper bound for complex parameters).
+
+    One process reweights its own samples (:func:`skphys.quantum._vmc.lag_sweeps`); several
+    would each get their own count from their own samples, and the processes would wait
+    at the next all-reduce for the one that sweeps longest.
+    """
+    d = delta.to(S.dtype)
+    var = 4.0 * step * step * float((d.conj() @ (S @ d)).real)
+    return 0 if var < -math.log(0.9) else min(50, math.ceil(10.0 * var))

@@ -12,7 +12,7 @@ import math
 import numpy as np
 import torch
 
-from . import _rbm, _symmetric
+from . import _distributed, _rbm, _symmetric
 from ._distributed import reduction
 from ._operators import Heisenberg
 from ._state import EXACT_LIMIT, RBMState, default_sampler
@@ -217,11 +217,16 @@ class GroundStateFit:
         recovered = 0
         while True:
             frozen = self._frozen(sigma)
-            if self.reduce.world_size > 1:  # every process decides the same
-                frozen = bool(self.reduce.sum(torch.tensor([float(frozen)]))[0] > 0)
-            if not frozen:
+            if self.reduce.world_size > 1:
+                # several processes: the energies, forces and S of all their samples in one
+                # all-reduce, so that every process decides the same (and waits once)
+                E = state.local_energy(self.hamiltonian, sigma, th, t, state.workspace)
+                frozen, mean, var, n = _distributed.iteration(params, sigma, th, t, E, frozen,
+                                                              state.workspace, self.reduce)
+            elif not frozen:
                 E = state.local_energy(self.hamiltonian, sigma, th, t, state.workspace)
                 mean, var, n = self.reduce.mean_var(E)
+            if not frozen:
                 record = {"loss": mean, "energy_error": math.sqrt(max(var, 0.0) / n),
                           "energy_variance": var}
                 if self.healthy(record) and not self._below_spectrum(record):
@@ -286,7 +291,10 @@ class GroundStateFit:
             params.add_(-lr * delta)
         if self.projection is not None and self.sampler != "exact":
             state.chains.refresh()
-        state.extra = lag_sweeps(Oc, delta, lr)
+        if self.reduce.world_size > 1:  # the same count on every process, from S
+            state.extra = _distributed.lag_sweeps(state.workspace["S"], delta, lr)
+        else:
+            state.extra = lag_sweeps(Oc, delta, lr)
         return record
 
     def _below_spectrum(self, record):

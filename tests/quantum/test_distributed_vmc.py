@@ -7,6 +7,7 @@ parameters (and the energy curve) are identical on both processes, and the energ
 one process at the same total sample count and with exact diagonalisation.
 """
 
+import itertools
 import json
 import math
 import os
@@ -97,7 +98,7 @@ def test_one_all_reduce_gives_the_figures_of_all_samples(cplx, shares):
     bounds = np.cumsum((0,) + shares)
     total = sum(_distributed.local_sums(params, sigma[a:b], th[a:b], t[a:b], E[a:b],
                                         frozen=(r == 1), rank=r, world_size=K, workspace={})
-                for r, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])))
+                for r, (a, b) in enumerate(itertools.pairwise(bounds)))
     frozen, n, mean, var, F, S = _distributed.from_sums(total, K, P)
     O = _rbm.log_derivatives(params, sigma, th)
     Oc = O - O.mean(0)

@@ -150,7 +150,11 @@ def local_sums(params, sigma, th, t, E, frozen, rank, world_size, workspace):
         torch.mul(O[:, N : N + M, None], O[:, None, :N], out=O[:, N + M :].view(b, M, N))
     O.sub_(mu.to(O.dtype))
     workspace["O"] = O
-    C = (O.conj().T if cplx else O.T) @ O
+    if O.device.type == "cpu":  # numpy's A^H A is a symmetric rank-k update: half the work
+        A = O.numpy()
+        C = torch.from_numpy((A.conj().T if cplx else A.T) @ A)
+    else:
+        C = (O.conj().T if cplx else O.T) @ O
     K = world_size
     buf = torch.zeros(1 + 3 * K + K * P + P + P * P, dtype=params.dtype, device=e.device)
     buf[0] = float(frozen)

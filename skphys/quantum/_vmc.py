@@ -41,8 +41,11 @@ class GroundStateFit:
 
     mode = "ground state"
 
-    def __init__(self, estimator, device):
+    def __init__(self, estimator, device, orthogonal_to=None):
         est = self.est = estimator
+        # excited states: (fitted state, penalty) pairs the fit is kept orthogonal to
+        # (skphys.quantum._excited.ExcitedStates)
+        self.orthogonal_to = list(orthogonal_to or [])
         H = self.hamiltonian = est.hamiltonian
         N = self.n_sites = H.n_sites
         self.device = device
@@ -207,6 +210,11 @@ class GroundStateFit:
         state.workspace = {}
         state.extra = 0  # extra sweeps the chains need after the last step
         state.lr_scale = 1.0  # shrunk when a step collapses the state
+        if self.orthogonal_to:
+            from ._excited import OrthogonalityPenalty
+
+            state.penalties = [OrthogonalityPenalty(ref, weight, est.n_samples)
+                               for ref, weight in self.orthogonal_to]
         return state
 
     def step(self, it, state):
@@ -254,6 +262,17 @@ class GroundStateFit:
             sigma, th, t = state.draw(params, 0)
         if recovered:
             record["recovered"] = recovered
+        if self.orthogonal_to:
+            # the overlap penalty's gradient is the energy's with shifted local energies
+            lp = state.log_psi(sigma)
+            E = E.to(torch.complex128)
+            total = 0.0
+            for k, pen in enumerate(state.penalties):
+                shift, overlap = pen.shift(state, sigma, lp)
+                E = E + shift.to(E.device)
+                record[f"overlap_{k}"] = overlap
+                total += pen.weight * overlap
+            record["penalty"] = total
         if state.sym is None and self.projection is None:
             delta = _rbm.natural_gradient(params, sigma, th, t, E, est.diag_shift,
                                           state.workspace, solver=self.solver,

@@ -243,7 +243,7 @@ class ExcitedStates(MetaEstimatorMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.non_deterministic = True
+        tags.non_deterministic = self.estimator.__sklearn_tags__().non_deterministic
         return tags
 
 

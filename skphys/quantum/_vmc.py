@@ -135,6 +135,11 @@ class GroundStateFit:
         if sym is not None:  # the shared weights already fix the trivial labels
             if momentum is not None and not np.any(np.asarray(momentum) % np.array(shape)):
                 momentum = None
+            elif momentum is not None and self._marshall_carries(shape, momentum):
+                # the Marshall sign alone gives the physical state this momentum: the
+                # sign-free amplitude is translation-invariant (e.g. k = pi on a ring of
+                # L = 4m + 2 at S^z = 0, or of L = 4m at S^z = 1), as the shared weights make it
+                momentum = None
             elif momentum is not None:
                 raise ValueError(f"sector momentum {sector['momentum']} is not 0, but "
                                  f"symmetry={sym!r} makes the amplitude translation-invariant"
@@ -173,6 +178,19 @@ class GroundStateFit:
                 raise ValueError("sampler='gibbs' samples an RBM, not its projection onto a "
                                  "sector: use 'local', 'exchange' or 'exact'")
             self.sampler = "local"
+
+    def _marshall_carries(self, shape, momentum):
+        """Whether the Marshall factors of the translations are the sector's characters,
+        ``chi(T_r) M(T_r sigma) / M(sigma) = 1`` for every ``r``."""
+        if self.sublattice_a is None or self.n_up is None:
+            return False
+        group = _symmetric.SymmetryGroup(shape, translations=True)
+        try:
+            chi = group.characters(momentum) * group.marshall_factors(self.sublattice_a,
+                                                                      self.n_up)
+        except ValueError:  # a translation mixes the sublattices (odd L)
+            return False
+        return bool(np.allclose(chi, 1.0))
 
     def n_parameters(self, state):
         p = state.sym if state.sym is not None else state.params

@@ -210,7 +210,19 @@ class ExcitedStates(MetaEstimatorMixin, BaseEstimator):
                 est.set_params(param_dtype="complex")
             if isinstance(rs, Integral) and n:
                 est.set_params(random_state=int(rs) + n)
-            est.fit(orthogonal_to=[(e._state(), weight) for e in fitted] or None)
+            try:
+                est.fit(orthogonal_to=[(e._state(), weight) for e in fitted] or None)
+            except KeyboardInterrupt:
+                # Ctrl-C: keep the levels fitted so far, the interrupted one included when
+                # it completed an iteration (it warned), and stop
+                if hasattr(est, "energy_"):
+                    fitted.append(est)
+                    energies.append(est.energy_)
+                    errors.append(est.energy_error_)
+                if fitted:
+                    k = len(fitted)
+                    self._set_fitted(fitted, energies, errors, overlaps[:k, :k], weight)
+                raise
             if n:
                 last = est.history_[-1]
                 for k in range(n):
@@ -226,12 +238,15 @@ class ExcitedStates(MetaEstimatorMixin, BaseEstimator):
                               f"an earlier level: the penalty {weight:.3g} may be smaller "
                               "than the gap, or the fit unconverged (raise penalty or "
                               "max_iter)", ConvergenceWarning, stacklevel=2)
+        self._set_fitted(fitted, energies, errors, overlaps, weight)
+        return self
+
+    def _set_fitted(self, fitted, energies, errors, overlaps, weight):
         self.estimators_ = fitted
         self.energies_ = np.array(energies)
         self.energy_errors_ = np.array(errors)
         self.overlaps_ = overlaps
         self.penalty_ = weight
-        return self
 
     def score(self, X=None, y=None):
         """Minus the sum of the energies (higher is better).

@@ -77,7 +77,7 @@ print(f"triplet gap: RBM {gap:.4f}, exact {gap_exact:.4f} "
 Hi = TransverseFieldIsing(8, h=1.5)
 exact_levels = np.linalg.eigvalsh(Hi.to_sparse()[0].toarray())[:6]
 wf = RBMWavefunction(Hi, alpha=2, sampler="exact", random_state=0)
-levels = ExcitedStates(wf, n_states=3, penalty=4.0).fit()
+levels = ExcitedStates(wf, n_states=3, penalty=4.0, n_init=2).fit()
 fitted_levels = [est.expectation(Hi) for est in levels.estimators_]
 for n, (e, ref) in enumerate(zip(fitted_levels, exact_levels)):
     print(f"TFIM level {n}: RBM {e:.5f}, exact {ref:.5f}")

@@ -42,6 +42,8 @@ __all__ = ["ExcitedStates", "OrthogonalityPenalty", "exact_sector_spectrum"]
 AUTO_PENALTY = 0.15
 #: an overlap with an earlier level above this at the end of a fit is warned about
 MAX_OVERLAP = 0.1
+#: seeds of the restarts of a level: random_state + level + SEED_STRIDE * restart
+SEED_STRIDE = 1000
 
 
 class OrthogonalityPenalty:
@@ -136,6 +138,11 @@ class ExcitedStates(MetaEstimatorMixin, BaseEstimator):
         the ring of 8). Too small a penalty lets a level fall onto an earlier one (a
         ConvergenceWarning says so); too large a one stiffens the fit (on that ring of 12,
         6 left the third state stuck 4.7e-2 above its level, where 4 and 4.5 reach 1e-4).
+    n_init : int, default=1
+        Fits of each level from different seeds (``random_state + level + 1000 * i`` when
+        the estimator's ``random_state`` is an int), keeping the one of lowest penalised
+        energy, as ``n_init`` of scikit-learn's ``KMeans``: an excited level can stall on a
+        higher eigenstate (a saddle of the penalised energy), and a restart escapes it.
 
     Attributes
     ----------
@@ -175,12 +182,14 @@ class ExcitedStates(MetaEstimatorMixin, BaseEstimator):
         "estimator": [object],
         "n_states": [Interval(Integral, 1, None, closed="left")],
         "penalty": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
     }
 
-    def __init__(self, estimator, *, n_states=3, penalty="auto"):
+    def __init__(self, estimator, *, n_states=3, penalty="auto", n_init=1):
         self.estimator = estimator
         self.n_states = n_states
         self.penalty = penalty
+        self.n_init = n_init
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X=None, y=None):
@@ -205,24 +214,35 @@ class ExcitedStates(MetaEstimatorMixin, BaseEstimator):
         fitted, energies, errors = [], [], []
         overlaps = np.eye(self.n_states)
         for n in range(self.n_states):
-            est = clone(self.estimator)
-            if n and est.get_params().get("param_dtype") == "auto":
-                est.set_params(param_dtype="complex")
-            if isinstance(rs, Integral) and n:
-                est.set_params(random_state=int(rs) + n)
-            try:
-                est.fit(orthogonal_to=[(e._state(), weight) for e in fitted] or None)
-            except KeyboardInterrupt:
-                # Ctrl-C: keep the levels fitted so far, the interrupted one included when
-                # it completed an iteration (it warned), and stop
-                if hasattr(est, "energy_"):
-                    fitted.append(est)
-                    energies.append(est.energy_)
-                    errors.append(est.energy_error_)
-                if fitted:
-                    k = len(fitted)
-                    self._set_fitted(fitted, energies, errors, overlaps[:k, :k], weight)
-                raise
+            best = None
+            for i in range(self.n_init):
+                est = clone(self.estimator)
+                if n and est.get_params().get("param_dtype") == "auto":
+                    est.set_params(param_dtype="complex")
+                if isinstance(rs, Integral) and (n or i):
+                    est.set_params(random_state=int(rs) + n + SEED_STRIDE * i)
+                try:
+                    est.fit(orthogonal_to=[(e._state(), weight) for e in fitted] or None)
+                except KeyboardInterrupt:
+                    # Ctrl-C: keep the levels fitted so far, the interrupted one included
+                    # when it completed an iteration (it warned), and stop
+                    if best is not None:
+                        est = best[1]
+                    if hasattr(est, "energy_"):
+                        fitted.append(est)
+                        energies.append(est.energy_)
+                        errors.append(est.energy_error_)
+                    if fitted:
+                        k = len(fitted)
+                        self._set_fitted(fitted, energies, errors, overlaps[:k, :k], weight)
+                    raise
+                # the penalised energy at the end of the fit: the variational criterion
+                last = est.history_[-1]
+                value = est.energy_ + weight * sum(last.get(f"overlap_{k}", 0.0)
+                                                   for k in range(n))
+                if best is None or value < best[0]:
+                    best = (value, est)
+            est = best[1]
             if n:
                 last = est.history_[-1]
                 for k in range(n):

@@ -56,8 +56,8 @@ fits = {}
 for name, k, n_up, kw in [
         ("k=0, Sz=0", 0, 6, dict(symmetry="translation", alpha=2)),
         ("k=pi, Sz=1", 6, 7, dict(symmetry="translation", alpha=2)),
-        ("k=pi, Sz=0", 6, 6, dict(param_dtype="complex", sampler="exact", max_iter=150,
-                                  n_samples=400))]:
+        ("k=pi, Sz=0", 6, 6, dict(param_dtype="complex", sampler="exact", max_iter=120,
+                                  n_samples=300))]:
     est = RBMWavefunction(H, sector={"momentum": k}, n_up=n_up, random_state=0, **kw).fit()
     e = est.expectation(H)  # exact sum over the sector
     ref = exact_sector_spectrum(H, momentum=k, n_up=n_up)[0]

@@ -170,12 +170,12 @@ class ExcitedStates(MetaEstimatorMixin, BaseEstimator):
     Examples
     --------
     >>> from skphys.quantum import ExcitedStates, RBMWavefunction, TransverseFieldIsing
-    >>> H = TransverseFieldIsing(4, h=1.0)
-    >>> wf = RBMWavefunction(H, sampler="exact", max_iter=60, n_samples=200,
+    >>> H = TransverseFieldIsing(4, h=1.5)  # levels -6.760, -5.606, -3.0 (twice)
+    >>> wf = RBMWavefunction(H, alpha=2, sampler="exact", max_iter=100, n_samples=300,
     ...                      random_state=0)
-    >>> levels = ExcitedStates(wf, n_states=2).fit()
-    >>> levels.energies_.round(1)
-    array([-5.2, -4.4])
+    >>> levels = ExcitedStates(wf, n_states=2, penalty=3.0).fit()
+    >>> [round(est.expectation(H), 2) for est in levels.estimators_]
+    [-6.76, -5.61]
     """
 
     _parameter_constraints: dict = {
@@ -328,8 +328,8 @@ def exact_sector_spectrum(hamiltonian, *, momentum=None, spin_flip=None, n_up="a
     Examples
     --------
     >>> from skphys.quantum import Heisenberg, exact_sector_spectrum
-    >>> exact_sector_spectrum(Heisenberg(8), momentum=0).round(6)
-    array([-15.191325])
+    >>> exact_sector_spectrum(Heisenberg(8), momentum=0, k=2).round(6)
+    array([-14.604374,  -7.207751])
     """
     H = hamiltonian
     N = H.n_sites

@@ -19,7 +19,6 @@ Two routes to low-lying excited states (Choo, Carleo, Regnault & Neupert, PRL 12
   the shifted local energies (:class:`OrthogonalityPenalty`).
 """
 
-import math
 import warnings
 from numbers import Integral, Real
 
@@ -33,7 +32,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _rbm
 from ._operators import codes_to_spins, spins_to_codes
-from ._state import EXACT_LIMIT, RBMState, default_sampler
+from ._state import EXACT_LIMIT, default_sampler
 from ._symmetric import ProjectedChains, ProjectedState, SymmetryGroup
 
 __all__ = ["ExcitedStates", "OrthogonalityPenalty", "exact_sector_spectrum"]

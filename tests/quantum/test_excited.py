@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 import torch
-from scipy.sparse.linalg import eigsh
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
 

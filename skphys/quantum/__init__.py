@@ -23,11 +23,14 @@ from ._operators import (
     sector_codes,
     spins_to_codes,
 )
+from ._excited import ExcitedStates, exact_sector_spectrum
 from ._references import heisenberg_chain_energy, tfim_chain_energy
 from ._wavefunction import RBMWavefunction, neg_energy_scorer
 
 __all__ = [
     "RBMWavefunction",
+    "ExcitedStates",
+    "exact_sector_spectrum",
     "Heisenberg",
     "TransverseFieldIsing",
     "PauliSum",

@@ -41,8 +41,11 @@ class GroundStateFit:
 
     mode = "ground state"
 
-    def __init__(self, estimator, device):
+    def __init__(self, estimator, device, orthogonal_to=None):
         est = self.est = estimator
+        # excited states: (fitted state, penalty) pairs the fit is kept orthogonal to
+        # (skphys.quantum._excited.ExcitedStates)
+        self.orthogonal_to = list(orthogonal_to or [])
         H = self.hamiltonian = est.hamiltonian
         N = self.n_sites = H.n_sites
         self.device = device
@@ -132,6 +135,11 @@ class GroundStateFit:
         if sym is not None:  # the shared weights already fix the trivial labels
             if momentum is not None and not np.any(np.asarray(momentum) % np.array(shape)):
                 momentum = None
+            elif momentum is not None and self._marshall_carries(shape, momentum):
+                # the Marshall sign alone gives the physical state this momentum: the
+                # sign-free amplitude is translation-invariant (e.g. k = pi on a ring of
+                # L = 4m + 2 at S^z = 0, or of L = 4m at S^z = 1), as the shared weights make it
+                momentum = None
             elif momentum is not None:
                 raise ValueError(f"sector momentum {sector['momentum']} is not 0, but "
                                  f"symmetry={sym!r} makes the amplitude translation-invariant"
@@ -171,6 +179,19 @@ class GroundStateFit:
                                  "sector: use 'local', 'exchange' or 'exact'")
             self.sampler = "local"
 
+    def _marshall_carries(self, shape, momentum):
+        """Whether the Marshall factors of the translations are the sector's characters,
+        ``chi(T_r) M(T_r sigma) / M(sigma) = 1`` for every ``r``."""
+        if self.sublattice_a is None or self.n_up is None:
+            return False
+        group = _symmetric.SymmetryGroup(shape, translations=True)
+        try:
+            chi = group.characters(momentum) * group.marshall_factors(self.sublattice_a,
+                                                                      self.n_up)
+        except ValueError:  # a translation mixes the sublattices (odd L)
+            return False
+        return bool(np.allclose(chi, 1.0))
+
     def n_parameters(self, state):
         p = state.sym if state.sym is not None else state.params
         return p.n_parameters()
@@ -207,6 +228,11 @@ class GroundStateFit:
         state.workspace = {}
         state.extra = 0  # extra sweeps the chains need after the last step
         state.lr_scale = 1.0  # shrunk when a step collapses the state
+        if self.orthogonal_to:
+            from ._excited import OrthogonalityPenalty
+
+            state.penalties = [OrthogonalityPenalty(ref, weight, est.n_samples)
+                               for ref, weight in self.orthogonal_to]
         return state
 
     def step(self, it, state):
@@ -259,6 +285,17 @@ class GroundStateFit:
             sigma, th, t = state.draw(params, 0)
         if recovered:
             record["recovered"] = recovered
+        if self.orthogonal_to:
+            # the overlap penalty's gradient is the energy's with shifted local energies
+            lp = state.log_psi(sigma)
+            E = E.to(torch.complex128)
+            total = 0.0
+            for k, pen in enumerate(state.penalties):
+                shift, overlap = pen.shift(state, sigma, lp)
+                E = E + shift.to(E.device)
+                record[f"overlap_{k}"] = overlap
+                total += pen.weight * overlap
+            record["penalty"] = total
         if state.sym is None and self.projection is None:
             delta = _rbm.natural_gradient(params, sigma, th, t, E, est.diag_shift,
                                           state.workspace, solver=self.solver,

@@ -390,7 +390,7 @@ class RBMWavefunction(BaseEstimator):
     # fit: a driver (ground state or tomography) run by the shared iteration driver
     # ------------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X=None, y=None, *, bases=None):
+    def fit(self, X=None, y=None, *, bases=None, orthogonal_to=None):
         """Find the ground state of ``hamiltonian``, or learn the state behind snapshots ``X``.
 
         Parameters
@@ -403,6 +403,10 @@ class RBMWavefunction(BaseEstimator):
         bases : array-like of str of shape (n_samples,), default=None
             Tomography: the measurement basis of each snapshot, one letter ``X``, ``Y`` or ``Z``
             per spin (e.g. ``"ZZXZ"``); None means all ``Z``.
+        orthogonal_to : list of (state, float) pairs, default=None
+            Ground state: fitted states (``est._state()`` of earlier fits) and penalties
+            ``lambda``: the fit minimises ``E + sum lambda |<psi_k|psi>|^2 / (norms)``, the
+            next level up. Set by :class:`ExcitedStates`, which is the public way to use it.
 
         Returns
         -------
@@ -417,8 +421,11 @@ class RBMWavefunction(BaseEstimator):
                     if bases is not None:
                         raise ValueError("bases describe tomography snapshots; a ground-state "
                                          "fit (hamiltonian set) takes none")
-                    fitter = GroundStateFit(self, device)
+                    fitter = GroundStateFit(self, device, orthogonal_to)
                 else:
+                    if orthogonal_to:
+                        raise ValueError("orthogonal_to needs a ground-state fit "
+                                         "(hamiltonian set)")
                     if X is None:
                         raise ValueError("tomography needs data: call fit(X) or set "
                                          "hamiltonian=")

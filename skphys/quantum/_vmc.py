@@ -46,6 +46,9 @@ class GroundStateFit:
         # excited states: (fitted state, penalty) pairs the fit is kept orthogonal to
         # (skphys.quantum._excited.ExcitedStates)
         self.orthogonal_to = list(orthogonal_to or [])
+        if self.orthogonal_to and reduction().world_size > 1:
+            raise ValueError("excited states (orthogonal_to) do not run over several "
+                             "processes yet: fit them in one process")
         H = self.hamiltonian = est.hamiltonian
         N = self.n_sites = H.n_sites
         self.device = device

@@ -162,9 +162,12 @@ class ExcitedStates(MetaEstimatorMixin, BaseEstimator):
 
     Notes
     -----
-    ``score`` is minus the sum of the energies: by Ky Fan's principle the sum of the
-    energies of ``n`` orthonormal states is at least the sum of the ``n`` lowest
-    eigenvalues, so a higher score is a better variational set (usable in ``GridSearchCV``).
+    ``score`` is minus a penalised sum of the energies, ``sum_n E_n + 2 ||H||
+    sum_{k<n} |<psi_k|psi_n>|^2`` (``||H||``: the Hamiltonian's norm bound). By Ky Fan's
+    principle the energies of ``n`` orthonormal states sum to at least the sum of the ``n``
+    lowest eigenvalues, so among orthogonal sets a higher score is a better one; the overlap
+    term, whose weight exceeds every gap, ranks a set that collapsed onto a lower level
+    (too small a ``penalty``) below one that did not. Usable in ``GridSearchCV``.
 
     Examples
     --------
@@ -268,7 +271,7 @@ class ExcitedStates(MetaEstimatorMixin, BaseEstimator):
         self.penalty_ = weight
 
     def score(self, X=None, y=None):
-        """Minus the sum of the energies (higher is better).
+        """Minus the sum of the energies, plus an overlap penalty (higher is better; Notes).
 
         Parameters
         ----------
@@ -280,7 +283,9 @@ class ExcitedStates(MetaEstimatorMixin, BaseEstimator):
         score : float
         """
         check_is_fitted(self)
-        return -float(np.sum(self.energies_))
+        weight = 2.0 * self.estimator.hamiltonian.norm_bound()
+        overlaps = np.nan_to_num(np.tril(self.overlaps_, -1), nan=1.0)
+        return -float(np.sum(self.energies_) + weight * overlaps.sum())
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -136,7 +136,7 @@ class ExcitedStates(MetaEstimatorMixin, BaseEstimator):
         spins at ``h = 1.5``, whose third level lies 1.62 above the ground state; 3 for
         the ring of 8). Too small a penalty lets a level fall onto an earlier one (a
         ConvergenceWarning says so); too large a one stiffens the fit (on that ring of 12,
-        6 left the third state stuck 4.7e-2 above its level, where 4 and 4.5 reach 1e-4).
+        6 left the third state stuck 4.7e-2 above its level, where 4 and 4.5 reach 1.5e-4).
     n_init : int, default=1
         Fits of each level from different seeds (``random_state + level + 1000 * i`` when
         the estimator's ``random_state`` is an int), keeping the one of lowest penalised

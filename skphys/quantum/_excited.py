@@ -154,6 +154,8 @@ class ExcitedStates(MetaEstimatorMixin, BaseEstimator):
     overlaps_ : ndarray of shape (n_states, n_states)
         ``|<psi_i|psi_j>|^2`` (normalised) estimated at the end of each fit (lower triangle;
         1 on the diagonal, symmetric).
+    penalty_ : float
+        The penalty used (``penalty``, or its "auto" value).
 
     See Also
     --------

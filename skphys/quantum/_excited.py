@@ -136,7 +136,7 @@ class ExcitedStates(MetaEstimatorMixin, BaseEstimator):
         spins at ``h = 1.5``, whose third level lies 1.62 above the ground state; 3 for
         the ring of 8). Too small a penalty lets a level fall onto an earlier one (a
         ConvergenceWarning says so); too large a one stiffens the fit (on that ring of 12,
-        6 left the third state stuck 4.7e-2 above its level, where 4 and 4.5 reach 1e-4).
+        6 left the third state stuck 4.7e-2 above its level, where 4 and 4.5 reach 1.5e-4).
     n_init : int, default=1
         Fits of each level from different seeds (``random_state + level + 1000 * i`` when
         the estimator's ``random_state`` is an int), keeping the one of lowest penalised
@@ -154,6 +154,8 @@ class ExcitedStates(MetaEstimatorMixin, BaseEstimator):
     overlaps_ : ndarray of shape (n_states, n_states)
         ``|<psi_i|psi_j>|^2`` (normalised) estimated at the end of each fit (lower triangle;
         1 on the diagonal, symmetric).
+    penalty_ : float
+        The penalty used (``penalty``, or its "auto" value).
 
     See Also
     --------
@@ -162,9 +164,12 @@ class ExcitedStates(MetaEstimatorMixin, BaseEstimator):
 
     Notes
     -----
-    ``score`` is minus the sum of the energies: by Ky Fan's principle the sum of the
-    energies of ``n`` orthonormal states is at least the sum of the ``n`` lowest
-    eigenvalues, so a higher score is a better variational set (usable in ``GridSearchCV``).
+    ``score`` is minus a penalised sum of the energies, ``sum_n E_n + 2 ||H||
+    sum_{k<n} |<psi_k|psi_n>|^2`` (``||H||``: the Hamiltonian's norm bound). By Ky Fan's
+    principle the energies of ``n`` orthonormal states sum to at least the sum of the ``n``
+    lowest eigenvalues, so among orthogonal sets a higher score is a better one; the overlap
+    term, whose weight exceeds every gap, ranks a set that collapsed onto a lower level
+    (too small a ``penalty``) below one that did not. Usable in ``GridSearchCV``.
 
     Examples
     --------
@@ -268,7 +273,7 @@ class ExcitedStates(MetaEstimatorMixin, BaseEstimator):
         self.penalty_ = weight
 
     def score(self, X=None, y=None):
-        """Minus the sum of the energies (higher is better).
+        """Minus the sum of the energies, plus an overlap penalty (higher is better; Notes).
 
         Parameters
         ----------
@@ -280,7 +285,9 @@ class ExcitedStates(MetaEstimatorMixin, BaseEstimator):
         score : float
         """
         check_is_fitted(self)
-        return -float(np.sum(self.energies_))
+        weight = 2.0 * self.estimator.hamiltonian.norm_bound()
+        overlaps = np.nan_to_num(np.tril(self.overlaps_, -1), nan=1.0)
+        return -float(np.sum(self.energies_) + weight * overlaps.sum())
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

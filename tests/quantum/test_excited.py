@@ -126,7 +126,24 @@ def test_three_lowest_tfim_levels_by_orthogonalisation(tfim_levels):
     assert np.iscomplexobj(psi1.components_)
     X = psi1.sample(20, random_state=0)
     np.testing.assert_allclose(np.exp(psi1.log_psi(-X) - psi1.log_psi(X)), -1.0, atol=0.05)
-    assert levels.score() == pytest.approx(-levels.energies_.sum())
+    low = np.tril(levels.overlaps_, -1).sum()
+    assert levels.score() == pytest.approx(-levels.energies_.sum() - 2 * 20.0 * low)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # penalty 0.01
+def test_grid_search_prefers_the_penalty_that_keeps_the_levels_apart():
+    # penalty 0.01 lets the second state fall onto the ground state: its energies sum lower,
+    # but the overlap term of score ranks it below penalty 3 (gap 1.15)
+    from sklearn.model_selection import GridSearchCV
+
+    H = TransverseFieldIsing(4, h=1.5)
+    wf = RBMWavefunction(H, alpha=2, sampler="exact", max_iter=100, n_samples=300,
+                         random_state=0)
+    search = GridSearchCV(ExcitedStates(wf, n_states=2), {"penalty": [0.01, 3.0]},
+                          cv=[(np.arange(2), np.arange(2))]).fit(np.zeros((2, 1)))
+    assert search.best_params_ == {"penalty": 3.0}
+    best = search.best_estimator_
+    assert abs(best.energies_[1] - (-5.60555128)) < 0.05
 
 
 # ---------------------------------------------------------------------------------------

@@ -153,7 +153,7 @@ class TimeEvolution(BaseEstimator):
         ``"exact"`` or ``"monte_carlo"``.
     n_parameters_ : int
         Complex parameters evolved (shared ones for a symmetric RBM).
-    n_features_in_ : int
+    n_sites_ : int
         Number of spins.
     history_ : list of dict
         The driver's rows, one per step (the figures of ``trajectory_`` and ``dur``).
@@ -389,7 +389,7 @@ class TimeEvolution(BaseEstimator):
         self.dt_ = float(dt)
         self.method_ = method
         self.n_parameters_ = ansatz.n_parameters
-        self.n_features_in_ = N
+        self.n_sites_ = N
         self.state_ = _wavefunction(self.hamiltonian, ansatz, state["flat"], wf, self.device)
         self.initial_state_ = _wavefunction(self.hamiltonian, ansatz, flat0, wf, self.device)
 

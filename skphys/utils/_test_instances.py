@@ -10,6 +10,7 @@ from sklearn.linear_model import LogisticRegression
 
 from skphys.neural_network import MLPClassifier as _MLPClassifier
 from skphys.nn import MLP as _MLP
+from skphys.quantum import TransverseFieldIsing as _TFIM
 
 #: constructor arguments that make each estimator fast on the checks' tiny data sets
 TEST_PARAMS = {
@@ -33,6 +34,8 @@ TEST_PARAMS = {
                                   random_state=0),
     # binarize: the checks fit continuous data, which plain spin snapshots refuse
     "RBMWavefunction": dict(max_iter=20, binarize=0.5, random_state=0),
+    # two steps of the dynamics of 3 spins (exact sums)
+    "TimeEvolution": dict(hamiltonian=_TFIM(3), t_final=0.02, dt=0.01),
     "ConfusionPhaseFinder": dict(estimator=LogisticRegression(), boundaries=3, cv=2,
                                  random_state=0),
     "AutoencoderTransformer": dict(hidden_layer_sizes=(8,), max_iter=20, random_state=0),
@@ -105,6 +108,19 @@ EXPECTED_FAILED_CHECKS = {
     "AdversarialTrainingClassifier": {
         "check_sample_weight_equivalence_on_dense_data": _STOCHASTIC_PERTURBATION,
     },
+    "TimeEvolution": dict.fromkeys([
+        "check_n_features_in",
+        "check_n_features_in_after_fitting",
+        "check_complex_data",
+        "check_dtype_object",
+        "check_estimators_empty_data_messages",
+        "check_estimators_nan_inf",
+        "check_estimator_sparse_tag",
+        "check_fit1d",
+    ], "fit takes no data: the dynamics is fixed by the parameters (hamiltonian, "
+       "initial_state, t_final), and X is accepted and ignored, as in a ground-state fit of "
+       "RBMWavefunction, so the checks that fit validates X do not apply (every other check "
+       "passes; tests/quantum/test_tdvp.py covers the estimator)"),
     "AdversarialPerturber": {"check_transformer_n_iter": (
         "max_iter is the number of attack steps in transform (ART's name); fit does not "
         "iterate, so there is no n_iter_")},

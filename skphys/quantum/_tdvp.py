@@ -405,16 +405,16 @@ class _Run:
 
     def _evaluate(self, flat, measure):
         params = self.ansatz.params(flat)
-        sigma, th, w = self.source.draw(params)
-        E = local_values(self.H, params, sigma, th)
-        O = self.ansatz.log_derivatives(params, sigma, th)
+        sigma, th, t, w = self.source.draw(params)
+        E = local_values(self.H, params, sigma, th, t)
+        O = self.ansatz.log_derivatives(params, sigma, th, t)
         x, info = tdvp_solve(O, E, w, self.rcond, self.snr)
         rec = None
         if measure:
             e, err = mean_and_error(E, w)
             rec = {"energy": e, "energy_error": err}
             for name, op in self.observables.items():
-                v, verr = mean_and_error(local_values(op, params, sigma, th), w)
+                v, verr = mean_and_error(local_values(op, params, sigma, th, t), w)
                 rec[name], rec[name + "_error"] = v, verr
             rec["tdvp_error"], rec["rank"] = info["tdvp_error"], info["rank"]
         return x, rec

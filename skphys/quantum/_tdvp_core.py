@@ -93,10 +93,10 @@ class Ansatz:
         sym.sync()
         return sym.full
 
-    def log_derivatives(self, params, sigma, th):
+    def log_derivatives(self, params, sigma, th, t=None):
         if self._sym is None:
             return _rbm.log_derivatives(params, sigma, th)
-        return self._sym.log_derivatives(sigma, torch.tanh(th))
+        return self._sym.log_derivatives(sigma, torch.tanh(th) if t is None else t)
 
     def x_polarised(self, weight=0.5):
         """The flat vector of ``|+x ... +x>`` (see :func:`x_polarised_params`)."""
@@ -123,7 +123,7 @@ class ExactExpectations:
     def draw(self, params):
         th = _rbm.theta(params, self.sigma)
         logp = 2.0 * _rbm.log_psi(params, self.sigma, th).real
-        return self.sigma, th, torch.softmax(logp, 0)
+        return self.sigma, th, torch.tanh(th), torch.softmax(logp, 0)
 
 
 class SampledExpectations:
@@ -146,12 +146,14 @@ class SampledExpectations:
                                              self.device)
             _rbm.advance(params, self.chains, self.n_burn, "local")
         _rbm.advance(params, self.chains, self.n_sweeps, "local")
-        return self.chains.sigma, self.chains.theta, None
+        return self.chains.sigma, self.chains.theta, self.chains.t, None
 
 
-def local_values(operator, params, sigma, th):
-    """``O_loc(sigma) = sum_sigma' <sigma|O|sigma'> psi(sigma') / psi(sigma)`` (complex)."""
-    return _rbm.local_energy(operator, params, sigma, th, torch.tanh(th)).to(torch.complex128)
+def local_values(operator, params, sigma, th, t=None):
+    """``O_loc(sigma) = sum_sigma' <sigma|O|sigma'> psi(sigma') / psi(sigma)`` (complex);
+    ``t``: ``tanh(th)`` when the caller has it."""
+    t = torch.tanh(th) if t is None else t
+    return _rbm.local_energy(operator, params, sigma, th, t).to(torch.complex128)
 
 
 def mean_and_error(values, weights):

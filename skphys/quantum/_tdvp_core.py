@@ -27,8 +27,7 @@ import torch
 from . import _rbm, _symmetric
 
 __all__ = ["Ansatz", "ExactExpectations", "SampledExpectations", "tdvp_solve", "INTEGRATORS",
-           "integrator_stages", "x_polarised_params", "exact_evolution", "rk_step",
-           "rk23_step"]
+           "integrator_stages", "x_polarised_params", "exact_evolution", "rk_step"]
 
 
 def x_polarised_params(n_sites, n_hidden, weight=0.5, device="cpu"):
@@ -261,24 +260,6 @@ def rk_step(flat, dt, derivative, name):
     for bi, k in zip(b, ks):
         out = out + (dt * bi) * k
     return out
-
-
-def rk23_step(flat, h, derivative, k1, rtol, atol):
-    """One attempted Bogacki-Shampine step (third order, embedded second order, FSAL).
-
-    ``k1``: the derivative at ``flat`` (the last stage of the previous accepted step).
-    Returns ``(y3, k4, error)``: the third-order solution, the derivative there (the next
-    step's ``k1``) and the error norm, the root mean square of
-    ``(y3 - y2) / (atol + rtol max(|y|, |y3|))`` (accept when <= 1).
-    """
-    k2 = derivative(flat + (0.5 * h) * k1, 1)
-    k3 = derivative(flat + (0.75 * h) * k2, 2)
-    y3 = flat + h * ((2 / 9) * k1 + (1 / 3) * k2 + (4 / 9) * k3)
-    k4 = derivative(y3, 0)
-    y2 = flat + h * ((7 / 24) * k1 + 0.25 * k2 + (1 / 3) * k3 + 0.125 * k4)
-    scale = atol + rtol * torch.maximum(flat.abs(), y3.abs())
-    err = float(torch.sqrt(((y3 - y2).abs() / scale).pow(2).mean()))
-    return y3, k4, err
 
 
 def params_from_flat(flat, n_visible, n_hidden):

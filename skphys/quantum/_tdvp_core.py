@@ -211,7 +211,8 @@ def tdvp_solve(O, E, weights, rcond, snr_cutoff):
     keep = torch.where(lam > 0, keep, torch.zeros_like(keep))
     if snr_cutoff is not None and weights is None and B > 1:
         # per-sample contributions to rho_k: Q_k(sigma) = (V^H O_c^*(sigma))_k E_c(sigma)
-        Q = (Oc.conj() @ V.conj()) * Ec[:, None] * math.sqrt(B)  # rho = Q.mean(0)
+        # (Oc and Ec carry a factor 1 / sqrt(B) each: times B, rho = Q.mean(0))
+        Q = (Oc.conj() @ V.conj()) * Ec[:, None] * B
         sd = torch.sqrt(((Q - Q.mean(0)).abs() ** 2).mean(0) / B)
         snr = rho.abs() / sd.clamp_min(1e-300)
         keep = keep / (1.0 + (snr_cutoff / snr.clamp_min(1e-300)) ** 6)

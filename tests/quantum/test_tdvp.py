@@ -15,7 +15,12 @@ from skphys.quantum import (
     exact_ground_state,
     magnetization,
 )
-from skphys.quantum._tdvp_core import Ansatz, ExactExpectations, x_polarised_params
+from skphys.quantum._tdvp_core import (
+    Ansatz,
+    ExactExpectations,
+    tdvp_solve,
+    x_polarised_params,
+)
 from skphys.quantum import _rbm, _symmetric
 
 
@@ -65,6 +70,36 @@ def test_x_polarised_state_is_uniform_with_live_correlators(group):
     zero = _rbm.RBMParams(*(torch.zeros_like(t) for t in x_polarised_params(n, 6).tensors()))
     Oz = _rbm.log_derivatives(zero, sigma, _rbm.theta(zero, sigma))
     assert float(Oz[:, n:].abs().max()) == 0.0
+
+
+def test_tdvp_solve_is_the_regularised_linear_solve():
+    # well-conditioned S: with rcond -> 0 the solution is S^-1 (-i F); uniform weights are the
+    # sample average; the TDVP error is the relative residual of the least-squares fit
+    g = torch.Generator().manual_seed(0)
+    B, P = 200, 6
+    O = torch.randn(B, P, dtype=torch.complex128, generator=g)
+    E = torch.randn(B, dtype=torch.complex128, generator=g)
+    x, info = tdvp_solve(O, E, None, 1e-12, None)
+    Oc, Ec = O - O.mean(0), E - E.mean()
+    S, F = Oc.conj().T @ Oc / B, Oc.conj().T @ Ec / B
+    torch.testing.assert_close(x, torch.linalg.solve(S, -1j * F), rtol=1e-8, atol=1e-10)
+    w = torch.full((B,), 1.0 / B, dtype=torch.float64)
+    x_w, _ = tdvp_solve(O, E, w, 1e-12, None)
+    torch.testing.assert_close(x_w, x, rtol=1e-10, atol=1e-12)
+    r2 = float(((1j * (Oc @ x) - Ec).abs() ** 2).sum() / (Ec.abs() ** 2).sum())
+    assert info["tdvp_error"] == pytest.approx(r2, rel=1e-8)
+    assert info["rank"] == pytest.approx(P, abs=1e-6)
+    # a large cutoff drops the weakest directions; a pure-noise force fails the SNR test
+    _, info_cut = tdvp_solve(O, E, None, 0.9, None)
+    assert info_cut["rank"] < P
+    _, info_snr = tdvp_solve(O, E, None, 1e-12, 10.0)
+    assert info_snr["rank"] < 1.0
+    # a force inside the tangent space (E = i O theta_dot, little noise) passes it: only a
+    # direction along which the force is weak next to its sampling spread may be dropped
+    E_sig = 1j * (O @ torch.randn(P, dtype=torch.complex128, generator=g)) + 0.01 * E
+    x_sig, info_sig = tdvp_solve(O, E_sig, None, 1e-12, 2.0)
+    assert info_sig["rank"] > P - 1
+    assert info_sig["tdvp_error"] < 0.05
 
 
 def test_product_state_precession_is_exact():

@@ -112,7 +112,7 @@ def tdvp_rows(quick, have_netket, n_samples, rows, summary, warmups):
     t_fit = time.perf_counter() - t0
     t0 = time.perf_counter()
     exact0 = exact_ground_state(H0)
-    n_steps = int(round(t_final / dt))
+    n_steps = round(t_final / dt)
     grid = np.arange(n_steps + 1) * dt
     exact_e, exact_v, _ = exact_evolution(H, exact0.full(), grid, [mx])
     t_exact = time.perf_counter() - t0

@@ -249,7 +249,7 @@ def rk_step(flat, dt, derivative, name):
     ``derivative(flat, stage)`` returns ``f``; the stage index lets the caller record the
     figures of the first stage (the state at the start of the step).
     """
-    c, A, b = INTEGRATORS[name]
+    _, A, b = INTEGRATORS[name]
     ks = []
     for i in range(len(b)):
         y = flat

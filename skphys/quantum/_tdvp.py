@@ -12,7 +12,9 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, _fit_context
+from sklearn.base import BaseEstimator, _fit_context, clone
+from sklearn.exceptions import NotFittedError
+from sklearn.frozen import FrozenEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
@@ -83,15 +85,18 @@ class TimeEvolution(BaseEstimator):
     ----------
     hamiltonian : Heisenberg, TransverseFieldIsing or PauliSum or None, default=None
         The Hamiltonian that generates the dynamics (after the quench). Required.
-    initial_state : "x_polarised" or RBMWavefunction, default="x_polarised"
+    initial_state : "x_polarised", RBMWavefunction or FrozenEstimator, default="x_polarised"
         ``"x_polarised"``: the product state ``|+x ... +x>`` (the ground state at infinite
         transverse field), represented exactly by an RBM whose hidden units each couple to
         one site (so that every parameter acts at first order; see Notes). A fitted
         :class:`RBMWavefunction` (e.g. the ground state of the Hamiltonian before the
-        quench, fitted first): its parameters, made complex, start the evolution; a
-        symmetric one (``symmetry=``) keeps its weight sharing, which the dynamics of a
-        symmetric Hamiltonian preserves. Sectors, magnetisation sectors and the Marshall
-        sign are not supported.
+        quench): its parameters, made complex, start the evolution; a symmetric one
+        (``symmetry=``) keeps its weight sharing, which the dynamics of a symmetric
+        Hamiltonian preserves. An unfitted one (``clone`` unfits parameters that are
+        estimators, so ``GridSearchCV`` and ``clone`` hand one over) is fitted first, a
+        copy of it (its own ground state, reproducible with its ``random_state``); wrap a
+        fitted one in :class:`sklearn.frozen.FrozenEstimator` to keep it through ``clone``.
+        Sectors, magnetisation sectors and the Marshall sign are not supported.
     t_final : float, default=2.0
         Time to evolve to (units of ``1 / J``, ``hbar = 1``).
     dt : float, default=0.01
@@ -144,7 +149,10 @@ class TimeEvolution(BaseEstimator):
         The state at ``t_final``, as a fitted wave function (``expectation``,
         ``fidelity``, ``sample``, ``log_psi`` work on it).
     initial_state_ : RBMWavefunction
-        The state at ``t = 0`` (the same form).
+        The state at ``t = 0`` (the same form, complex parameters).
+    initial_fit_ : RBMWavefunction
+        The fitted wave function the evolution started from (``initial_state`` itself when
+        it was fitted; absent for ``"x_polarised"``).
     n_iter_ : int
         Time steps taken.
     dt_ : float
@@ -201,7 +209,7 @@ class TimeEvolution(BaseEstimator):
 
     _parameter_constraints: dict = {
         "hamiltonian": [None, _SpinOperator],
-        "initial_state": [StrOptions({"x_polarised"}), RBMWavefunction],
+        "initial_state": [StrOptions({"x_polarised"}), RBMWavefunction, FrozenEstimator],
         "t_final": [Interval(Real, 0, None, closed="neither")],
         "dt": [Interval(Real, 0, None, closed="neither")],
         "integrator": [StrOptions(set(INTEGRATORS))],
@@ -326,6 +334,7 @@ class TimeEvolution(BaseEstimator):
         N = H.n_sites
         init = self.initial_state
         if isinstance(init, str):
+            self.__dict__.pop("initial_fit_", None)  # (from an earlier fit)
             symmetry = self.symmetry
             group = self._group(H, symmetry)
             if group is None:
@@ -335,7 +344,16 @@ class TimeEvolution(BaseEstimator):
                 F = _symmetric.n_filters(self.alpha, N, len(group))
                 ansatz = Ansatz(N, None, group, F, visible_bias=not group.flips.any())
             return ansatz, ansatz.x_polarised(0.25), (self.alpha, symmetry)
-        check_is_fitted(init)
+        if isinstance(init, FrozenEstimator):
+            init = init.estimator
+        if not isinstance(init, RBMWavefunction):
+            raise ValueError("initial_state must be 'x_polarised' or an RBMWavefunction (or "
+                             f"a FrozenEstimator of one), got {type(init).__name__}")
+        try:
+            check_is_fitted(init)
+        except NotFittedError:  # e.g. after clone(): fit a copy (its own ground state)
+            init = clone(init).fit()
+        self.initial_fit_ = init
         if init.n_features_in_ != N:
             raise ValueError(f"initial_state has {init.n_features_in_} spins, the "
                              f"hamiltonian {N}")

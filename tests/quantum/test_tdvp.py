@@ -193,6 +193,24 @@ def test_api_trajectory_state_and_clone():
     assert est.state_.n_features_in_ == n
 
 
+def test_initial_state_survives_clone():
+    # clone() unfits an estimator parameter: the copy is refitted (same random_state: same
+    # state); FrozenEstimator keeps the fitted one as it is
+    from sklearn.frozen import FrozenEstimator
+
+    n = 4
+    gs = RBMWavefunction(TransverseFieldIsing(n, h=0.5), max_iter=30, n_samples=300,
+                         random_state=0).fit()
+    H = TransverseFieldIsing(n, h=1.0)
+    kw = {"t_final": 0.04, "dt": 0.02}
+    ref = TimeEvolution(H, initial_state=gs, **kw).fit()
+    again = clone(TimeEvolution(H, initial_state=gs, **kw)).fit()
+    np.testing.assert_allclose(again.trajectory_["energy"], ref.trajectory_["energy"])
+    frozen = clone(TimeEvolution(H, initial_state=FrozenEstimator(gs), **kw)).fit()
+    assert frozen.initial_fit_ is gs
+    np.testing.assert_allclose(frozen.trajectory_["energy"], ref.trajectory_["energy"])
+
+
 def test_symmetric_x_polarised_start():
     n = 6
     H = TransverseFieldIsing(n, h=1.0)

@@ -184,6 +184,13 @@ class TimeEvolution(BaseEstimator):
     leaves ``psi`` constant but makes ``d log psi / d W_mk = tanh(w_m) sigma_j sigma_k``
     a two-spin correlator.
 
+    How far the variational dynamics can be trusted is measured along the way:
+    ``trajectory_["tdvp_error"]`` is the part of ``(H - E)|psi>`` that no step within the
+    ansatz can follow. It stays small for quenches near the ground state (from ``h = 0.5``
+    to ``h = 1`` in the tests) and grows with the energy injected (from ``|+x ... +x>``
+    to ``h = 1`` on longer rings): use a larger ``alpha`` then, or compare with
+    :func:`exact_evolution` where the space allows.
+
     References
     ----------
     .. [1] G. Carleo and M. Troyer, Science 355, 602 (2017).

@@ -313,7 +313,29 @@ def exact_evolution(hamiltonian, psi0, times, observables=()):
 
     psi = expm_multiply(-1j * float(times[0]) * H, psi0) if times[0] else psi0
     measure(psi)
-    for step in np.diff(times):  # one step at a time: no (n_times, 2**N) array is kept
-        psi = expm_multiply(-1j * float(step) * H, psi) if step else psi
-        measure(psi)
+    steps = np.diff(times)
+    start = 0
+    while start < len(steps):
+        # runs of equal steps go through expm_multiply's grid form, in chunks of at most
+        # `chunk` states (it estimates norms of H once per call: once per step costs more
+        # than the step at 2**20 states)
+        chunk = max(1, min(32, (1 << 25) // len(psi0)))
+        stop = start + 1
+        while (stop < len(steps) and stop - start < chunk
+               and abs(steps[stop] - steps[start]) <= 1e-12 * max(1.0, abs(steps[start]))):
+            stop += 1
+        n, dt = stop - start, float(steps[start])
+        if dt == 0:
+            for _ in range(n):
+                measure(psi)
+        elif n == 1:
+            psi = expm_multiply(-1j * dt * H, psi)
+            measure(psi)
+        else:
+            states = expm_multiply(-1j * H, psi, start=0.0, stop=n * dt, num=n + 1,
+                                   endpoint=True)
+            for st in states[1:]:
+                measure(st)
+            psi = states[-1]
+        start = stop
     return np.array(energy), np.array(values).reshape(len(mats), len(times)), psi

@@ -129,7 +129,7 @@ def tdvp_rows(quick, have_netket, n_samples, rows, summary, warmups):
             "dt": dt, "n_samples": n_samples, "wall_s": wall, "s_per_unit_time": wall / t_final,
             **_errors(tr["time"], tr["energy"], tr["time"], tr["sx"], grid, exact_e,
                       exact_v[0], n),
-            "peer_ran": "yes"}
+            "peer_ran": "yes" if have_netket else "no"}
     ours["bar_1e-2_met"] = ours["max_err_sx"] <= 1e-2 and ours["max_err_e_per_site"] <= 1e-2
     rows.append(ours)
     theirs = None

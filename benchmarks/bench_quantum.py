@@ -746,7 +746,8 @@ def main(argv=None):
         from _tdvp_bench import tdvp_rows
 
         tdvp_rows(args.quick, have_netket, args.tdvp_samples, rows, summary, warmups)
-        report(f"quantum_tdvp_rows{'_quick' if args.quick else ''}",
+        samples = "" if args.tdvp_samples == 4000 else f"_{args.tdvp_samples}"
+        report(f"quantum_tdvp_rows{'_quick' if args.quick else ''}{samples}",
                [r for r in rows if "quench" in str(r.get("system", ""))],
                ["system", "code", "n_samples", "wall_s", "s_per_unit_time", "max_err_sx",
                 "max_err_e_per_site", "energy_drift_per_site", "bar_1e-2_met", "peer_ran"],

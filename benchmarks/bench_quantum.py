@@ -74,7 +74,15 @@ published figure is ever printed in its place. Install the peers in their own en
     PYTHONPATH=. /work/peers/quantum/bin/python benchmarks/bench_quantum.py [--quick]
 
 (``--quick``: one seed, 100 iterations, for a smoke test; ``--only heisenberg|tfim|tfim80|
+<<<<<<< HEAD
 tomography|large|excited``; ``--iterations``, ``--every``, ``--seeds``; ``--settings all``).
+=======
+tomography|large|tdvp``; ``--iterations``, ``--every``, ``--seeds``; ``--settings all``).
+
+* Time evolution (``--only tdvp``): t-VMC of a TFIM quench, skphys TimeEvolution beside
+  NetKet's TDVP from the same initial state; its protocol is printed with its rows
+  (``benchmarks/_tdvp_bench.py``).
+>>>>>>> tvmc
 """
 
 import argparse
@@ -778,14 +786,19 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--only", default=None,
+<<<<<<< HEAD
                         help="heisenberg, tfim, tfim80, heisenberg36, tomography, large or "
                              "excited")
+=======
+                        help="heisenberg, tfim, tfim80, heisenberg36, tomography, large or tdvp")
+>>>>>>> tvmc
     parser.add_argument("--iterations-large", type=int, default=None)
     parser.add_argument("--every-large", type=int, default=50)
     parser.add_argument("--iterations", type=int, default=None)
     parser.add_argument("--every", type=int, default=None)
     parser.add_argument("--seeds", type=int, nargs="+", default=None)
     parser.add_argument("--settings", choices=["equal", "all"], default="equal")
+    parser.add_argument("--tdvp-samples", type=int, default=4000)
     args = parser.parse_args(argv)
     args.iterations = args.iterations or (100 if args.quick else 400)
     args.every = args.every or (25 if args.iterations >= 200 else 10)
@@ -817,8 +830,21 @@ def main(argv=None):
         tomography(args, have_qucumber, rows, summary, warmups)
     if not args.only or args.only == "large":
         large_tomography(args.quick, rows)
+<<<<<<< HEAD
     if not args.only or args.only == "excited":
         excited_states(args, rows)
+=======
+    if not args.only or args.only == "tdvp":
+        from _tdvp_bench import tdvp_rows
+
+        tdvp_rows(args.quick, have_netket, args.tdvp_samples, rows, summary, warmups)
+        samples = "" if args.tdvp_samples == 4000 else f"_{args.tdvp_samples}"
+        report(f"quantum_tdvp_rows{'_quick' if args.quick else ''}{samples}",
+               [r for r in rows if "quench" in str(r.get("system", ""))],
+               ["system", "code", "n_samples", "wall_s", "s_per_unit_time", "max_err_sx",
+                "max_err_e_per_site", "energy_drift_per_site", "bar_1e-2_met", "peer_ran"],
+               {"protocol": "benchmarks/_tdvp_bench.py"})
+>>>>>>> tvmc
 
     meta = {"quick": args.quick, "iterations": args.iterations, "every": args.every,
             "seeds": args.seeds, "settings": args.settings, "netket": have_netket,

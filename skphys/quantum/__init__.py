@@ -5,6 +5,8 @@
 * :class:`Heisenberg` (XXZ) and :class:`TransverseFieldIsing` on chains and square lattices,
   :class:`PauliSum` observables; vectorised connected configurations for local energies and
   sparse matrices for exact diagonalisation (:func:`exact_ground_state`).
+* :class:`TimeEvolution` — real-time dynamics (t-VMC / TDVP) after a quench, with
+  :func:`exact_evolution` (``expm_multiply`` on the full space) as the reference.
 * :func:`make_quantum_snapshots` — measurement data (also in :mod:`skphys.datasets`).
 
 Conventions (Pauli matrices by default, spin ``+1`` = up = bit set) are documented in
@@ -25,6 +27,8 @@ from ._operators import (
 )
 from ._excited import ExcitedStates, exact_sector_spectrum
 from ._references import heisenberg_chain_energy, tfim_chain_energy
+from ._tdvp import TimeEvolution, magnetization
+from ._tdvp_core import exact_evolution
 from ._wavefunction import RBMWavefunction, neg_energy_scorer
 
 __all__ = [
@@ -44,4 +48,7 @@ __all__ = [
     "neg_energy_scorer",
     "tfim_chain_energy",
     "heisenberg_chain_energy",
+    "TimeEvolution",
+    "magnetization",
+    "exact_evolution",
 ]

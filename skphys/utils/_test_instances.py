@@ -39,6 +39,8 @@ TEST_PARAMS = {
     "ExcitedStates": dict(estimator=_RBMWavefunction(_TFIM(3), sampler="exact", max_iter=5,
                                                      n_samples=50, random_state=0),
                           n_states=2),
+    # two steps of the dynamics of 3 spins (exact sums)
+    "TimeEvolution": dict(hamiltonian=_TFIM(3), t_final=0.02, dt=0.01),
     "ConfusionPhaseFinder": dict(estimator=LogisticRegression(), boundaries=3, cv=2,
                                  random_state=0),
     "AutoencoderTransformer": dict(hidden_layer_sizes=(8,), max_iter=20, random_state=0),
@@ -111,6 +113,19 @@ EXPECTED_FAILED_CHECKS = {
     "AdversarialTrainingClassifier": {
         "check_sample_weight_equivalence_on_dense_data": _STOCHASTIC_PERTURBATION,
     },
+    "TimeEvolution": dict.fromkeys([
+        "check_n_features_in",
+        "check_n_features_in_after_fitting",
+        "check_complex_data",
+        "check_dtype_object",
+        "check_estimators_empty_data_messages",
+        "check_estimators_nan_inf",
+        "check_estimator_sparse_tag",
+        "check_fit1d",
+    ], "fit takes no data: the dynamics is fixed by the parameters (hamiltonian, "
+       "initial_state, t_final), and X is accepted and ignored, as in a ground-state fit of "
+       "RBMWavefunction, so the checks that fit validates X do not apply (every other check "
+       "passes; tests/quantum/test_tdvp.py covers the estimator)"),
     "AdversarialPerturber": {"check_transformer_n_iter": (
         "max_iter is the number of attack steps in transform (ART's name); fit does not "
         "iterate, so there is no n_iter_")},

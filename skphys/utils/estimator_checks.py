@@ -167,6 +167,7 @@ def check_ctrl_c_leaves_a_consistent_estimator(name, estimator):
             f"{name}: no warning says the fit was interrupted")
         if at:
             check_is_fitted(est)
+            # (an estimator without a prediction method, e.g. TimeEvolution: fitted suffices)
             if any(hasattr(est, m) for m in _OUTPUT_METHODS + ("sample",)):
                 out = _output(est, X)
                 assert np.all(np.isfinite(np.asarray(out, dtype=float))), name

@@ -1,0 +1,262 @@
+"""TimeEvolution (t-VMC / TDVP) against closed forms and exact evolution (expm_multiply)."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skphys.quantum import (
+    PauliSum,
+    RBMWavefunction,
+    TimeEvolution,
+    TransverseFieldIsing,
+    _rbm,
+    _symmetric,
+    exact_evolution,
+    exact_ground_state,
+    magnetization,
+)
+from skphys.quantum._tdvp_core import (
+    Ansatz,
+    ExactExpectations,
+    tdvp_solve,
+    x_polarised_params,
+)
+
+
+def _z_field(n):
+    return PauliSum(n, [(-1.0, "Z", (j,)) for j in range(n)])
+
+
+# ---------------------------------------------------------------------------------------
+# the exact reference
+# ---------------------------------------------------------------------------------------
+def test_exact_evolution_closed_forms():
+    # |+x>^N under -sum Z: each spin precesses, <sigma^x> = cos 2t; under -sum ZZ (ring):
+    # <sigma^x_j> = cos^2 2t (two bonds per site); the energy is conserved
+    t = np.linspace(0, 1.5, 16)
+    n = 6
+    E, v, psi = exact_evolution(_z_field(n), np.ones(2**n), t, [magnetization(n)])
+    np.testing.assert_allclose(v[0], np.cos(2 * t), atol=1e-10)
+    np.testing.assert_allclose(E, 0.0, atol=1e-10)
+    E, v, _ = exact_evolution(TransverseFieldIsing(n, h=0.0), np.ones(2**n), t,
+                              [magnetization(n)])
+    np.testing.assert_allclose(v[0], np.cos(2 * t) ** 2, atol=1e-10)
+    np.testing.assert_allclose(E, 0.0, atol=1e-10)  # <+x|ZZ|+x> = 0
+    assert abs(np.linalg.norm(psi) - 1) < 1e-12
+
+
+# ---------------------------------------------------------------------------------------
+# the x-polarised RBM and the equation of motion
+# ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("group", [None, "translation", "translation+spin_flip"])
+def test_x_polarised_state_is_uniform_with_live_correlators(group):
+    n = 6
+    if group is None:
+        ansatz = Ansatz(n, 12)
+    else:
+        g = _symmetric.SymmetryGroup((n,), spin_flip=group.endswith("spin_flip"))
+        ansatz = Ansatz(n, None, g, 2, visible_bias=not g.flips.any())
+    flat = ansatz.x_polarised(0.25)
+    params = ansatz.params(flat)
+    sigma = ExactExpectations(n, "cpu").sigma
+    lp = _rbm.log_psi(params, sigma)
+    assert float((lp - lp[0]).abs().max()) < 1e-12  # psi constant: |+x ... +x>
+    th = _rbm.theta(params, sigma)
+    O = ansatz.log_derivatives(params, sigma, th)
+    # the derivatives are not all constant: TDVP can build correlations from here, unlike
+    # from the all-zero RBM (the same state), where d log psi / d W = 0
+    assert float((O - O.mean(0)).abs().max()) > 0.1
+    zero = _rbm.RBMParams(*(torch.zeros_like(t) for t in x_polarised_params(n, 6).tensors()))
+    Oz = _rbm.log_derivatives(zero, sigma, _rbm.theta(zero, sigma))
+    assert float(Oz[:, n:].abs().max()) == 0.0
+
+
+def test_tdvp_solve_is_the_regularised_linear_solve():
+    # well-conditioned S: with rcond -> 0 the solution is S^-1 (-i F); uniform weights are the
+    # sample average; the TDVP error is the relative residual of the least-squares fit
+    g = torch.Generator().manual_seed(0)
+    B, P = 200, 6
+    O = torch.randn(B, P, dtype=torch.complex128, generator=g)
+    E = torch.randn(B, dtype=torch.complex128, generator=g)
+    x, info = tdvp_solve(O, E, None, 1e-12, None)
+    Oc, Ec = O - O.mean(0), E - E.mean()
+    S, F = Oc.conj().T @ Oc / B, Oc.conj().T @ Ec / B
+    torch.testing.assert_close(x, torch.linalg.solve(S, -1j * F), rtol=1e-8, atol=1e-10)
+    w = torch.full((B,), 1.0 / B, dtype=torch.float64)
+    x_w, _ = tdvp_solve(O, E, w, 1e-12, None)
+    torch.testing.assert_close(x_w, x, rtol=1e-10, atol=1e-12)
+    r2 = float(((1j * (Oc @ x) - Ec).abs() ** 2).sum() / (Ec.abs() ** 2).sum())
+    assert info["tdvp_error"] == pytest.approx(r2, rel=1e-8)
+    assert info["rank"] == pytest.approx(P, abs=1e-6)
+    # a large cutoff drops the weakest directions; a pure-noise force fails the SNR test
+    _, info_cut = tdvp_solve(O, E, None, 0.9, None)
+    assert info_cut["rank"] < P
+    _, info_snr = tdvp_solve(O, E, None, 1e-12, 10.0)
+    assert info_snr["rank"] < 1.0
+    # a force inside the tangent space (E = i O theta_dot, little noise) passes it: only a
+    # direction along which the force is weak next to its sampling spread may be dropped
+    E_sig = 1j * (O @ torch.randn(P, dtype=torch.complex128, generator=g)) + 0.01 * E
+    _, info_sig = tdvp_solve(O, E_sig, None, 1e-12, 2.0)
+    assert info_sig["rank"] > P - 1
+    assert info_sig["tdvp_error"] < 0.05
+
+
+def test_product_state_precession_is_exact():
+    # -sum Z on |+x>: the exact state stays a product state, which the RBM holds exactly;
+    # RK4 at dt = 0.01 then reproduces cos 2t to ~1e-10
+    n = 6
+    evo = TimeEvolution(_z_field(n), t_final=1.0, dt=0.01,
+                        observables={"sx": magnetization(n)}).fit()
+    tr = evo.trajectory_
+    assert evo.method_ == "exact" and evo.n_iter_ == 100
+    np.testing.assert_allclose(tr["time"], np.linspace(0, 1, 101), atol=1e-12)
+    np.testing.assert_allclose(tr["sx"], np.cos(2 * tr["time"]), atol=1e-8)
+    np.testing.assert_allclose(tr["energy"], 0.0, atol=1e-9)
+    assert np.all(tr["sx_error"] == 0) and np.all(tr["energy_error"] == 0)
+
+
+def test_ising_correlations_build_from_the_product_state():
+    # -sum ZZ on |+x>: psi(t) = exp(i t sum_j s_j s_j+1), a two-spin Jastrow factor that the
+    # x-polarised RBM reaches at first order; <sigma^x> = cos^2 2t
+    n = 6
+    H = TransverseFieldIsing(n, h=0.0)
+    evo = TimeEvolution(H, t_final=0.5, dt=0.01, observables={"sx": magnetization(n)}).fit()
+    tr = evo.trajectory_
+    np.testing.assert_allclose(tr["sx"], np.cos(2 * tr["time"]) ** 2, atol=1e-3)
+    _, _, psi = exact_evolution(H, np.ones(2**n), [0.0, 0.5])
+    assert evo.state_.fidelity(psi) > 0.9999
+    assert evo.initial_state_.fidelity(np.ones(2**n)) == pytest.approx(1.0, abs=1e-12)
+    assert tr["tdvp_error"].max() < 1e-3
+
+
+def test_quench_from_the_ground_state_follows_exact_evolution():
+    # the quench of Carleo & Troyer: TFIM ring from the ground state at h = 0.5 (fitted
+    # first, translation-symmetric RBM) to h = 1, exact sums over 2^10 states, RK4 dt = 0.01,
+    # against expm_multiply from the exact ground state
+    n = 10
+    H0, H = TransverseFieldIsing(n, h=0.5), TransverseFieldIsing(n, h=1.0)
+    gs = RBMWavefunction(H0, alpha=2, symmetry="translation", sampler="exact", max_iter=300,
+                         n_samples=2000, learning_rate=lambda it: 0.05 / (1 + it / 100),
+                         random_state=0).fit()
+    mx = magnetization(n)
+    evo = TimeEvolution(H, initial_state=gs, t_final=1.0, dt=0.01,
+                        observables={"sx": mx}).fit()
+    tr = evo.trajectory_
+    assert evo.n_parameters_ == 1 + 2 + 2 * n  # shared parameters of 2 filters
+    E, v, _ = exact_evolution(H, exact_ground_state(H0).full(), tr["time"], [mx])
+    assert np.abs(tr["sx"] - v[0]).max() < 2e-3
+    assert np.abs(tr["energy"] - E).max() / n < 2e-4
+    # the variational energy is conserved by the dynamics (the initial state's error aside)
+    assert np.ptp(tr["energy"]) / n < 1e-4
+
+
+# ---------------------------------------------------------------------------------------
+# Monte Carlo
+# ---------------------------------------------------------------------------------------
+def test_monte_carlo_matches_closed_form_and_is_reproducible():
+    n = 6
+    H = TransverseFieldIsing(n, h=0.0)
+    kw = dict(t_final=0.3, dt=0.02, method="monte_carlo", n_samples=3000,
+              observables={"sx": magnetization(n)}, random_state=0)
+    evo = TimeEvolution(H, **kw).fit()
+    tr = evo.trajectory_
+    assert evo.method_ == "monte_carlo"
+    assert np.all(tr["sx_error"][1:] > 0)
+    z = np.abs(tr["sx"] - np.cos(2 * tr["time"]) ** 2) / np.maximum(tr["sx_error"], 1e-4)
+    assert np.abs(tr["sx"] - np.cos(2 * tr["time"]) ** 2).max() < 0.01
+    assert z.max() < 5
+    again = TimeEvolution(H, **kw).fit().trajectory_
+    np.testing.assert_array_equal(again["sx"], tr["sx"])
+
+
+# ---------------------------------------------------------------------------------------
+# estimator API
+# ---------------------------------------------------------------------------------------
+def test_api_trajectory_state_and_clone():
+    n = 4
+    H = TransverseFieldIsing(n, h=1.0)
+    est = TimeEvolution(H, t_final=0.1, dt=0.03, integrator="heun", alpha=2,
+                        observables={"sx": magnetization(n), "sz": magnetization(n, "z")})
+    assert clone(est).get_params()["integrator"] == "heun"
+    est.fit()
+    tr = est.trajectory_
+    assert est.n_iter_ == 4 and est.dt_ == pytest.approx(0.025)
+    assert set(tr) == {"time", "energy", "energy_error", "sx", "sx_error", "sz", "sz_error",
+                       "tdvp_error", "rank"}
+    assert all(len(v) == 5 for v in tr.values())
+    np.testing.assert_allclose(tr["sz"], 0.0, atol=1e-12)  # Z2 symmetry of the dynamics
+    assert len(est.history_) == 4
+    # the final state is a fitted wave function: its energy is the trajectory's last one
+    assert est.state_.expectation(H) == pytest.approx(tr["energy"][-1], abs=1e-10)
+    assert est.state_.n_features_in_ == n
+
+
+def test_initial_state_survives_clone():
+    # clone() unfits an estimator parameter: the copy is refitted (same random_state: same
+    # state); FrozenEstimator keeps the fitted one as it is
+    from sklearn.frozen import FrozenEstimator
+
+    n = 4
+    gs = RBMWavefunction(TransverseFieldIsing(n, h=0.5), max_iter=30, n_samples=300,
+                         random_state=0).fit()
+    H = TransverseFieldIsing(n, h=1.0)
+    kw = {"t_final": 0.04, "dt": 0.02}
+    ref = TimeEvolution(H, initial_state=gs, **kw).fit()
+    again = clone(TimeEvolution(H, initial_state=gs, **kw)).fit()
+    np.testing.assert_allclose(again.trajectory_["energy"], ref.trajectory_["energy"])
+    frozen = clone(TimeEvolution(H, initial_state=FrozenEstimator(gs), **kw)).fit()
+    assert frozen.initial_fit_ is gs
+    np.testing.assert_allclose(frozen.trajectory_["energy"], ref.trajectory_["energy"])
+
+
+def test_symmetric_x_polarised_start():
+    n = 6
+    H = TransverseFieldIsing(n, h=1.0)
+    mx = magnetization(n)
+    evo = TimeEvolution(H, t_final=0.3, dt=0.01, alpha=4, symmetry="translation+spin_flip",
+                        observables={"sx": mx}).fit()
+    tr = evo.trajectory_
+    assert evo.n_parameters_ == 2 + 2 * n  # 2 filters, no visible bias under the spin flip
+    _, v, _ = exact_evolution(H, np.ones(2**n), tr["time"], [mx])
+    assert np.abs(tr["sx"] - v[0]).max() < 1e-3
+
+
+def test_bad_input_gets_clear_errors():
+    H = TransverseFieldIsing(4)
+    with pytest.raises(ValueError, match="needs a hamiltonian"):
+        TimeEvolution().fit()
+    with pytest.raises(InvalidParameterError, match="dt"):
+        TimeEvolution(H, dt=-0.1).fit()
+    with pytest.raises(InvalidParameterError, match="integrator"):
+        TimeEvolution(H, integrator="rk45").fit()
+    with pytest.raises(ValueError, match="acts on 5 spins"):
+        TimeEvolution(H, observables={"sx": magnetization(5)}).fit()
+    with pytest.raises(ValueError, match="reserved"):
+        TimeEvolution(H, observables={"energy": magnetization(4)}).fit()
+    gs = RBMWavefunction(TransverseFieldIsing(6), max_iter=2, random_state=0).fit()
+    with pytest.raises(ValueError, match="6 spins"):
+        TimeEvolution(H, initial_state=gs).fit()
+    with pytest.raises(ValueError, match="leave them at"):
+        TimeEvolution(TransverseFieldIsing(6), initial_state=gs, alpha=2).fit()
+    with pytest.raises(ValueError, match="too large"):
+        TimeEvolution(TransverseFieldIsing(20), method="exact", alpha=4).fit()
+
+
+def test_display_from_estimator():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from skphys.plotting import TrajectoryDisplay
+
+    n = 4
+    H = TransverseFieldIsing(n, h=0.0)
+    evo = TimeEvolution(H, t_final=0.2, dt=0.02, observables={"sx": magnetization(n)}).fit()
+    ref = np.cos(2 * evo.trajectory_["time"]) ** 2
+    disp = TrajectoryDisplay.from_estimator(evo, "sx", reference=ref)
+    np.testing.assert_allclose(disp.line_.get_ydata(), evo.trajectory_["sx"])
+    np.testing.assert_allclose(disp.reference_line_.get_ydata(), ref)
+    assert disp.ax_.get_ylabel() == "sx"
+    with pytest.raises(ValueError, match="observable must be one of"):
+        TrajectoryDisplay.from_estimator(evo, "sy")

@@ -74,15 +74,11 @@ published figure is ever printed in its place. Install the peers in their own en
     PYTHONPATH=. /work/peers/quantum/bin/python benchmarks/bench_quantum.py [--quick]
 
 (``--quick``: one seed, 100 iterations, for a smoke test; ``--only heisenberg|tfim|tfim80|
-<<<<<<< HEAD
-tomography|large|excited``; ``--iterations``, ``--every``, ``--seeds``; ``--settings all``).
-=======
-tomography|large|tdvp``; ``--iterations``, ``--every``, ``--seeds``; ``--settings all``).
+tomography|large|excited|tdvp``; ``--iterations``, ``--every``, ``--seeds``; ``--settings all``).
 
 * Time evolution (``--only tdvp``): t-VMC of a TFIM quench, skphys TimeEvolution beside
   NetKet's TDVP from the same initial state; its protocol is printed with its rows
   (``benchmarks/_tdvp_bench.py``).
->>>>>>> tvmc
 """
 
 import argparse
@@ -786,12 +782,8 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--only", default=None,
-<<<<<<< HEAD
-                        help="heisenberg, tfim, tfim80, heisenberg36, tomography, large or "
-                             "excited")
-=======
-                        help="heisenberg, tfim, tfim80, heisenberg36, tomography, large or tdvp")
->>>>>>> tvmc
+                        help="heisenberg, tfim, tfim80, heisenberg36, tomography, large, "
+                             "excited or tdvp")
     parser.add_argument("--iterations-large", type=int, default=None)
     parser.add_argument("--every-large", type=int, default=50)
     parser.add_argument("--iterations", type=int, default=None)
@@ -830,10 +822,8 @@ def main(argv=None):
         tomography(args, have_qucumber, rows, summary, warmups)
     if not args.only or args.only == "large":
         large_tomography(args.quick, rows)
-<<<<<<< HEAD
     if not args.only or args.only == "excited":
         excited_states(args, rows)
-=======
     if not args.only or args.only == "tdvp":
         from _tdvp_bench import tdvp_rows
 
@@ -844,7 +834,6 @@ def main(argv=None):
                ["system", "code", "n_samples", "wall_s", "s_per_unit_time", "max_err_sx",
                 "max_err_e_per_site", "energy_drift_per_site", "bar_1e-2_met", "peer_ran"],
                {"protocol": "benchmarks/_tdvp_bench.py"})
->>>>>>> tvmc
 
     meta = {"quick": args.quick, "iterations": args.iterations, "every": args.every,
             "seeds": args.seeds, "settings": args.settings, "netket": have_netket,

@@ -23,6 +23,7 @@ from ._operators import (
     sector_codes,
     spins_to_codes,
 )
+from ._entropy import exact_renyi_entropy
 from ._references import heisenberg_chain_energy, tfim_chain_energy
 from ._wavefunction import RBMWavefunction, neg_energy_scorer
 
@@ -34,6 +35,7 @@ __all__ = [
     "ExactState",
     "exact_ground_state",
     "fidelity",
+    "exact_renyi_entropy",
     "codes_to_spins",
     "spins_to_codes",
     "sector_codes",

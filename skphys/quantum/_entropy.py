@@ -20,15 +20,20 @@ import torch
 
 from ._operators import ExactState, codes_to_spins
 
-__all__ = ["exact_renyi_entropy", "check_subsystem", "renyi2_exact", "renyi2_swap",
-           "state_renyi_entropy"]
+__all__ = [
+    "check_subsystem",
+    "exact_renyi_entropy",
+    "renyi2_exact",
+    "renyi2_swap",
+    "state_renyi_entropy",
+]
 
 
 def check_subsystem(subsystem, n_sites):
     """The sites of ``A`` as a sorted int array: ``subsystem`` is ``k`` (sites ``0..k-1``,
     the cut after site ``k - 1``) or a sequence of distinct site indices."""
     if isinstance(subsystem, (bool, np.bool_)):
-        raise ValueError(f"subsystem must be an int or a sequence of sites, got {subsystem!r}")
+        raise TypeError(f"subsystem must be an int or a sequence of sites, got {subsystem!r}")
     if isinstance(subsystem, (int, np.integer)):
         k = int(subsystem)
         if not 0 <= k <= n_sites:
@@ -94,7 +99,7 @@ def exact_renyi_entropy(state, subsystem):
         psi, n_sites = state.full(), state.n_sites
     else:
         psi = np.asarray(state)
-        n_sites = int(round(math.log2(max(psi.size, 1))))
+        n_sites = round(math.log2(max(psi.size, 1)))
         if psi.ndim != 1 or psi.size != 2**n_sites:
             raise ValueError("state must be an ExactState or a vector of 2**n_sites amplitudes")
     if not np.all(np.isfinite(psi)) or not np.any(psi != 0):

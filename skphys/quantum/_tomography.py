@@ -22,6 +22,7 @@ from ._state import (
     log_norm,
     norm_method,
 )
+from ._vmc import ANNEAL_FLOOR, ANNEAL_FRACTION
 
 __all__ = ["TomographyFit"]
 
@@ -135,7 +136,10 @@ class TomographyFit:
                 _rbm.free_exchange(state.frozen, state.chains, self.n_sites)
 
     def step(self, it, state):
-        lr = self.est._step_size(it, self.lr0)
+        default = self.lr0
+        if self.likelihood == "pcd":  # the natural-gradient step anneals as VMC's does
+            default = annealed(self.lr0, it, self.est.max_iter)
+        lr = self.est._step_size(it, default)
         if self.likelihood == "exact":
             for group in state.optimizer.param_groups:
                 group["lr"] = lr
@@ -274,6 +278,18 @@ class Centering:
             a.sub_(dW.T @ lam)
             b.sub_(dW @ mu)
             self.update_offsets(params, sigma)
+
+
+def annealed(base, it, n_iter):
+    """``base``, then a cosine down to ``ANNEAL_FLOOR * base`` over the last
+    ``ANNEAL_FRACTION`` of the ``n_iter`` epochs (the schedule of variational Monte Carlo's
+    ``"auto"`` step): a constant natural-gradient step leaves the fit at a noise floor set by
+    the chains, which the annealed end lowers."""
+    start = (1.0 - ANNEAL_FRACTION) * n_iter
+    if it < start or n_iter <= 1:
+        return base
+    x = min(1.0, (it - start) / max(n_iter - 1 - start, 1.0))
+    return base * (ANNEAL_FLOOR + (1.0 - ANNEAL_FLOOR) * 0.5 * (1.0 + math.cos(math.pi * x)))
 
 
 class SnapshotBatches:

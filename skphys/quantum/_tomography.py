@@ -86,6 +86,8 @@ class TomographyFit:
         self.unused = ["sampler", "n_chains", "marshall_sign", "symmetry", "sector"]
         if method == "exact":
             self.unused += ["n_samples", "n_sweeps", "batch_size", "diag_shift", "solver"]
+        elif not self.natural:
+            self.unused += ["diag_shift", "solver"]
         else:
             if est.solver == "minsr":
                 raise ValueError(

@@ -76,8 +76,9 @@ class RBMWavefunction(BaseEstimator):
         stoquastic, or for tomography from ``Z`` snapshots only; complex otherwise.
     learning_rate : float, callable or "auto", default="auto"
         Step size: of stochastic reconfiguration (``"auto"``: 0.025, annealed by a cosine
-        to 0.05 of it over the last 40% of ``max_iter``) or of Adam for tomography
-        (``"auto"``: 0.05 for the exact likelihood, 0.01 for persistent contrastive divergence).
+        to 0.05 of it over the last 40% of ``max_iter``) or of tomography (``"auto"``: Adam's
+        0.05 for the exact likelihood; persistent contrastive divergence: the natural-gradient
+        step 0.1 for real parameters, annealed like SR's, and Adam's 0.01 for complex ones).
         A callable is a schedule: it is called with the iteration (epoch) number, from 0, and
         returns the step size, e.g. ``lambda it: 0.1 / (1 + it / 200)``.
         The stochastic-reconfiguration step is ``learning_rate * (S + diag_shift)^-1 g`` with
@@ -108,7 +109,9 @@ class RBMWavefunction(BaseEstimator):
         magnetisation sector (``n_up``; by default for Hamiltonians that conserve S^z_total),
         else ``"gibbs"`` for real parameters and ``"local"`` for complex ones.
     diag_shift : float, default=0.01
-        Added to the diagonal of the stochastic-reconfiguration matrix ``S``.
+        Added to the diagonal of the stochastic-reconfiguration matrix ``S`` (also of the
+        Fisher metric of tomography's natural gradient, persistent contrastive divergence
+        with real parameters, where ``solver`` is ``"dense"`` or ``"cg"``).
     solver : {"auto", "dense", "minsr", "cg"}, default="auto"
         How the stochastic-reconfiguration system ``(S + diag_shift) delta = g`` is solved
         (like ``solver`` of scikit-learn's ``Ridge``; all give the same step).
@@ -135,7 +138,11 @@ class RBMWavefunction(BaseEstimator):
     likelihood : {"auto", "exact", "pcd"}, default="auto"
         Tomography gradient: exact (normaliser summed over all states, or over the hidden layer
         when that is smaller) or persistent contrastive divergence. ``"auto"``: exact when either
-        sum has at most ``2^16`` terms.
+        sum has at most ``2^16`` terms. Persistent contrastive divergence takes the
+        natural-gradient step ``(S + diag_shift)^-1 g / 2`` for real parameters (``S`` over
+        the chains: the Fisher metric of ``|psi|^2``) and centred Adam steps for complex ones;
+        its chains alternate their sampler's sweeps with sweeps of exchange moves (swaps of two
+        unequal spins), which carry them between configurations of equal magnetisation.
     batch_size : int or "auto", default="auto"
         Mini-batch of persistent contrastive divergence; ``"auto"``: 1000 snapshots (or all
         of them when there are fewer).
@@ -268,9 +275,10 @@ class RBMWavefunction(BaseEstimator):
     ``binarize`` sets a threshold.
 
     Parameters that the chosen fit does not use must stay at their defaults, so that a
-    setting is never silently dropped: tomography uses neither ``sampler``, ``n_chains``,
-    ``diag_shift``, ``solver`` nor ``marshall_sign``, and with the exact likelihood neither
-    ``n_samples``, ``n_sweeps`` nor ``batch_size``; a ground state does not use
+    setting is never silently dropped: tomography uses neither ``sampler``, ``n_chains``
+    nor ``marshall_sign``, with the exact likelihood neither ``n_samples``, ``n_sweeps``,
+    ``batch_size``, ``diag_shift`` nor ``solver``, and with complex parameters neither
+    ``diag_shift`` nor ``solver``; a ground state does not use
     ``likelihood`` or ``batch_size`` (nor ``n_chains``, ``n_sweeps`` with
     ``sampler="exact"``).
 

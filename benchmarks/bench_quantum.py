@@ -50,6 +50,15 @@ Protocol (printed by every run):
   out of the clock); time to F >= 0.99 and >= 0.995, the same targets for both.
 * N=50 tomography (skphys alone; no peer can sum 2^50 states): GHZ with the hidden-layer
   normaliser, W state in its one-up sector, W state over the full space with PCD.
+* W state without hints (``--only w20``, issue 20): N=20, 10^4 Z snapshots, the full space
+  (no ``n_up``). skphys: defaults (PCD with natural-gradient steps), 30 epochs, seeds
+  ``--seeds``; QuCumber 1.3.3: PositiveWaveFunction, 20 hidden, CD-10, lr 0.01, batches of
+  100, 40 epochs, first seed. Fidelity every 5 epochs for both, exact (the normaliser over all
+  2^20 states; ``<W|psi> = sum_j psi(e_j) / sqrt(N)``), paused out of the clock; time to
+  F >= 0.95. Then skphys alone: F against the number of snapshots (100 .. 10^4, 300
+  mini-batch steps each), and the TFIM open chain N=20 (h=1) learned from 10^4 Z snapshots
+  (100 epochs), its Renyi-2 entropy at every cut by the swap estimator (20000 pairs) against
+  the ED state's Schmidt values.
 
 A peer that is not installed prints a WARNING line and its rows say ``peer ran: no``; no
 published figure is ever printed in its place. Install the peers in their own environment
@@ -58,7 +67,7 @@ published figure is ever printed in its place. Install the peers in their own en
     PYTHONPATH=. /work/peers/quantum/bin/python benchmarks/bench_quantum.py [--quick]
 
 (``--quick``: one seed, 100 iterations, for a smoke test; ``--only heisenberg|tfim|tfim80|
-tomography|large``; ``--iterations``, ``--every``, ``--seeds``; ``--settings all``).
+tomography|large|w20``; ``--iterations``, ``--every``, ``--seeds``; ``--settings all``).
 """
 
 import argparse

@@ -52,7 +52,7 @@ plt.show()
 # ``Z`` snapshots. :meth:`~skphys.quantum.RBMWavefunction.renyi_entropy` estimates
 # ``S_2 = -log Tr rho_A^2`` with the replica swap estimator (two independent sets of
 # samples of the model), here beside the exact values of the ED state (its Schmidt values).
-from skphys.plotting import RenyiEntropyDisplay  # noqa: E402
+from skphys.plotting import RenyiEntropyDisplay
 
 X, _, state = make_quantum_snapshots(10000, n_sites=10, return_state=True, random_state=0)
 tfim = RBMWavefunction(max_iter=300, random_state=0).fit(X)

@@ -10,10 +10,10 @@ from skphys.datasets._measurements import make_quantum_snapshots
 from skphys.quantum import (
     ExactState,
     RBMWavefunction,
+    _rbm,
     exact_renyi_entropy,
     sector_codes,
 )
-from skphys.quantum import _rbm
 
 
 def w_state(n):

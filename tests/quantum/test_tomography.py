@@ -139,3 +139,25 @@ def test_pcd_learns_phases_from_rotated_bases():
     model = RBMWavefunction(likelihood="pcd", max_iter=20, random_state=0).fit(X, bases=b)
     assert model.likelihood_ == "pcd" and np.iscomplexobj(model.components_)
     assert model.fidelity(target) > 0.9
+
+
+def test_renyi_entropy_display():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from skphys.plotting import RenyiEntropyDisplay
+
+    X, _, state = make_quantum_snapshots(2000, n_sites=6, return_state=True, random_state=0)
+    model = RBMWavefunction(max_iter=100, random_state=0).fit(X)
+    disp = RenyiEntropyDisplay.from_estimator(model, cuts=[1, 3], n_samples=2000,
+                                              random_state=0, reference=state)
+    assert disp.cuts.tolist() == [1, 3]
+    assert disp.reference == pytest.approx([exact_renyi_entropy(state, 1),
+                                            exact_renyi_entropy(state, 3)])
+    assert np.all(disp.errors > 0)
+    assert np.abs(disp.entropies - disp.reference).max() < 0.05
+    exact = RenyiEntropyDisplay.from_estimator(model)  # exact: no error bars needed
+    assert exact.cuts.tolist() == [1, 2, 3, 4, 5] and np.all(exact.errors == 0)
+    assert exact.entropies[2] == pytest.approx(model.renyi_entropy(3))
+    assert exact.ax_.get_xlabel().startswith("cut position")

@@ -53,7 +53,7 @@ Protocol (printed by every run):
 * W state without hints (``--only w20``, issue 20): N=20, 10^4 Z snapshots, the full space
   (no ``n_up``). skphys: defaults (PCD with natural-gradient steps), 30 epochs, seeds
   ``--seeds``; QuCumber 1.3.3: PositiveWaveFunction, 20 hidden, CD-10, lr 0.01, batches of
-  100, 40 epochs, first seed. Fidelity every 5 epochs for both, exact (the normaliser over all
+  100, 200 epochs, first seed. Fidelity every 5 epochs for both, exact (the normaliser over all
   2^20 states; ``<W|psi> = sum_j psi(e_j) / sqrt(N)``), paused out of the clock; time to
   F >= 0.95. Then skphys alone: F against the number of snapshots (100 .. 10^4, 300
   mini-batch steps each), and the TFIM open chain N=20 (h=1) learned from 10^4 Z snapshots
@@ -740,7 +740,7 @@ def w_state_full_space(args, have_qucumber, rows, summary):
               f"F {last['fidelity']:.4f}", flush=True)
     if have_qucumber:
         seed = args.seeds[0]
-        theirs[seed] = qucumber_w_state(X, N, seed, 5 if args.quick else 40, 5, [])
+        theirs[seed] = qucumber_w_state(X, N, seed, 5 if args.quick else 200, 5, [])
         for r in theirs[seed]:
             rows.append(dict(system="W N=20 full", code="qucumber", seed=seed, **r))
         last = theirs[seed][-1]

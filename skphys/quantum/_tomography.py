@@ -30,8 +30,8 @@ __all__ = ["TomographyFit"]
 #: (``"auto"``); conjugate gradients above it
 NG_DENSE_LIMIT = 2000
 #: largest distance (in the Fisher metric) one natural-gradient step moves |psi|^2
-#: (measured: without it the TFIM chain of 20 spins, 10^4 snapshots, collapsed to F 0.06 in
-#: 30 epochs; with it F 0.976; the W state's steps stay below it)
+#: (without it the fit of the TFIM chain of 20 spins from 10^4 snapshots collapsed onto a few
+#: configurations in development; ``bench_quantum.py --only w20`` fits that chain)
 MAX_STEP = 0.1
 
 
@@ -175,9 +175,9 @@ class TomographyFit:
         ``lr (S + diag_shift)^-1 g / 2`` with ``S = <O* O>_c`` over the chains: the Fisher
         information of ``|psi|^2`` (real parameters; the quantum geometric tensor for complex
         ones), the metric of stochastic reconfiguration. Plain gradients (Adam) stall on
-        states whose likelihood is flat along most directions near the start (the W state:
-        hundreds of epochs at the product state of its marginals); the metric rescales
-        those directions.
+        states whose likelihood is flat along most directions near the start (the W state
+        sits at the product state of its marginals, whose fidelity with it is
+        ``(1 - 1/N)^(N-1)``); the metric rescales those directions.
         """
         params, data, bs = state.params, state.data, state.batch_size
         n = len(data)
@@ -241,9 +241,9 @@ class Centering:
     lam``, ``b = b' - W mu``), but Adam's steps on ``(a', b', W)`` move ``W`` without
     dragging the biases along. In the plain parametrisation the weights' gradient is
     dominated by its component along the data's mean spin, and a state whose spins are
-    anti-correlated (the W state: one spin up in every snapshot) sits for hundreds of
-    epochs at the product state of its marginals before the weights grow: with centring
-    the escape takes tens. The stored parameters stay the plain ``(a, b, W)`` throughout:
+    anti-correlated (the W state: one spin up in every snapshot) sits for many epochs at
+    the product state of its marginals before the weights grow; centring shortens that.
+    The stored parameters stay the plain ``(a, b, W)`` throughout:
     a step is Adam's on the centred coordinates, mapped back.
 
     The visible biases also start at the data's marginals, ``a_j = artanh(mu_j) / 2``

@@ -66,6 +66,15 @@ Protocol (printed by every run):
   sampler="exact"), n_states=3)`` (the overlap penalty, ``penalty="auto"``), at h=1.5 and at
   h=1; epsilon of each level from the exact sum over 2^12 states. Time per level: the wall
   time of its fit.
+* W state without hints (``--only w20``, issue 20): N=20, 10^4 Z snapshots, the full space
+  (no ``n_up``). skphys: defaults (PCD with natural-gradient steps), 30 epochs, seeds
+  ``--seeds``; QuCumber 1.3.3: PositiveWaveFunction, 20 hidden, CD-10, lr 0.01, batches of
+  100, 200 epochs, first seed. Fidelity every 5 epochs for both, exact (the normaliser over all
+  2^20 states; ``<W|psi> = sum_j psi(e_j) / sqrt(N)``), paused out of the clock; time to
+  F >= 0.95. Then skphys alone: F against the number of snapshots (100 .. 10^4, 300
+  mini-batch steps each), and the TFIM open chain N=20 (h=1) learned from 10^4 Z snapshots
+  (100 epochs), its Renyi-2 entropy at every cut by the swap estimator (20000 pairs) against
+  the ED state's Schmidt values.
 
 A peer that is not installed prints a WARNING line and its rows say ``peer ran: no``; no
 published figure is ever printed in its place. Install the peers in their own environment
@@ -74,7 +83,8 @@ published figure is ever printed in its place. Install the peers in their own en
     PYTHONPATH=. /work/peers/quantum/bin/python benchmarks/bench_quantum.py [--quick]
 
 (``--quick``: one seed, 100 iterations, for a smoke test; ``--only heisenberg|tfim|tfim80|
-tomography|large|excited|tdvp``; ``--iterations``, ``--every``, ``--seeds``; ``--settings all``).
+tomography|large|excited|tdvp|w20``; ``--iterations``, ``--every``, ``--seeds``;
+``--settings all``).
 
 * Time evolution (``--only tdvp``): t-VMC of a TFIM quench, skphys TimeEvolution beside
   NetKet's TDVP from the same initial state; its protocol is printed with its rows
@@ -106,6 +116,7 @@ from skphys.quantum import (  # noqa: E402
     RBMWavefunction,
     TransverseFieldIsing,
     _rbm,  # noqa: E402
+    exact_renyi_entropy,
     make_quantum_snapshots,
     sector_codes,
     heisenberg_chain_energy,
@@ -680,8 +691,7 @@ def large_tomography(quick, rows):
                     fidelity=est.fidelity(w_state),
                     note="exact likelihood over the one-up sector (50 states)"))
     t0 = time.perf_counter()
-    est = RBMWavefunction(alpha=1, likelihood="pcd", n_samples=500, batch_size=500,
-                          learning_rate=0.01, max_iter=5 if quick else 30,
+    est = RBMWavefunction(alpha=1, likelihood="pcd", max_iter=5 if quick else 30,
                           random_state=0).fit(X)
     wall = time.perf_counter() - t0
     S = est.sample(5000, random_state=1)
@@ -691,7 +701,8 @@ def large_tomography(quick, rows):
     within = float(psi.sum() ** 2 / (N * np.sum(psi**2)))
     out.append(dict(system="W N=50", code="skphys (full space)", wall_s=wall,
                     fidelity=p_one * within,
-                    note=f"PCD (block Gibbs); P(one spin up)={p_one:.3f} (exact 1), "
+                    note=f"PCD, natural gradient (block Gibbs + exchange moves, defaults); "
+                         f"P(one spin up)={p_one:.3f} (exact 1), "
                          f"<Z_i>={float(S.mean()):.3f} (exact {-1 + 2 / N:.3f}); "
                          "F = P(one up) x overlap within that sector, sampled"))
     for r in out:
@@ -763,6 +774,106 @@ def excited_states(args, rows):
     report("quantum_excited", table, ["system", "level", "model", "E", "E_error", "E_exact",
                                       "eps", "fit_s", "ed_s", "peer_ran"],
            {"quick": args.quick, "iterations": n_iter})
+def qucumber_w_state(X, N, seed, epochs, every, clock_rows):
+    """QuCumber's PositiveWaveFunction on the W data (its tutorial settings: CD-10, lr 0.01,
+    batches of 100, M = N); the fidelity with the W state from its amplitudes on 2^N."""
+    from qucumber.callbacks import LambdaCallback
+    from qucumber.nn_states import PositiveWaveFunction
+
+    clock = Clock().start()
+    torch.manual_seed(seed)
+    nn_state = PositiveWaveFunction(num_visible=N, num_hidden=N, gpu=False)
+    space = nn_state.generate_hilbert_space()
+    one_up = space.sum(1) == 1
+
+    def on_epoch_end(nn_state, epoch):
+        if epoch % every:
+            return
+        t = time.perf_counter()
+        amp = nn_state.psi(space)[0].detach().numpy()
+        fid = float(amp[one_up.numpy()].sum() ** 2 / (N * np.dot(amp, amp)))
+        clock_rows.append(dict(iterations=epoch, wall_s=clock.elapsed(t), fidelity=fid))
+        clock.pause(t)
+
+    data = torch.tensor((X > 0).astype(np.float64))
+    nn_state.fit(data, epochs=epochs, pos_batch_size=100, neg_batch_size=100, lr=0.01, k=10,
+                 callbacks=[LambdaCallback(on_epoch_end=on_epoch_end)])
+    return clock_rows
+
+
+def w_state_full_space(args, have_qucumber, rows, summary):
+    """Issue 20: the W state of N=20 from 10^4 Z snapshots over the full space (no n_up),
+    fidelity vs wall time (exact: normaliser over 2^20), beside QuCumber; the fidelity
+    against the number of snapshots (300 natural-gradient steps each); the TFIM chain of
+    N=20 and its Renyi-2 entropies (swap estimator) against ED."""
+    N = 20
+    print("== W state N=20, full space, 10^4 Z snapshots (no sector given)", flush=True)
+    X, _ = make_quantum_snapshots(10000, state="w", n_sites=N, random_state=0)
+    w_state = ExactState(energy=0.0, psi=np.full(N, N**-0.5), codes=sector_codes(N, 1),
+                         n_sites=N)
+    epochs = 10 if args.quick else 30
+    ours, theirs = {}, {}
+    for seed in args.seeds:
+        ours[seed] = skphys_tomography(X, w_state, seed, epochs, every=5)
+        for r in ours[seed]:
+            rows.append(dict(system="W N=20 full", code="skphys", seed=seed, **r))
+        last = ours[seed][-1]
+        print(f"  skphys   seed {seed}: {last['iterations']} epochs in {last['wall_s']:.1f} s, "
+              f"F {last['fidelity']:.4f}", flush=True)
+    if have_qucumber:
+        seed = args.seeds[0]
+        theirs[seed] = qucumber_w_state(X, N, seed, 5 if args.quick else 200, 5, [])
+        for r in theirs[seed]:
+            rows.append(dict(system="W N=20 full", code="qucumber", seed=seed, **r))
+        last = theirs[seed][-1]
+        print(f"  qucumber seed {seed}: {last['iterations']} epochs in {last['wall_s']:.1f} s, "
+              f"F {last['fidelity']:.4f}", flush=True)
+    else:
+        print("WARNING: QuCumber not installed: no peer rows for the W state", flush=True)
+    t_ours = [time_to(ours[s], "fidelity", 0.95, lower=False) for s in ours]
+    summary.append(time_row("W N=20 full", "", "time to F >= 0.95 (s)", t_ours,
+                            [time_to(theirs[s], "fidelity", 0.95, lower=False)
+                             for s in theirs] or [None], [theirs[s][-1]["wall_s"]
+                                                         for s in theirs], have_qucumber))
+    text, _ = spread([b[-1]["fidelity"] for b in ours.values()])
+    peer = (f"{theirs[args.seeds[0]][-1]['fidelity']:.4f} after "
+            f"{theirs[args.seeds[0]][-1]['iterations']} epochs" if theirs else "")
+    summary.append(dict(system="W N=20 full", setting="", measure=f"F after {epochs} epochs "
+                        "(skphys) / QuCumber's last", skphys=text, peer=peer,
+                        peer_ran="yes" if have_qucumber else "no"))
+    # fidelity against the number of snapshots, the same number of steps each
+    for n in ([300, 10000] if args.quick else [100, 300, 1000, 3000, 10000]):
+        Xn, _ = make_quantum_snapshots(n, state="w", n_sites=N, random_state=1)
+        t0 = time.perf_counter()
+        est = RBMWavefunction(max_iter=(10 if args.quick else 30) * 10000 // max(n, 1000),
+                              random_state=0).fit(Xn)
+        wall = time.perf_counter() - t0
+        fid = est.fidelity(w_state)
+        rows.append(dict(system="W N=20 vs snapshots", code="skphys", snapshots=n,
+                         wall_s=wall, fidelity=fid))
+        summary.append(dict(system="W N=20 vs snapshots", setting=f"{n} snapshots",
+                            measure="F", skphys=f"{fid:.4f}", peer="", peer_ran="n/a"))
+        print(f"  {n:6d} snapshots: F {fid:.4f} ({wall:.1f} s)", flush=True)
+    # Renyi-2 entropy of the TFIM chain N=20 learned by tomography, against ED
+    print("== TFIM N=20 tomography: Renyi-2 entropy vs ED", flush=True)
+    X, _, state = make_quantum_snapshots(10000, n_sites=N, return_state=True, random_state=0)
+    t0 = time.perf_counter()
+    est = RBMWavefunction(max_iter=30 if args.quick else 100, random_state=0).fit(X)
+    wall = time.perf_counter() - t0
+    fid = est.fidelity(state)
+    worst = 0.0
+    for k in range(1, N):
+        s2, err = est.renyi_entropy(k, n_samples=20000, random_state=k, return_error=True)
+        exact = exact_renyi_entropy(state, k)
+        worst = max(worst, abs(s2 - exact))
+        rows.append(dict(system="TFIM N=20 S2", code="skphys", cut=k, s2=s2, s2_error=err,
+                         s2_exact=exact))
+    print(f"  fit {wall:.1f} s, F {fid:.4f}; max |S2 - S2_exact| over 19 cuts {worst:.4f}",
+          flush=True)
+    summary.append(dict(system="TFIM N=20 S2", setting="10^4 Z snapshots, swap estimator "
+                        "20000 pairs", measure="max |S2 - S2_ED| over cuts (F of the fit)",
+                        skphys=f"{worst:.4f} (F {fid:.4f}, fit {wall:.0f} s)", peer="",
+                        peer_ran="n/a"))
 
 
 def _have(module, enabled):
@@ -783,7 +894,7 @@ def main(argv=None):
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--only", default=None,
                         help="heisenberg, tfim, tfim80, heisenberg36, tomography, large, "
-                             "excited or tdvp")
+                             "excited, tdvp or w20")
     parser.add_argument("--iterations-large", type=int, default=None)
     parser.add_argument("--every-large", type=int, default=50)
     parser.add_argument("--iterations", type=int, default=None)
@@ -834,6 +945,8 @@ def main(argv=None):
                ["system", "code", "n_samples", "wall_s", "s_per_unit_time", "max_err_sx",
                 "max_err_e_per_site", "energy_drift_per_site", "bar_1e-2_met", "peer_ran"],
                {"protocol": "benchmarks/_tdvp_bench.py"})
+    if not args.only or args.only == "w20":
+        w_state_full_space(args, have_qucumber, rows, summary)
 
     meta = {"quick": args.quick, "iterations": args.iterations, "every": args.every,
             "seeds": args.seeds, "settings": args.settings, "netket": have_netket,

@@ -14,6 +14,7 @@ Conventions (Pauli matrices by default, spin ``+1`` = up = bit set) are document
 """
 
 from ..datasets._measurements import make_quantum_snapshots
+from ._entropy import exact_renyi_entropy
 from ._operators import (
     ExactState,
     Heisenberg,
@@ -41,6 +42,7 @@ __all__ = [
     "ExactState",
     "exact_ground_state",
     "fidelity",
+    "exact_renyi_entropy",
     "codes_to_spins",
     "spins_to_codes",
     "sector_codes",

@@ -346,6 +346,50 @@ def gibbs(params, chains, n_steps):
     chains.refresh(params)
 
 
+def free_exchange(params, chains, n_moves):
+    """``n_moves`` Metropolis exchange moves per chain, in place, for chains of any (and
+    differing) magnetisation; returns the acceptance rate.
+
+    A move picks two sites at random and, when their spins differ, swaps them (flips both);
+    it is accepted with probability ``min(1, |psi'/psi|^2)``. Unlike the ``"exchange"``
+    sampler of :func:`metropolis`, the chains need not share a sector: this is the move
+    that lets chains of a state concentrated on a few magnetisations travel between its
+    configurations of equal magnetisation (the W state's one-up states are two spin flips
+    apart through suppressed configurations, and local or block-Gibbs updates rarely cross).
+    ``theta`` is updated in place: a move costs ``O(M)`` per chain.
+    """
+    sigma = chains.sigma
+    B, N = sigma.shape
+    if N < 2 or n_moves == 0:
+        return 0.0
+    dev = sigma.device
+    rows = torch.arange(B, device=dev)
+    th = chains.theta
+    lc = logcosh(th).sum(-1)
+    Wt = params.W.T
+    accepted = 0
+    u_all = torch.rand(n_moves, B, device=dev)
+    pairs = torch.randint(0, N, (n_moves, B, 2), device=dev)
+    for step in range(n_moves):
+        i, j = pairs[step, :, 0], pairs[step, :, 1]
+        si, sj = sigma[rows, i], sigma[rows, j]
+        differ = si != sj
+        ci = _cast(si, params)[:, None]
+        cj = _cast(sj, params)[:, None]
+        new_th = th - 2.0 * (ci * Wt[i] + cj * Wt[j])
+        new_lc = logcosh(new_th).sum(-1)
+        dlog = new_lc - lc - 2.0 * (ci[:, 0] * params.a[i] + cj[:, 0] * params.a[j])
+        acc = differ & (torch.log(u_all[step]) < 2.0 * dlog.real)
+        sigma[rows, i] = torch.where(acc, -si, si)
+        sigma[rows, j] = torch.where(acc, -sj, sj)
+        th = torch.where(acc[:, None], new_th, th)
+        lc = torch.where(acc, new_lc, lc)
+        accepted += int(acc.sum())
+    chains.sigma = sigma
+    chains.refresh(params)
+    return accepted / (n_moves * B)
+
+
 def advance(params, chains, n_sweeps, sampler):
     """``n_sweeps`` sweeps of ``sampler`` (``"gibbs"``, ``"local"`` or ``"exchange"``): block
     Gibbs steps, or ``N`` Metropolis moves each, on ``chains`` in place."""

@@ -263,11 +263,19 @@ class RotatedOutcomes:
             logc = logc + U[out_idx][:, in_idx]
         self.logc = logc
 
-    def log_prob(self, params):
-        """Unnormalised ``log |psi_b(sigma)|^2`` of every outcome (differentiable)."""
+    def log_prob(self, params, rows=None):
+        """Unnormalised ``log |psi_b(sigma)|^2`` of every outcome (differentiable), or of the
+        outcomes at positions ``rows`` (a mini-batch)."""
         if not self.rotated:
-            return 2.0 * _rbm.log_psi(params, self.sigma).real
-        z = _rbm.log_psi(params, self.confs).reshape(self.shape).to(torch.complex128) + self.logc
+            sigma = self.sigma if rows is None else self.sigma[rows.to(self.sigma.device)]
+            return 2.0 * _rbm.log_psi(params, sigma).real
+        confs, logc, shape = self.confs, self.logc, self.shape
+        if rows is not None:
+            rows = rows.to(confs.device)
+            confs = confs.view(*shape, -1)[rows].reshape(-1, confs.shape[1])
+            logc = logc[rows]
+            shape = (len(rows), shape[1])
+        z = _rbm.log_psi(params, confs).reshape(shape).to(torch.complex128) + logc
         m = z.real.max(1, keepdim=True).values.detach()
         amp = torch.exp(z - m).sum(1)
         return 2.0 * (torch.log(amp.abs()) + m[:, 0])

@@ -22,8 +22,17 @@ from ._state import (
     log_norm,
     norm_method,
 )
+from ._vmc import ANNEAL_FLOOR, ANNEAL_FRACTION
 
 __all__ = ["TomographyFit"]
+
+#: largest parameter count for which the natural gradient forms and factorises ``S``
+#: (``"auto"``); conjugate gradients above it
+NG_DENSE_LIMIT = 2000
+#: largest distance (in the Fisher metric) one natural-gradient step moves |psi|^2
+#: (without it the fit of the TFIM chain of 20 spins from 10^4 snapshots collapsed onto a few
+#: configurations in development; ``bench_quantum.py --only w20`` fits that chain)
+MAX_STEP = 0.1
 
 
 class TomographyFit:
@@ -68,15 +77,30 @@ class TomographyFit:
                 f"likelihood='exact' needs 2^N (or C(N, n_up)) or 3^M (real parameters) at "
                 f"most {EXACT_FIT_LIMIT} terms; N={N}, M={self.n_hidden}: use "
                 "likelihood='pcd'")
-        if method == "pcd" and multi:
-            raise ValueError("snapshots in several bases need likelihood='exact'")
         self.likelihood = method
         self.sigma, self.bases = sigma, bases
-        self.lr0 = 0.05 if method == "exact" else 0.01
-        self.unused = ["sampler", "n_chains", "diag_shift", "solver", "marshall_sign",
-                       "symmetry", "sector"]
+        # snapshots measured in Z on every site: the data the hidden offsets average over
+        z_rows = (np.ones(len(sigma), bool) if bases is None
+                  else np.array([set(b) == {"Z"} for b in bases]))
+        self.sigma_z = sigma[torch.from_numpy(np.flatnonzero(z_rows))][:2000].to(device)
+        # exact: Adam's step; pcd: the natural-gradient step for real parameters, Adam's
+        # for complex ones (see _pcd_epoch)
+        self.natural = method == "pcd" and not complex_params
+        self.lr0 = 0.1 if self.natural else 0.05 if method == "exact" else 0.01
+        self.unused = ["sampler", "n_chains", "marshall_sign", "symmetry", "sector"]
         if method == "exact":
-            self.unused += ["n_samples", "n_sweeps", "batch_size"]
+            self.unused += ["n_samples", "n_sweeps", "batch_size", "diag_shift", "solver"]
+        elif not self.natural:
+            self.unused += ["diag_shift", "solver"]
+        else:
+            if est.solver == "minsr":
+                raise ValueError(
+                    "solver='minsr' solves for gradients of the form O^H E (a ground state); "
+                    "the likelihood's gradient has a data term: use solver='dense' or 'cg' "
+                    "(or 'auto')")
+            P = N + self.n_hidden + N * self.n_hidden
+            self.solver = ("dense" if P <= NG_DENSE_LIMIT else "cg") if est.solver == "auto" \
+                else est.solver
 
     # ---- the driver's protocol ---------------------------------------------------------
     def initial_state(self):
@@ -84,20 +108,23 @@ class TomographyFit:
         params = _rbm.RBMParams.init(self.n_sites, self.n_hidden, est._init_std(), self.dtype,
                                      device)
         state = RBMState(params, self.n_up)
+        state.centering = Centering(params, self.sigma, self.bases)
         state.leaves = [p.requires_grad_() for p in params.tensors()]
-        # fused Adam (real parameters; torch's fused kernels take no complex tensors) steps
-        # in ~60 us against ~110 us for the default on CPU: ~5% of an N=10 exact epoch
-        fused = {"fused": True} if (not self.dtype.is_complex
-                                    and device.type in ("cpu", "cuda")) else {}
-        state.optimizer = torch.optim.Adam(state.leaves, lr=est._step_size(0, self.lr0), **fused)
+        if self.likelihood == "exact" or not self.natural:
+            # fused Adam (real parameters; torch's fused kernels take no complex tensors) steps
+            # in ~60 us against ~110 us for the default on CPU: ~5% of an N=10 exact epoch
+            fused = {"fused": True} if (not self.dtype.is_complex
+                                        and device.type in ("cpu", "cuda")) else {}
+            state.optimizer = torch.optim.Adam(state.leaves, lr=est._step_size(0, self.lr0),
+                                               **fused)
         if self.likelihood == "exact":
             state.groups = group_by_basis(self.sigma, self.bases, device)
             state.space = (_rbm.Space(self.n_sites, self.n_up, device)
                            if self.norm == "visible" else None)
             state.n_total = sum(w.sum() for _, w in state.groups)
         else:
-            state.data = self.sigma.to(device)
-            n = len(state.data)
+            state.data = SnapshotBatches(self.sigma, self.bases, device)
+            n = len(self.sigma)
             bs = est.batch_size
             state.batch_size = min(n, 1000) if bs == "auto" else min(n, bs)
             # the chains read the parameters (shared storage, no autograd history)
@@ -105,16 +132,29 @@ class TomographyFit:
             state.chains = _rbm.Chains.random(state.frozen, est.n_samples, self.n_sites,
                                               self.n_up, device)
             state.sampler = default_sampler(self.n_up is not None, self.dtype.is_complex)
-            _rbm.advance(state.frozen, state.chains, 20, state.sampler)
+            self._advance(state, 20)
+            state.workspace = {}
         return state
 
+    def _advance(self, state, n_sweeps):
+        """``n_sweeps`` sweeps of the sampler, each followed (outside a fixed sector) by a
+        sweep of exchange moves between configurations of equal magnetisation."""
+        for _ in range(n_sweeps):
+            _rbm.advance(state.frozen, state.chains, 1, state.sampler)
+            if self.n_up is None:
+                _rbm.free_exchange(state.frozen, state.chains, self.n_sites)
+
     def step(self, it, state):
-        lr = self.est._step_size(it, self.lr0)
-        for group in state.optimizer.param_groups:
-            group["lr"] = lr
+        default = self.lr0
+        if self.likelihood == "pcd":  # the natural-gradient step anneals as VMC's does
+            default = annealed(self.lr0, it, self.est.max_iter)
+        lr = self.est._step_size(it, default)
+        if self.likelihood == "exact" or not self.natural:
+            for group in state.optimizer.param_groups:
+                group["lr"] = lr
         if self.likelihood == "exact":
             return {"loss": self._exact_epoch(state)}
-        return {"loss": self._pcd_epoch(state)}
+        return {"loss": self._pcd_epoch(state, lr)}
 
     def _exact_epoch(self, state):
         params = state.params
@@ -123,25 +163,56 @@ class TomographyFit:
             for outcomes, w in state.groups:
                 nll = nll - (w * outcomes.log_prob(params)).sum() / state.n_total
             nll.backward()
-        state.optimizer.step()
-        state.optimizer.zero_grad(set_to_none=True)
+        state.centering.step(state.optimizer, params, self.sigma_z)
         return float(nll)
 
-    def _pcd_epoch(self, state):
+    def _pcd_epoch(self, state, lr):
+        """One pass over the snapshots in mini-batches, a natural-gradient step on each.
+
+        The gradient of the negative log-likelihood is the data term (the mini-batch,
+        in its bases) minus the model term (``2 Re <O>`` over the persistent chains,
+        advanced ``n_sweeps`` sweeps before each step). The step is
+        ``lr (S + diag_shift)^-1 g / 2`` with ``S = <O* O>_c`` over the chains: the Fisher
+        information of ``|psi|^2`` (real parameters; the quantum geometric tensor for complex
+        ones), the metric of stochastic reconfiguration. Plain gradients (Adam) stall on
+        states whose likelihood is flat along most directions near the start (the W state
+        sits at the product state of its marginals, whose fidelity with it is
+        ``(1 - 1/N)^(N-1)``); the metric rescales those directions.
+        """
         params, data, bs = state.params, state.data, state.batch_size
         n = len(data)
-        perm = torch.randperm(n, device=data.device)
+        perm = torch.randperm(n)
         total = 0.0
         for start in range(0, n, bs):
-            batch = data[perm[start:start + bs]]
-            _rbm.advance(state.frozen, state.chains, self.est.n_sweeps, state.sampler)
+            idx = perm[start:start + bs]
+            self._advance(state, self.est.n_sweeps)
+            chains = state.chains
             with torch.enable_grad():
-                pos = 2.0 * _rbm.log_psi(params, batch).real.mean()
-                neg = 2.0 * _rbm.log_psi(params, state.chains.sigma).real.mean()
+                pos = data.log_prob(params, idx)
+                neg = 2.0 * _rbm.log_psi(params, chains.sigma).real.mean()
                 (neg - pos).backward()
-            state.optimizer.step()
-            state.optimizer.zero_grad(set_to_none=True)
-            total += float(-pos) * len(batch)
+            grad = torch.cat([p.grad.reshape(-1) for p in state.leaves])
+            if not self.natural:
+                state.centering.step(state.optimizer, params, data.z_batch(idx))
+                total += float(-pos) * len(idx)
+                continue
+            for p in state.leaves:
+                p.grad = None
+            O = _rbm.log_derivatives(state.frozen, chains.sigma, chains.theta)
+            Oc = O - O.mean(0)
+            delta = _rbm.sr_solve(Oc, None, self.est.diag_shift, self.solver, Fv=0.5 * grad,
+                                  x0=state.workspace.get("x0"))
+            if self.solver == "cg":
+                state.workspace["x0"] = delta
+            # trust region: the step's length in the metric, ``lr |O_c delta|`` (the
+            # Fubini-Study / Hellinger distance it moves |psi|^2, to first order), at most
+            # MAX_STEP: a noisy metric (chains that lag a sharpening state) cannot throw the
+            # state onto a few configurations
+            dist = lr * float(torch.linalg.vector_norm(Oc @ delta.to(Oc.dtype)))
+            dist /= math.sqrt(len(Oc))
+            scale = min(1.0, MAX_STEP / dist) if dist > 0 else 1.0
+            params.add_(-lr * scale * delta)
+            total += float(-pos) * len(idx)
         return total / n
 
     def snapshot(self, state):
@@ -157,6 +228,131 @@ class TomographyFit:
     def finish(self, state):
         for p in state.leaves:
             p.requires_grad_(False)
+
+
+class Centering:
+    """Centred gradients (Montavon & Mueller 2012; Melchior, Fischer & Wiskott 2016).
+
+    The likelihood is minimised in the parametrisation in which the hidden units see
+    ``sigma - mu`` and the visible units ``h - lam``,
+    ``log psi = a' . sigma + sum_i log cosh(b'_i + (W (sigma - mu))_i) - lam . W sigma``,
+    with ``mu`` the data's mean spin (fixed) and ``lam`` the hidden units' mean activation
+    ``tanh(theta)`` on the data (a running average). It is the same model (``a = a' - W^T
+    lam``, ``b = b' - W mu``), but Adam's steps on ``(a', b', W)`` move ``W`` without
+    dragging the biases along. In the plain parametrisation the weights' gradient is
+    dominated by its component along the data's mean spin, and a state whose spins are
+    anti-correlated (the W state: one spin up in every snapshot) sits for many epochs at
+    the product state of its marginals before the weights grow; centring shortens that.
+    The stored parameters stay the plain ``(a, b, W)`` throughout:
+    a step is Adam's on the centred coordinates, mapped back.
+
+    The visible biases also start at the data's marginals, ``a_j = artanh(mu_j) / 2``
+    (``|psi|^2`` is then the product state with the measured magnetisations), for sites
+    measured in ``Z``.
+    """
+
+    #: weight of the newest data batch in the running average of the hidden offsets
+    rate = 0.1
+
+    def __init__(self, params, sigma, bases):
+        N = sigma.shape[1]
+        dev, dt = params.a.device, torch.float64
+        if bases is None:
+            on_z = np.ones(sigma.shape, bool)
+        else:
+            on_z = np.array([[c == "Z" for c in b] for b in bases]).reshape(sigma.shape)
+        count = on_z.sum(0)
+        total = np.where(on_z, sigma.numpy(), 0.0).sum(0)
+        mu = np.divide(total, count, out=np.zeros(N), where=count > 0)
+        # a single snapshot (or an all-up site) would put the bias at infinity
+        n = max(int(count.max()) if N else 1, 1)
+        mu = np.clip(mu, -1.0 + 1.0 / n, 1.0 - 1.0 / n)
+        self.mu = torch.as_tensor(mu, dtype=dt, device=dev)
+        self.lam = torch.zeros(params.n_hidden, dtype=dt, device=dev)
+        a0 = 0.5 * torch.atanh(self.mu)
+        params.a.add_(a0.to(params.dtype) if params.dtype.is_complex else a0)
+
+    def update_offsets(self, params, sigma):
+        if len(sigma) == 0:
+            return
+        t = torch.tanh(_rbm.theta(params, sigma)).real.mean(0)
+        self.lam.mul_(1.0 - self.rate).add_(self.rate * t)
+
+    def step(self, optimizer, params, sigma):
+        """Adam's step in centred coordinates on gradients already in ``params``' ``.grad``,
+        the parameters written back in the plain ones, then the hidden offsets updated on
+        ``sigma`` (data)."""
+        a, b, W = params.tensors()
+        mu = self.mu.to(W.dtype) if W.dtype.is_complex else self.mu
+        lam = self.lam.to(W.dtype) if W.dtype.is_complex else self.lam
+        # d/dW' = d/dW - lam (d/da)^T - (d/db) mu^T   (a = a' - W^T lam, b = b' - W mu)
+        if W.grad is not None:
+            if a.grad is not None:
+                W.grad.sub_(torch.outer(lam, a.grad))
+            if b.grad is not None:
+                W.grad.sub_(torch.outer(b.grad, mu))
+        W_old = W.detach().clone()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        with torch.no_grad():
+            dW = W - W_old
+            a.sub_(dW.T @ lam)
+            b.sub_(dW @ mu)
+            self.update_offsets(params, sigma)
+
+
+def annealed(base, it, n_iter):
+    """``base``, then a cosine down to ``ANNEAL_FLOOR * base`` over the last
+    ``ANNEAL_FRACTION`` of the ``n_iter`` epochs (the schedule of variational Monte Carlo's
+    ``"auto"`` step): a constant natural-gradient step leaves the fit at a noise floor set by
+    the chains, which the annealed end lowers."""
+    start = (1.0 - ANNEAL_FRACTION) * n_iter
+    if it < start or n_iter <= 1:
+        return base
+    x = min(1.0, (it - start) / max(n_iter - 1 - start, 1.0))
+    return base * (ANNEAL_FLOOR + (1.0 - ANNEAL_FLOOR) * 0.5 * (1.0 + math.cos(math.pi * x)))
+
+
+class SnapshotBatches:
+    """The snapshots, grouped by basis once (the rotated ones with their ``2^k``
+    configurations tabulated), from which mini-batches of positions are scored."""
+
+    def __init__(self, sigma, bases, device):
+        n = len(sigma)
+        sigma = sigma.to(device)
+        if bases is None:
+            bases = np.full(n, "Z" * sigma.shape[1])
+        labels, group_of = np.unique(bases, return_inverse=True)
+        z = [g for g, b in enumerate(labels) if set(b) == {"Z"}]
+        self.z_group = z[0] if z else None
+        self.n = n
+        self.group_of = torch.as_tensor(group_of)
+        self.position = torch.empty(n, dtype=torch.long)
+        self.groups = []
+        for g, b in enumerate(labels):
+            rows = np.flatnonzero(group_of == g)
+            self.position[torch.as_tensor(rows)] = torch.arange(len(rows))
+            self.groups.append(RotatedOutcomes(b, sigma[torch.as_tensor(rows, device=device)]))
+
+    def __len__(self):
+        return self.n
+
+    def z_batch(self, idx):
+        """The snapshots at positions ``idx`` that were measured in Z on every site."""
+        if self.z_group is None:
+            return self.groups[0].sigma[:0]
+        gid, pos = self.group_of[idx], self.position[idx]
+        return self.groups[self.z_group].sigma[pos[gid == self.z_group]]
+
+    def log_prob(self, params, idx):
+        """Mean unnormalised ``log |psi_b(sigma)|^2`` of the snapshots at positions ``idx``."""
+        if len(self.groups) == 1:
+            return self.groups[0].log_prob(params, self.position[idx]).sum() / len(idx)
+        gid, pos = self.group_of[idx], self.position[idx]
+        total = 0.0
+        for g in torch.unique(gid).tolist():
+            total = total + self.groups[g].log_prob(params, pos[gid == g]).sum()
+        return total / len(idx)
 
 
 def group_by_basis(sigma, bases, device):

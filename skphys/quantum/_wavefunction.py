@@ -76,8 +76,9 @@ class RBMWavefunction(BaseEstimator):
         stoquastic, or for tomography from ``Z`` snapshots only; complex otherwise.
     learning_rate : float, callable or "auto", default="auto"
         Step size: of stochastic reconfiguration (``"auto"``: 0.025, annealed by a cosine
-        to 0.05 of it over the last 40% of ``max_iter``) or of Adam for tomography
-        (``"auto"``: 0.05 for the exact likelihood, 0.01 for persistent contrastive divergence).
+        to 0.05 of it over the last 40% of ``max_iter``) or of tomography (``"auto"``: Adam's
+        0.05 for the exact likelihood; persistent contrastive divergence: the natural-gradient
+        step 0.1 for real parameters, annealed like SR's, and Adam's 0.01 for complex ones).
         A callable is a schedule: it is called with the iteration (epoch) number, from 0, and
         returns the step size, e.g. ``lambda it: 0.1 / (1 + it / 200)``.
         The stochastic-reconfiguration step is ``learning_rate * (S + diag_shift)^-1 g`` with
@@ -108,7 +109,9 @@ class RBMWavefunction(BaseEstimator):
         magnetisation sector (``n_up``; by default for Hamiltonians that conserve S^z_total),
         else ``"gibbs"`` for real parameters and ``"local"`` for complex ones.
     diag_shift : float, default=0.01
-        Added to the diagonal of the stochastic-reconfiguration matrix ``S``.
+        Added to the diagonal of the stochastic-reconfiguration matrix ``S`` (also of the
+        Fisher metric of tomography's natural gradient, persistent contrastive divergence
+        with real parameters, where ``solver`` is ``"dense"`` or ``"cg"``).
     solver : {"auto", "dense", "minsr", "cg"}, default="auto"
         How the stochastic-reconfiguration system ``(S + diag_shift) delta = g`` is solved
         (like ``solver`` of scikit-learn's ``Ridge``; all give the same step).
@@ -135,7 +138,11 @@ class RBMWavefunction(BaseEstimator):
     likelihood : {"auto", "exact", "pcd"}, default="auto"
         Tomography gradient: exact (normaliser summed over all states, or over the hidden layer
         when that is smaller) or persistent contrastive divergence. ``"auto"``: exact when either
-        sum has at most ``2^16`` terms.
+        sum has at most ``2^16`` terms. Persistent contrastive divergence takes the
+        natural-gradient step ``(S + diag_shift)^-1 g / 2`` for real parameters (``S`` over
+        the chains: the Fisher metric of ``|psi|^2``) and centred Adam steps for complex ones;
+        its chains alternate their sampler's sweeps with sweeps of exchange moves (swaps of two
+        unequal spins), which carry them between configurations of equal magnetisation.
     batch_size : int or "auto", default="auto"
         Mini-batch of persistent contrastive divergence; ``"auto"``: 1000 snapshots (or all
         of them when there are fewer).
@@ -268,9 +275,10 @@ class RBMWavefunction(BaseEstimator):
     ``binarize`` sets a threshold.
 
     Parameters that the chosen fit does not use must stay at their defaults, so that a
-    setting is never silently dropped: tomography uses neither ``sampler``, ``n_chains``,
-    ``diag_shift``, ``solver`` nor ``marshall_sign``, and with the exact likelihood neither
-    ``n_samples``, ``n_sweeps`` nor ``batch_size``; a ground state does not use
+    setting is never silently dropped: tomography uses neither ``sampler``, ``n_chains``
+    nor ``marshall_sign``, with the exact likelihood neither ``n_samples``, ``n_sweeps``,
+    ``batch_size``, ``diag_shift`` nor ``solver``, and with complex parameters neither
+    ``diag_shift`` nor ``solver``; a ground state does not use
     ``likelihood`` or ``batch_size`` (nor ``n_chains``, ``n_sweeps`` with
     ``sampler="exact"``).
 
@@ -714,6 +722,64 @@ class RBMWavefunction(BaseEstimator):
             raise ValueError("state is the zero vector: it has no fidelity")
         with torch.no_grad():
             return self._state().fidelity(codes, phi)
+
+    def renyi_entropy(self, subsystem, n_samples=None, random_state=None,
+                      return_error=False):
+        """Rényi-2 entanglement entropy ``S_2 = -log Tr rho_A^2`` of a bipartition.
+
+        Exact (the Schmidt values of the model's amplitude vector, by SVD) when the space has
+        at most ``2^20`` states and ``n_samples`` is None; otherwise the replica swap
+        estimator (Hastings et al. 2010, as in Torlai et al. 2018): two independent sets of
+        ``n_samples`` configurations ``(a, b)``, ``(a', b')`` from ``|psi|^2``, and
+        ``Tr rho_A^2`` as the mean of ``psi(a', b) psi(a, b') / (psi(a, b) psi(a', b'))``.
+
+        Parameters
+        ----------
+        subsystem : int or array-like of int
+            ``k``: the first ``k`` spins (the cut after spin ``k - 1``); or the spins of
+            ``A``.
+        n_samples : int or None, default=None
+            Pairs of samples for the swap estimator; None: the exact value where possible,
+            else 10000.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the sampler.
+        return_error : bool, default=False
+            Also return the standard error (0.0 for the exact value): the standard error of
+            the mean swap ratio divided by the mean.
+
+        Returns
+        -------
+        s2 : float
+            The entropy (natural logarithm); ``inf`` if no sampled pair overlapped.
+        error : float
+            Only with ``return_error``.
+
+        Examples
+        --------
+        >>> from skphys.datasets import make_quantum_snapshots
+        >>> from skphys.quantum import RBMWavefunction
+        >>> X, _ = make_quantum_snapshots(2000, state="ghz", n_sites=6, random_state=0)
+        >>> psi = RBMWavefunction(max_iter=200, random_state=0).fit(X)
+        >>> round(psi.renyi_entropy(3), 2)   # GHZ: log 2 for every cut
+        0.69
+        >>> s2, err = psi.renyi_entropy(3, n_samples=4000, random_state=0, return_error=True)
+        >>> bool(abs(s2 - 0.693) < 4 * err + 0.02)
+        True
+        """
+        from ._entropy import check_subsystem, state_renyi_entropy
+
+        check_is_fitted(self)
+        validate_parameter_constraints(
+            {"n_samples": [None, Interval(Integral, 2, None, closed="left")],
+             "random_state": ["random_state"], "return_error": ["boolean"]},
+            {"n_samples": n_samples, "random_state": random_state,
+             "return_error": return_error},
+            caller_name="RBMWavefunction.renyi_entropy")
+        sites = check_subsystem(subsystem, self.n_features_in_)
+        state = self._state()
+        with seeded(draw_seed(random_state), self.device_), torch.no_grad():
+            s2, err = state_renyi_entropy(state, sites, n_samples)
+        return (s2, err) if return_error else s2
 
     # ------------------------------------------------------------------------------
     # tags and persistence

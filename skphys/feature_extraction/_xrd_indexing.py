@@ -212,15 +212,33 @@ def _score(system, P, q, tol_q):
     return n_hit, n_calc, err, phi, hit
 
 
-def _prune(system, P, q, tol_q, n_pre=8, n_keep=48):
-    """Distinct trials (to 0.1%), the ``n_keep`` best on the lowest ``n_pre`` peaks."""
+def _distinct(P):
+    """The trials that differ (to 0.1% in some parameter), in their order."""
+    key = np.rint(np.log(np.abs(P) + 1e-12) * 1000).astype(np.int64)
+    # one 64-bit key a row (the 0.1% steps of log 1e-12..1 need 15 bits a parameter)
+    key = (key + 30000) @ (np.int64(1) << (16 * np.arange(P.shape[1], dtype=np.int64)))
+    _, first = np.unique(key, return_index=True)
+    return P[np.sort(first)]
+
+
+def _prune(system, P, q, tol_q, n_pre=8, n_keep=48, n_first_pass=256):
+    """Distinct trials (to 0.1%), the ``n_keep`` best on the lowest ``n_pre`` peaks.
+
+    With more than ``n_first_pass`` trials, a first pass on the lowest ``n_pre - 3``
+    peaks keeps the ``n_first_pass`` best (the costly matching runs on fewer trials).
+    """
     if len(P) == 0:
         return P
-    _, first = np.unique(np.rint(np.log(np.abs(P) + 1e-12) * 1000).astype(np.int64),
-                         axis=0, return_index=True)
-    P = P[np.sort(first)]
+    P = _distinct(P)
     if len(P) <= n_keep:
         return P
+    if len(P) > n_first_pass and len(q) > n_pre - 3 >= 3:
+        m = n_pre - 3
+        err, _ = _match(system, P, q[:m])
+        n_hit = (err <= tol_q[None, :m]).sum(axis=1)
+        n_calc = _n_lines(system, P, q[m - 1] * (1 + 1e-9))
+        P = P[np.argsort(-(n_hit - 1e-4 * np.minimum(n_calc, 9999)),
+                         kind="stable")[:n_first_pass]]
     m = min(n_pre, len(q))
     err, _ = _match(system, P, q[:m])
     n_hit = (err <= tol_q[None, :m]).sum(axis=1)
@@ -337,9 +355,9 @@ def index_peaks(two_theta, *, wavelength=1.5406, tolerance=0.05, n_first=6):
               for r in (out["hexagonal"],) if r]
     if seeds:
         T = np.concatenate([np.array(seeds), T])
-    T = T[_valid(T, "orthorhombic")]
+    T = _prune("orthorhombic", T[_valid(T, "orthorhombic")], q, tol_q)  # once for both
     out["orthorhombic"] = _best("orthorhombic", T, q, tol_q, grad) if len(T) else None
-    M = _monoclinic_trials(T, q, tol_q) if len(T) else np.empty((0, 4))
+    M = _monoclinic_trials(T[:16], q, tol_q) if len(T) else np.empty((0, 4))
     out["monoclinic"] = _best("monoclinic", M, q, tol_q, grad) if len(M) else None
     return out
 

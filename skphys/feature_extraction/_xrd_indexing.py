@@ -170,6 +170,8 @@ def _trials(system, q, n_first):
         ms = [1, 2, 4] if system == "tetragonal" else [1, 3, 4]
         basis = [(m, 0) for m in ms] + [(0, 1), (0, 4), (0, 9), (0, 16), (0, 36)] + \
                 [(m, 1) for m in ms[:2]]
+        if system == "hexagonal":  # the lowest lines of a rhombohedral lattice: 012, 104, 113
+            basis += [(1, 4), (1, 16), (3, 9)]
         basis = np.array(basis, dtype=float)
         a, b = np.meshgrid(np.arange(len(basis)), np.arange(len(basis)), indexing="ij")
         a, b = a.ravel(), b.ravel()

@@ -527,7 +527,9 @@ def _feature_names():
                   + _CELL_NAMES[s] + _PARITY_NAMES[s]]
     for s in SYSTEMS:
         names += [f"{s}_{n}" for n in _FIT_NAMES]
-    names += ["hexagonal_R_share"]
+    names += ["hexagonal_R_share", "hexagonal_00l_min_l", "hexagonal_l3_share",
+              "hexagonal_hhl_odd", "hexagonal_h0l_odd", "hexagonal_hhl_even",
+              "hexagonal_h0l_even"]
     return names
 
 
@@ -543,6 +545,26 @@ def _rhombohedral_table():
 
 
 _R_BITS = _rhombohedral_table()
+
+
+def _hexagonal_zones(phi, hit):
+    """Screw axes and glides on hexagonal axes, from the indexed peaks: the lowest l of an
+    00l line (0: none seen; 2, 3, 6 for 6_3, 3_1 / 6_2, 6_1 when lower orders are absent),
+    the share with l = 3n, and how many indexed hhl lines (m = 3 h^2) and h0l lines
+    (m = h^2) have l odd and l even (c-glides remove the odd ones)."""
+    if hit.sum() == 0:
+        return [0.0] * 6
+    m = np.rint(phi[hit, 0]).astype(int)
+    l = np.rint(np.sqrt(phi[hit, 1])).astype(int)
+    zero = (m == 0) & (l > 0)
+    root3 = np.sqrt(m / 3.0)
+    hhl = (m > 0) & (m % 3 == 0) & (np.abs(root3 - np.rint(root3)) < 1e-9)
+    root = np.sqrt(m)
+    h0l = (m > 0) & (np.abs(root - np.rint(root)) < 1e-9)
+    odd = l % 2 == 1
+    return [float(l[zero].min()) if zero.any() else 0.0, float(np.mean(l % 3 == 0)),
+            float(np.sum(hhl & odd)), float(np.sum(h0l & odd)),
+            float(np.sum(hhl & ~odd & (l > 0))), float(np.sum(h0l & ~odd & (l > 0)))]
 
 
 def _rhombohedral_share(phi, hit):
@@ -597,7 +619,8 @@ def _features(pattern, two_theta, wavelength, n_peaks, prominence, tolerance):
                 min(n_hit / max(n_calc, 1), 1.0)]
         out += list(_cell(s, p)) + list(_parities(s, phi, hit))
     r = res.get("hexagonal")
-    return out + fit + [_rhombohedral_share(r[4], r[5]) if r is not None else 0.0]
+    return out + fit + ([_rhombohedral_share(r[4], r[5])] + _hexagonal_zones(r[4], r[5])
+                        if r is not None else [0.0] * 7)
 
 
 class XRDIndexingFeatures(TransformerMixin, BaseEstimator):
@@ -638,7 +661,10 @@ class XRDIndexingFeatures(TransformerMixin, BaseEstimator):
     ``tolerance`` plus 1.5 grid steps from every calculated line), ``_worst_unexplained``
     and ``_line_support`` (share of calculated lines with signal above 2 noise within that
     window). Last, ``hexagonal_R_share``: the share of peaks indexed on hexagonal axes that
-    obey the rhombohedral condition ``-h + k + l = 3n``.
+    obey the rhombohedral condition ``-h + k + l = 3n``, and the zones that tell screw
+    axes and glides (trigonal from hexagonal groups, where positions can): the lowest
+    ``l`` of an ``00l`` line, the share of ``l = 3n``, and the numbers of indexed ``hhl``
+    and ``h0l`` lines with ``l`` odd and even.
 
     The transformer learns nothing: ``fit`` checks the input and records the grid.
 
@@ -754,7 +780,7 @@ class XRDIndexingFeatures(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        features : ndarray of shape (n_samples, 83)
+        features : ndarray of shape (n_samples, 89)
             See ``get_feature_names_out`` for the columns.
         """
         check_is_fitted(self)

@@ -123,7 +123,7 @@ def test_parameters_and_errors():
         XRDIndexingFeatures().fit(X).transform(X[:, :100])
     index = XRDIndexingFeatures().fit(X)
     names = index.get_feature_names_out()
-    assert len(names) == index.transform(X).shape[1] == 83
+    assert len(names) == index.transform(X).shape[1] == 89
     assert list(names[:5]) == ["n_peaks", "d_first", "cubic_indexed", "cubic_log_M",
                                "cubic_completeness"]
     from joblib import parallel_backend

@@ -19,6 +19,13 @@ an allowed value), the best ones refined by least squares on the peaks they inde
 scored again. A trial's score is the number of the lowest ``n_peaks`` peaks it indexes
 within ``tolerance`` (degrees 2theta), ties going to the cell with fewer calculated lines
 (de Wolff's idea: a larger cell indexes anything).
+
+The hexagonal search also tries the lowest lines of a rhombohedral lattice (012, 104,
+113) on the first peaks; the orthorhombic one takes its axial pairs from the 8 lowest
+peaks and adds the tetragonal and (orthohexagonal) hexagonal cells found as trials; the
+monoclinic one starts from the 16 best orthorhombic trials. Trials are pruned in two
+passes (the 5, then the 8 lowest peaks), the orthorhombic pruning shared with the
+monoclinic search.
 """
 
 from numbers import Integral, Real

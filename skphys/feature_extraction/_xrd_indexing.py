@@ -408,7 +408,7 @@ def _lines(system, p, q_max, cap=24):
         return int(min(cap, np.floor(np.sqrt(q_max / max(coef, 1e-12)))))
 
     if system == "cubic":
-        lo, _, count = _TABLES["cubic"]
+        lo = _TABLES["cubic"][0]
         m = np.unique(lo[:int(min(_NMAX, q_max / p[0])) + 1])
         return p[0] * m[m > 0]
     if system in ("tetragonal", "hexagonal"):
@@ -455,7 +455,7 @@ def _whole_pattern(system, r, two_theta, signal, wavelength, window):
     worst = float(signal[~near].max() / max(signal.max(), 1e-12)) if (~near).any() else 0.0
     step = two_theta[1] - two_theta[0]
     j = np.clip(np.rint((tt - two_theta[0]) / step).astype(int), 0, len(two_theta) - 1)
-    w = max(int(round(window / step)), 1)
+    w = max(round(window / step), 1)
     pad = np.concatenate([np.full(w, -np.inf), signal, np.full(w, -np.inf)])
     local = np.max(np.stack([pad[j + w + o] for o in range(-w, w + 1)]), axis=0)
     support = float(np.mean(local > 2))

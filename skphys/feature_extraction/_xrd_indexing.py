@@ -19,6 +19,13 @@ an allowed value), the best ones refined by least squares on the peaks they inde
 scored again. A trial's score is the number of the lowest ``n_peaks`` peaks it indexes
 within ``tolerance`` (degrees 2theta), ties going to the cell with fewer calculated lines
 (de Wolff's idea: a larger cell indexes anything).
+
+The hexagonal search also tries the lowest lines of a rhombohedral lattice (012, 104,
+113) on the first peaks; the orthorhombic one takes its axial pairs from the 8 lowest
+peaks and adds the tetragonal and (orthohexagonal) hexagonal cells found as trials; the
+monoclinic one starts from the 16 best orthorhombic trials. Trials are pruned in two
+passes (the 5, then the 8 lowest peaks), the orthorhombic pruning shared with the
+monoclinic search.
 """
 
 from numbers import Integral, Real
@@ -170,6 +177,8 @@ def _trials(system, q, n_first):
         ms = [1, 2, 4] if system == "tetragonal" else [1, 3, 4]
         basis = [(m, 0) for m in ms] + [(0, 1), (0, 4), (0, 9), (0, 16), (0, 36)] + \
                 [(m, 1) for m in ms[:2]]
+        if system == "hexagonal":  # the lowest lines of a rhombohedral lattice: 012, 104, 113
+            basis += [(1, 4), (1, 16), (3, 9)]
         basis = np.array(basis, dtype=float)
         a, b = np.meshgrid(np.arange(len(basis)), np.arange(len(basis)), indexing="ij")
         a, b = a.ravel(), b.ravel()
@@ -212,15 +221,33 @@ def _score(system, P, q, tol_q):
     return n_hit, n_calc, err, phi, hit
 
 
-def _prune(system, P, q, tol_q, n_pre=8, n_keep=48):
-    """Distinct trials (to 0.1%), the ``n_keep`` best on the lowest ``n_pre`` peaks."""
+def _distinct(P):
+    """The trials that differ (to 0.1% in some parameter), in their order."""
+    key = np.rint(np.log(np.abs(P) + 1e-12) * 1000).astype(np.int64)
+    # one 64-bit key a row (the 0.1% steps of log 1e-12..1 need 15 bits a parameter)
+    key = (key + 30000) @ (np.int64(1) << (16 * np.arange(P.shape[1], dtype=np.int64)))
+    _, first = np.unique(key, return_index=True)
+    return P[np.sort(first)]
+
+
+def _prune(system, P, q, tol_q, n_pre=8, n_keep=48, n_first_pass=256):
+    """Distinct trials (to 0.1%), the ``n_keep`` best on the lowest ``n_pre`` peaks.
+
+    With more than ``n_first_pass`` trials, a first pass on the lowest ``n_pre - 3``
+    peaks keeps the ``n_first_pass`` best (the costly matching runs on fewer trials).
+    """
     if len(P) == 0:
         return P
-    _, first = np.unique(np.rint(np.log(np.abs(P) + 1e-12) * 1000).astype(np.int64),
-                         axis=0, return_index=True)
-    P = P[np.sort(first)]
+    P = _distinct(P)
     if len(P) <= n_keep:
         return P
+    if len(P) > n_first_pass and len(q) > n_pre - 3 >= 3:
+        m = n_pre - 3
+        err, _ = _match(system, P, q[:m])
+        n_hit = (err <= tol_q[None, :m]).sum(axis=1)
+        n_calc = _n_lines(system, P, q[m - 1] * (1 + 1e-9))
+        P = P[np.argsort(-(n_hit - 1e-4 * np.minimum(n_calc, 9999)),
+                         kind="stable")[:n_first_pass]]
     m = min(n_pre, len(q))
     err, _ = _match(system, P, q[:m])
     n_hit = (err <= tol_q[None, :m]).sum(axis=1)
@@ -242,6 +269,7 @@ def _best(system, P, q, tol_q, grad, n_refine=4, max_shift=0.1):
     key = n_hit - 1e-4 * np.minimum(n_calc, 9999)
     top = np.argsort(-key, kind="stable")[:n_refine]
     trials, shifted = [P[top]], [np.broadcast_to(q, (len(top), len(q)))]
+    zs = [np.zeros(len(top))]
     for t in top:
         w = hit[t]
         if w.sum() >= P.shape[1] + 2:
@@ -253,12 +281,13 @@ def _best(system, P, q, tol_q, grad, n_refine=4, max_shift=0.1):
                                           rcond=None)
             trials.append(sol[None, :P.shape[1]])
             shifted.append((q - grad * z)[None])
-    R, Q = np.concatenate(trials), np.concatenate(shifted)
+            zs.append(np.array([z]))
+    R, Q, Z = np.concatenate(trials), np.concatenate(shifted), np.concatenate(zs)
     ok = _valid(R, system)
-    R, Q = R[ok], Q[ok]
+    R, Q, Z = R[ok], Q[ok], Z[ok]
     n_hit, n_calc, err, phi, hit = _score(system, R, Q, tol_q)
     t = int(np.argmax(n_hit - 1e-4 * np.minimum(n_calc, 9999)))
-    return R[t], n_hit[t], n_calc[t], err[t], phi[t], hit[t]
+    return R[t], n_hit[t], n_calc[t], err[t], phi[t], hit[t], Z[t]
 
 
 def _third_axis(AB, q, tol_q):
@@ -290,7 +319,7 @@ def _match_zone(AB, q):
     return np.abs(r - B * k2).min(axis=2)
 
 
-def _monoclinic_trials(T, q, tol_q, n_top=12):
+def _monoclinic_trials(T, q, tol_q, n_top=16):
     """Monoclinic trials from orthorhombic ones: each axis in turn unique (b), the angle's
     term D from the lowest peaks the orthorhombic trial leaves unexplained as h0l."""
     T = _prune("orthorhombic", T, q, tol_q, n_keep=n_top)
@@ -315,7 +344,8 @@ def _monoclinic_trials(T, q, tol_q, n_top=12):
 def index_peaks(two_theta, *, wavelength=1.5406, tolerance=0.05, n_first=6):
     """Index peak positions (degrees 2theta, ascending) in each crystal system.
 
-    Returns a dict system -> None or (params, n_indexed, n_calc, err_q, phi, hit).
+    Returns a dict system -> None or (params, n_indexed, n_calc, err_q, phi, hit,
+    zero_shift); zero_shift in degrees, subtracted from the peaks before indexing.
     """
     tt = np.sort(np.asarray(two_theta, dtype=float))
     theta = np.radians(tt) / 2
@@ -325,23 +355,32 @@ def index_peaks(two_theta, *, wavelength=1.5406, tolerance=0.05, n_first=6):
     out = {}
     for system in ("cubic", "tetragonal", "hexagonal"):
         out[system] = _best(system, _trials(system, q, n_first), q, tol_q, grad)
-    AB = _trials("orthorhombic", q, n_first)
+    AB = _trials("orthorhombic", q, n_first + 2)
     T = _third_axis(AB, q, tol_q)
-    T = T[_valid(T, "orthorhombic")]
+    # the higher-symmetry cells found are orthorhombic trials too (a = b; the orthohexagonal
+    # cell a, a sqrt 3): a cell that only just misses tetragonal is found from them
+    seeds = [np.array([r[0][0], r[0][0], r[0][1]]) for r in (out["tetragonal"],) if r]
+    seeds += [np.array([0.75 * r[0][0], 0.25 * r[0][0], r[0][1]])
+              for r in (out["hexagonal"],) if r]
+    if seeds:
+        T = np.concatenate([np.array(seeds), T])
+    T = _prune("orthorhombic", T[_valid(T, "orthorhombic")], q, tol_q)  # once for both
     out["orthorhombic"] = _best("orthorhombic", T, q, tol_q, grad) if len(T) else None
-    M = _monoclinic_trials(T, q, tol_q) if len(T) else np.empty((0, 4))
+    M = _monoclinic_trials(T[:16], q, tol_q) if len(T) else np.empty((0, 4))
     out["monoclinic"] = _best("monoclinic", M, q, tol_q, grad) if len(M) else None
     return out
 
 
-def pick_peaks(pattern, two_theta, *, prominence=0.04, n_peaks=20, smooth=1.0):
+def pick_peaks(pattern, two_theta, *, prominence=0.04, n_peaks=20, smooth=1.0,
+               return_prominence=False):
     """Positions (degrees 2theta) of the lowest ``n_peaks`` peaks of one pattern.
 
     The pattern (scaled to a maximum of 1) is smoothed by a Gaussian of ``smooth`` grid
     points; ``scipy.signal.find_peaks`` keeps the maxima whose prominence exceeds
     ``prominence`` and five times the noise (estimated from the differences of
     neighbouring points, median absolute deviation); each maximum is refined by the parabola
-    through it and its neighbours.
+    through it and its neighbours. With ``return_prominence`` the peaks' prominences
+    (fractions of the pattern's maximum) come second.
     """
     from scipy.ndimage import gaussian_filter1d
 
@@ -351,16 +390,93 @@ def pick_peaks(pattern, two_theta, *, prominence=0.04, n_peaks=20, smooth=1.0):
     if smooth > 0:
         x = gaussian_filter1d(x, smooth, mode="nearest")
         sigma = sigma / np.sqrt(2 * np.sqrt(np.pi) * smooth)
-    idx, _ = find_peaks(x, prominence=max(prominence, 5 * sigma))
-    idx = idx[(idx > 0) & (idx < len(x) - 1)][:n_peaks]
+    idx, props = find_peaks(x, prominence=max(prominence, 5 * sigma))
+    inside = (idx > 0) & (idx < len(x) - 1)
+    idx, prom = idx[inside][:n_peaks], props["prominences"][inside][:n_peaks]
     y0, y1, y2 = x[idx - 1], x[idx], x[idx + 1]
     den = y0 - 2 * y1 + y2
     shift = np.where(np.abs(den) > 1e-12, 0.5 * (y0 - y2) / np.where(den == 0, 1, den), 0.0)
     step = two_theta[1] - two_theta[0]
-    return two_theta[idx] + np.clip(shift, -0.5, 0.5) * step
+    tt = two_theta[idx] + np.clip(shift, -0.5, 0.5) * step
+    return (tt, prom) if return_prominence else tt
 
 
 # --------------------------------------------------------------------------- features
+def _lines(system, p, q_max, cap=24):
+    """Q of every calculated line of the cell ``p`` up to ``q_max`` (000 left out)."""
+    def n_of(coef):
+        return int(min(cap, np.floor(np.sqrt(q_max / max(coef, 1e-12)))))
+
+    if system == "cubic":
+        lo = _TABLES["cubic"][0]
+        m = np.unique(lo[:int(min(_NMAX, q_max / p[0])) + 1])
+        return p[0] * m[m > 0]
+    if system in ("tetragonal", "hexagonal"):
+        lo = _TABLES[system][0]
+        m = np.unique(lo[:int(min(_NMAX, q_max / p[0])) + 1])
+        l2 = np.arange(n_of(p[1]) + 1) ** 2
+        q = (p[0] * m[:, None] + p[1] * l2[None]).ravel()
+    elif system == "orthorhombic":
+        h, k, l = (np.arange(n_of(c) + 1) ** 2 for c in p)
+        q = (p[0] * h[:, None, None] + p[1] * k[None, :, None] + p[2] * l[None, None]).ravel()
+    else:
+        A, B, C, D = p
+        sin2 = max(1 - D * D / (4 * A * C), 1e-3)  # reciprocal a*, c* include 1/sin^2
+        nh, nl = n_of(A * sin2), n_of(C * sin2)
+        h = np.arange(-nh, nh + 1)[:, None]
+        l = np.arange(nl + 1)[None]
+        hl = (A * h * h + C * l * l + D * h * l)[(l > 0) | (h >= 0)]
+        k2 = np.arange(n_of(B) + 1) ** 2
+        q = (hl[:, None] + B * k2[None]).ravel()
+    return q[(q > 1e-12) & (q <= q_max)]
+
+
+def _whole_pattern(system, r, two_theta, signal, wavelength, window):
+    """How the fitted cell's lines over the whole grid meet the pattern's signal.
+
+    ``signal`` is the smoothed pattern above its baseline in units of its noise. Returns
+    the share of the significant signal (> 3 noise) farther than ``window`` degrees from
+    every calculated line (peaks the cell cannot explain, weak ones included), the largest
+    such signal over the largest signal, and the share of calculated lines with signal
+    (> 2 noise) within ``window`` (a cell too large predicts lines where nothing is).
+    """
+    p, z = r[0], r[6]
+    q_max = (2 * np.sin(np.radians(two_theta[-1] - z) / 2) / wavelength) ** 2
+    q = _lines(system, p, q_max * 1.0001)
+    if len(q) == 0:
+        return [1.0, 1.0, 0.0]
+    tt = np.sort(2 * np.degrees(np.arcsin(np.minimum(np.sqrt(q) * wavelength / 2, 1.0)))) + z
+    i = np.searchsorted(tt, two_theta)
+    near = np.minimum(np.abs(two_theta - tt[np.maximum(i - 1, 0)]),
+                      np.abs(two_theta - tt[np.minimum(i, len(tt) - 1)])) <= window
+    big = signal > 3
+    total = float(np.sum(signal[big] ** 2))
+    unexplained = float(np.sum(signal[big & ~near] ** 2)) / total if total > 0 else 0.0
+    worst = float(signal[~near].max() / max(signal.max(), 1e-12)) if (~near).any() else 0.0
+    step = two_theta[1] - two_theta[0]
+    j = np.clip(np.rint((tt - two_theta[0]) / step).astype(int), 0, len(two_theta) - 1)
+    w = max(round(window / step), 1)
+    pad = np.concatenate([np.full(w, -np.inf), signal, np.full(w, -np.inf)])
+    local = np.max(np.stack([pad[j + w + o] for o in range(-w, w + 1)]), axis=0)
+    support = float(np.mean(local > 2))
+    return [unexplained, worst, support]
+
+
+def _signal(pattern, smooth=1.0):
+    """The pattern smoothed, less a baseline (a running median over 41 points), in noise
+    units."""
+    from scipy.ndimage import gaussian_filter1d, median_filter
+
+    x = np.asarray(pattern, dtype=float)
+    x = x / max(np.abs(x).max(), 1e-300)
+    d = np.diff(x)
+    sigma = 1.4826 * np.median(np.abs(d - np.median(d))) / np.sqrt(2)
+    xs = gaussian_filter1d(x, smooth, mode="nearest")
+    sigma_s = max(sigma / np.sqrt(2 * np.sqrt(np.pi) * smooth), 2e-3)  # 0.2% at least
+    base = median_filter(xs, 41, mode="nearest")
+    return (xs - base) / sigma_s
+
+
 def _cell(system, p):
     """Cell parameters (angstrom, degrees) of a fitted quadratic form."""
     if system == "cubic":
@@ -407,34 +523,111 @@ _PARITY_NAMES = {"cubic": ["I_share", "F_share"], "tetragonal": ["I_share"],
                  "monoclinic": ["C_share"]}
 
 
+_FIT_NAMES = ["resid", "tight", "first_miss", "absent", "indexed_intensity", "worst_miss",
+              "unexplained_signal", "worst_unexplained", "line_support"]
+
+
 def _feature_names():
     names = ["n_peaks", "d_first"]
     for s in SYSTEMS:
         names += [f"{s}_{n}" for n in ["indexed", "log_M", "completeness"]
                   + _CELL_NAMES[s] + _PARITY_NAMES[s]]
+    for s in SYSTEMS:
+        names += [f"{s}_{n}" for n in _FIT_NAMES]
+    names += ["hexagonal_R_share", "hexagonal_00l_min_l", "hexagonal_l3_share",
+              "hexagonal_hhl_odd", "hexagonal_h0l_odd", "hexagonal_hhl_even",
+              "hexagonal_h0l_even"]
     return names
 
 
+def _rhombohedral_table():
+    """For each m = h^2 + hk + k^2: the residues (k - h) mod 3 of its (h, k), as bits."""
+    r = np.arange(-64, 65)
+    h, k = np.meshgrid(r, r, indexing="ij")
+    m = (h * h + h * k + k * k).ravel()
+    keep = m <= _NMAX
+    bits = np.zeros(_NMAX + 1, dtype=np.int64)
+    np.bitwise_or.at(bits, m[keep], 1 << ((k - h).ravel()[keep] % 3))
+    return bits
+
+
+_R_BITS = _rhombohedral_table()
+
+
+def _hexagonal_zones(phi, hit):
+    """Screw axes and glides on hexagonal axes, from the indexed peaks: the lowest l of an
+    00l line (0: none seen; 2, 3, 6 for 6_3, 3_1 / 6_2, 6_1 when lower orders are absent),
+    the share with l = 3n, and how many indexed hhl lines (m = 3 h^2) and h0l lines
+    (m = h^2) have l odd and l even (c-glides remove the odd ones)."""
+    if hit.sum() == 0:
+        return [0.0] * 6
+    m = np.rint(phi[hit, 0]).astype(int)
+    l = np.rint(np.sqrt(phi[hit, 1])).astype(int)
+    zero = (m == 0) & (l > 0)
+    root3 = np.sqrt(m / 3.0)
+    hhl = (m > 0) & (m % 3 == 0) & (np.abs(root3 - np.rint(root3)) < 1e-9)
+    root = np.sqrt(m)
+    h0l = (m > 0) & (np.abs(root - np.rint(root)) < 1e-9)
+    odd = l % 2 == 1
+    return [float(l[zero].min()) if zero.any() else 0.0, float(np.mean(l % 3 == 0)),
+            float(np.sum(hhl & odd)), float(np.sum(h0l & odd)),
+            float(np.sum(hhl & ~odd & (l > 0))), float(np.sum(h0l & ~odd & (l > 0)))]
+
+
+def _rhombohedral_share(phi, hit):
+    """Share of the indexed (hexagonal axes) peaks with an (h, k) of ``-h + k + l = 3n``:
+    all of them for a rhombohedral lattice (obverse setting; l and -l are one line)."""
+    if hit.sum() == 0:
+        return 0.0
+    m = np.clip(np.rint(phi[hit, 0]).astype(int), 0, _NMAX)
+    l = np.rint(np.sqrt(phi[hit, 1])).astype(int)
+    return float(np.mean((_R_BITS[m] >> ((-l) % 3)) & 1))
+
+
 def _features(pattern, two_theta, wavelength, n_peaks, prominence, tolerance):
-    tt = pick_peaks(pattern, two_theta, prominence=prominence, n_peaks=n_peaks)
-    tt = tt[(tt > 0) & (tt < 180)]
+    tt, prom = pick_peaks(pattern, two_theta, prominence=prominence, n_peaks=n_peaks,
+                          return_prominence=True)
+    keep = (tt > 0) & (tt < 180)
+    tt, prom = tt[keep], prom[keep]
+    w = prom / max(prom.sum(), 1e-300)
+    signal = _signal(pattern)
     n = len(tt)
     out = [float(n), wavelength / (2 * np.sin(np.radians(tt[0]) / 2)) if n else 0.0]
     res = index_peaks(tt, wavelength=wavelength, tolerance=tolerance) if n >= 2 else {}
     q_n = (2 * np.sin(np.radians(tt[-1]) / 2) / wavelength) ** 2 if n else 0.0
+    grad = 2 * np.sin(np.radians(tt)) / wavelength ** 2 * np.radians(1.0)  # dQ/d2theta
+    fit = []
     for s in SYSTEMS:
         r = res.get(s)
         width = 3 + len(_CELL_NAMES[s]) + _N_PARITY[s]
         if r is None:
             out += [0.0] * width
+            fit += [tolerance, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0]
             continue
-        p, n_hit, n_calc, err, phi, hit = r
+        # the fit's residuals in degrees 2theta: a lower-symmetry cell that is the right
+        # one lands its lines within the peak-position noise, a higher-symmetry cell that
+        # only just indexes the peaks (split lines merged) lands them near the tolerance
+        dev = r[3] / grad
+        hit = r[5]
+        miss = np.flatnonzero(~hit)
+        fit += [float(np.sqrt(np.mean(dev[hit] ** 2))) if hit.any() else tolerance,
+                float(np.mean(dev <= tolerance / 4)),
+                (miss[0] if len(miss) else n) / max(n, 1),
+                float(np.log1p(max(r[2] - r[1], 0))),
+                # a weak unindexed peak may be noise, a strong one rules the cell out
+                float(w[hit].sum()),
+                float(prom[~hit].max() / prom.max()) if len(miss) else 0.0]
+        fit += _whole_pattern(s, r, two_theta, signal, wavelength,
+                              tolerance + 1.5 * (two_theta[1] - two_theta[0]))
+        p, n_hit, n_calc, err, phi, hit = r[:6]
         eps = max(float(np.mean(err[hit])) if n_hit else 1.0, 1e-6 * q_n)
         # de Wolff's M_N = Q_N / (2 <eps> N_calc) over the indexed peaks
         out += [n_hit / n, np.log(q_n / (2 * eps * max(n_calc, 1))),
                 min(n_hit / max(n_calc, 1), 1.0)]
         out += list(_cell(s, p)) + list(_parities(s, phi, hit))
-    return out
+    r = res.get("hexagonal")
+    return out + fit + ([_rhombohedral_share(r[4], r[5])] + _hexagonal_zones(r[4], r[5])
+                        if r is not None else [0.0] * 7)
 
 
 class XRDIndexingFeatures(TransformerMixin, BaseEstimator):
@@ -458,6 +651,27 @@ class XRDIndexingFeatures(TransformerMixin, BaseEstimator):
     system that indexes as many peaks as a lower one, with a good figure of merit, is the
     crystallographer's answer; a classifier on these features learns that rule and its
     exceptions.
+
+    A higher-symmetry cell can index a lower-symmetry pattern within the tolerance (an
+    orthorhombic cell with ``a`` close to ``b`` whose split lines merge, or a larger cell
+    with many lines): what tells them apart is how *well* and how *economically* each fit
+    explains the data, so every system also gets (after the cell blocks above)
+    ``<system>_resid`` (RMS deviation of the indexed peaks, degrees 2theta), ``_tight``
+    (share of peaks within a quarter of ``tolerance``), ``_first_miss`` (rank of the lowest
+    unindexed peak over the number of peaks; 1 when all are indexed), ``_absent``
+    (``log(1 + N_calc - n_indexed)``: calculated lines without a peak),
+    ``_indexed_intensity`` (the prominence-weighted share indexed: a weak unindexed peak
+    may be noise) and ``_worst_miss`` (the largest unindexed prominence over the largest),
+    and three whole-pattern checks of the fitted cell against the smoothed pattern less its
+    baseline in noise units over the full grid, weak peaks below the picking threshold
+    included: ``_unexplained_signal`` (share of the signal above 3 noise farther than
+    ``tolerance`` plus 1.5 grid steps from every calculated line), ``_worst_unexplained``
+    and ``_line_support`` (share of calculated lines with signal above 2 noise within that
+    window). Last, ``hexagonal_R_share``: the share of peaks indexed on hexagonal axes that
+    obey the rhombohedral condition ``-h + k + l = 3n``, and the zones that tell screw
+    axes and glides (trigonal from hexagonal groups, where positions can): the lowest
+    ``l`` of an ``00l`` line, the share of ``l = 3n``, and the numbers of indexed ``hhl``
+    and ``h0l`` lines with ``l`` odd and even.
 
     The transformer learns nothing: ``fit`` checks the input and records the grid.
 
@@ -573,7 +787,7 @@ class XRDIndexingFeatures(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        features : ndarray of shape (n_samples, 37)
+        features : ndarray of shape (n_samples, 89)
             See ``get_feature_names_out`` for the columns.
         """
         check_is_fitted(self)

@@ -1,7 +1,7 @@
 """
-=====================================================================
+======================================================================
 Excited states: the lowest state of each sector, and levels one by one
-=====================================================================
+======================================================================
 
 Two routes to low-lying excited states with neural-network wave functions (Choo, Carleo,
 Regnault & Neupert, PRL 121, 167204 (2018)):

@@ -1,7 +1,7 @@
 """
-==================================================================
+===================================================================
 Tomography without hints: the W state of 20 spins and Rényi entropy
-==================================================================
+===================================================================
 
 Torlai et al. (Nature Physics 14, 447 (2018)) learn the W state
 ``(|10...0> + |01...0> + ... + |0...01>) / sqrt(N)`` from ``Z``-basis snapshots, its fidelity
@@ -47,7 +47,7 @@ plt.show()
 
 # %%
 # Entanglement from the learned state: Rényi-2 entropy against the cut
-# -------------------------------------------------------------------
+# --------------------------------------------------------------------
 # The transverse-field Ising chain (open, ``N = 10``, ``h = 1``) learned from 10^4
 # ``Z`` snapshots. :meth:`~skphys.quantum.RBMWavefunction.renyi_entropy` estimates
 # ``S_2 = -log Tr rho_A^2`` with the replica swap estimator (two independent sets of

@@ -110,9 +110,9 @@ class TimeEvolution(BaseEstimator):
     alpha : float, default=1.0
         Hidden-unit density of the ``"x_polarised"`` initial state (a fitted initial
         state brings its own network).
-    symmetry : {"translation", "translation+spin_flip", "lattice", "lattice+spin_flip"} \
-            or None, default=None
-        Weight sharing of the ``"x_polarised"`` initial state's RBM (as in
+    symmetry : str or None, default=None
+        Weight sharing of the ``"x_polarised"`` initial state's RBM: ``"translation"``,
+        ``"translation+spin_flip"``, ``"lattice"`` or ``"lattice+spin_flip"`` (as in
         :class:`RBMWavefunction`); a fitted initial state brings its own.
     method : {"auto", "exact", "monte_carlo"}, default="auto"
         How the averages are computed: exact sums over all ``2**N`` configurations, or

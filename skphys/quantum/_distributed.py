@@ -156,7 +156,9 @@ def local_sums(params, sigma, th, t, E, frozen, rank, world_size, workspace):
     else:
         C = (O.conj().T if cplx else O.T) @ O
     K = world_size
-    buf = torch.zeros(1 + 3 * K + K * P + P + P * P, dtype=params.dtype, device=e.device)
+    # kept in the workspace: a fresh megabyte-sized buffer every iteration is page-faulted in
+    buf = _rbm._buffer(workspace, "reduce", (1 + 3 * K + K * P + P + P * P,), params.dtype,
+                       e.device).zero_()
     buf[0] = float(frozen)
     buf[1 + 3 * rank] = float(b)
     buf[2 + 3 * rank] = e_mean

@@ -66,6 +66,20 @@ TEST_DATA = {
                                       np.array([0, 1, 0, 1])),
 }
 
+
+#: the checks that fit validates X: not for estimators whose fit reads no data (the problem
+#: is in their parameters; X is accepted and ignored so that GridSearchCV can pass it)
+_X_NOT_READ = [
+    "check_n_features_in",
+    "check_n_features_in_after_fitting",
+    "check_complex_data",
+    "check_dtype_object",
+    "check_estimators_empty_data_messages",
+    "check_estimators_nan_inf",
+    "check_estimator_sparse_tag",
+    "check_fit1d",
+]
+
 _NOT_WAVELENGTHS = (
     "scikit-learn's generic data are not wavelengths: its blobs (shifted to >= 0 by the "
     "positive_only tag) hold a zero, sub-grid and very long wavelengths, which the designer "
@@ -113,35 +127,19 @@ EXPECTED_FAILED_CHECKS = {
     "AdversarialTrainingClassifier": {
         "check_sample_weight_equivalence_on_dense_data": _STOCHASTIC_PERTURBATION,
     },
-    "TimeEvolution": dict.fromkeys([
-        "check_n_features_in",
-        "check_n_features_in_after_fitting",
-        "check_complex_data",
-        "check_dtype_object",
-        "check_estimators_empty_data_messages",
-        "check_estimators_nan_inf",
-        "check_estimator_sparse_tag",
-        "check_fit1d",
-    ], "fit takes no data: the dynamics is fixed by the parameters (hamiltonian, "
-       "initial_state, t_final), and X is accepted and ignored, as in a ground-state fit of "
-       "RBMWavefunction, so the checks that fit validates X do not apply (every other check "
-       "passes; tests/quantum/test_tdvp.py covers the estimator)"),
+    "TimeEvolution": dict.fromkeys(_X_NOT_READ, (
+        "fit takes no data: the dynamics is fixed by the parameters (hamiltonian, "
+        "initial_state, t_final), and X is accepted and ignored, as in a ground-state fit of "
+        "RBMWavefunction, so the checks that fit validates X do not apply (every other check "
+        "passes; tests/quantum/test_tdvp.py covers the estimator)")),
     "AdversarialPerturber": {"check_transformer_n_iter": (
         "max_iter is the number of attack steps in transform (ART's name); fit does not "
         "iterate, so there is no n_iter_")},
-    "ExcitedStates": dict.fromkeys([
-        "check_n_features_in_after_fitting",
-        "check_complex_data",
-        "check_dtype_object",
-        "check_estimators_empty_data_messages",
-        "check_estimators_nan_inf",
-        "check_estimator_sparse_tag",
-        "check_n_features_in",
-        "check_fit1d",
-    ], "fit takes no data: the Hamiltonian of its estimator is the problem, and X is ignored "
-       "(accepted only so that GridSearchCV can pass it), as by RBMWavefunction with a "
-       "hamiltonian; the checks' X is never read (tests/quantum/test_excited.py covers the "
-       "estimator on its own terms)"),
+    "ExcitedStates": dict.fromkeys(_X_NOT_READ, (
+        "fit takes no data: the Hamiltonian of its estimator is the problem, and X is ignored "
+        "(accepted only so that GridSearchCV can pass it), as by RBMWavefunction with a "
+        "hamiltonian; the checks' X is never read (tests/quantum/test_excited.py covers the "
+        "estimator on its own terms)")),
     "DreamExplainer": {
         "check_transformer_n_iter": (
             "max_iter bounds the dreaming steps in transform; fit does not iterate, so "

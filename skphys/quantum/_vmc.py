@@ -199,7 +199,9 @@ class GroundStateFit:
         p = state.sym if state.sym is not None else state.params
         return p.n_parameters()
 
-    def initial_state(self):
+    def _initial_parameters(self):
+        """Random initial parameters ``(params, sym)`` (``sym``: the shared parameters of a
+        symmetric RBM, whose ``full`` are ``params``; None otherwise)."""
         est = self.est
         sym = None
         if self.group is not None:
@@ -217,6 +219,11 @@ class GroundStateFit:
             std = est._init_std(self.projection is not None)
             params = _rbm.RBMParams.init(self.n_sites, self.n_hidden, std, self.dtype,
                                          self.device)
+        return params, sym
+
+    def initial_state(self):
+        est = self.est
+        params, sym = self._initial_parameters()
         if self.projection is not None:
             state = _symmetric.ProjectedState(params, self.projection, self.n_up,
                                               self.sublattice_a, sym)
@@ -243,6 +250,8 @@ class GroundStateFit:
         lr = est._step_size(it, auto_step(it, est.max_iter)) * state.lr_scale
         params = state.params
         sigma, th, t = state.draw(params, state.extra)
+        if self.projection is not None and getattr(state, "previous", None) is None:
+            sigma, th, t = self._informative_start(state, sigma, th, t)
         recovered = 0
         while True:
             frozen = self._frozen(sigma)
@@ -336,6 +345,33 @@ class GroundStateFit:
         else:
             state.extra = lag_sweeps(Oc, delta, lr)
         return record
+
+    def _informative_start(self, state, sigma, th, t):
+        """Draw new initial parameters while the first samples of a projected state all have
+        the same local energy.
+
+        A projection's amplitude is a signed sum over the group, and a random start cancels
+        in it to several orders (at fixed magnetisation the first order of every translation-
+        invariant sum vanishes), so that now and then ``|psi|^2`` starts on the orbits of an
+        excited eigenstate, up to amplitudes too small to be drawn. Every sample then has the
+        same local energy, the estimated forces are exactly zero, and the fit would never
+        move (2 starts in 64 on the Heisenberg ring of 8 at ``k=0``, spin flip ``-1``, stayed
+        at the sector's ``E=0`` level). A random start with zero energy variance is such a
+        trap (the sector's lowest state is never drawn at random), and so is one within
+        ``1e-6`` of it, which would take long to leave: draw another.
+        """
+        for _ in range(MAX_RECOVERIES):
+            E = state.local_energy(self.hamiltonian, sigma, th, t, state.workspace)
+            if float((E - E.mean()).abs().max()) > 1e-6 * self.bound:
+                break
+            params, sym = self._initial_parameters()
+            fresh = sym if sym is not None else params
+            self.restore(state, fresh)
+            if getattr(state, "start_copy", None) is not None:
+                _copy_params(state.start_copy, fresh)
+            state.reseed()
+            sigma, th, t = state.draw(state.params, 0)
+        return sigma, th, t
 
     def _below_spectrum(self, record):
         """An energy estimate below ``-norm_bound`` by more than three standard errors: no

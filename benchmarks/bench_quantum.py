@@ -76,6 +76,17 @@ Protocol (printed by every run):
   (100 epochs), its Renyi-2 entropy at every cut by the swap estimator (20000 pairs) against
   the ED state's Schmidt values.
 
+* W state with random local phases (``--only phases``, issue 20): phases drawn uniformly
+  in [0, 2 pi) (seed 1234), N = ``--phase-sizes`` (default 8), snapshots in Z and in the
+  2(N-1) bases with a neighbouring pair rotated to X X or X Y, 1000 shots each. skphys:
+  defaults (complex parameters, persistent contrastive divergence), ``--phase-epochs``
+  (default 40), seeds ``--seeds``; QuCumber 1.3.3: ComplexWaveFunction (amplitude and phase
+  RBMs, N hidden units each), CD-10, lr 0.01, batches of 100, ``--qucumber-phase-epochs``
+  (default 100), first seed, given skphys's basis rotations (the same outcome convention).
+  Fidelity with the target (exact, from the amplitudes on the one-up states and the full
+  normaliser) at 10 checkpoints, paused out of the clock; time for skphys to reach
+  QuCumber's final fidelity.
+
 A peer that is not installed prints a WARNING line and its rows say ``peer ran: no``; no
 published figure is ever printed in its place. Install the peers in their own environment
 (``/work/peers/quantum``: torch 2.13 CPU, ``netket``, ``qucumber==1.3.3 --no-deps``) and run
@@ -83,7 +94,7 @@ published figure is ever printed in its place. Install the peers in their own en
     PYTHONPATH=. /work/peers/quantum/bin/python benchmarks/bench_quantum.py [--quick]
 
 (``--quick``: one seed, 100 iterations, for a smoke test; ``--only heisenberg|tfim|tfim80|
-tomography|large|excited|tdvp|w20``; ``--iterations``, ``--every``, ``--seeds``;
+tomography|large|excited|tdvp|w20|phases``; ``--iterations``, ``--every``, ``--seeds``;
 ``--settings all``).
 
 * Time evolution (``--only tdvp``): t-VMC of a TFIM quench, skphys TimeEvolution beside
@@ -876,6 +887,123 @@ def w_state_full_space(args, have_qucumber, rows, summary):
                         peer_ran="n/a"))
 
 
+# ---------------------------------------------------------------------------------------
+# the W state with random local phases (issue 20, deliverables 2 and 4)
+# ---------------------------------------------------------------------------------------
+def phase_w_state(N, seed=1234):
+    """The W state with random local phases (seeded): its amplitudes on the one-up codes."""
+    phases = np.random.RandomState(seed).uniform(0.0, 2.0 * np.pi, N)
+    return np.exp(1j * phases) / np.sqrt(N)
+
+
+def pair_bases(N):
+    """Torlai's bases for the phases: Z, and X X or X Y on each neighbouring pair."""
+    return ["Z" * N] + [("Z" * j + p + "Z" * N)[:N] for j in range(N - 1) for p in ("XX", "XY")]
+
+
+def skphys_phase_w(X, b, target, seed, epochs, every):
+    clock = Clock()
+    cb = FidelityCheckpoints(every, clock, target)
+    clock.start()
+    RBMWavefunction(max_iter=epochs, random_state=seed, callbacks=[cb]).fit(X, bases=b)
+    return cb.rows_
+
+
+def qucumber_phase_w(X, b, amps, seed, epochs, every):
+    """QuCumber's ComplexWaveFunction (amplitude and phase RBMs, M = N each) on the same
+    snapshots, its tutorial settings (CD-10, lr 0.01, batches of 100); the unitaries are
+    skphys's, so both codes read the outcomes the same way."""
+    from qucumber.callbacks import LambdaCallback
+    from qucumber.nn_states import ComplexWaveFunction
+    from qucumber.utils import unitaries
+
+    from skphys.quantum._operators import BASIS_ROTATIONS
+
+    N = X.shape[1]
+    us = {k: torch.tensor(np.stack([U.real, U.imag])) for k, U in BASIS_ROTATIONS.items()}
+    clock = Clock().start()
+    torch.manual_seed(seed)
+    nn_state = ComplexWaveFunction(num_visible=N, num_hidden=N,
+                                   unitary_dict=unitaries.create_dict(**us), gpu=False)
+    space = nn_state.generate_hilbert_space()
+    one_up = (space.sum(1) == 1).numpy()
+    # QuCumber's space: site 0 is the most significant bit
+    site_of = np.argmax(space.numpy()[one_up], axis=1)
+    rows = []
+
+    def on_epoch_end(nn_state, epoch):
+        if epoch % every:
+            return
+        t = time.perf_counter()
+        re, im = nn_state.psi(space).detach().numpy()
+        psi = re + 1j * im
+        overlap = np.vdot(amps[site_of], psi[one_up])
+        fid = float(abs(overlap) ** 2 / np.vdot(psi, psi).real)
+        rows.append(dict(iterations=epoch, wall_s=clock.elapsed(t), fidelity=fid))
+        clock.pause(t)
+
+    data = torch.tensor((X > 0).astype(np.float64))
+    nn_state.fit(data, epochs=epochs, pos_batch_size=100, neg_batch_size=100, lr=0.01, k=10,
+                 input_bases=np.array([list(s) for s in b]),
+                 callbacks=[LambdaCallback(on_epoch_end=on_epoch_end)])
+    return rows
+
+
+def phase_w(args, have_qucumber, rows, summary):
+    """The W state with random local phases from Z and 2(N-1) pair bases, 10^3 shots each:
+    skphys (PCD, natural gradient) beside QuCumber's ComplexWaveFunction, fidelity vs wall
+    time (exact fidelity), time to QuCumber's final fidelity."""
+    for N in args.phase_sizes:
+        amps = phase_w_state(N)
+        full = np.zeros(2**N, complex)
+        full[2 ** np.arange(N)] = amps
+        target = ExactState(energy=0.0, psi=amps, codes=2 ** np.arange(N), n_sites=N)
+        bases = pair_bases(N)
+        X, b = make_quantum_snapshots(1000 * len(bases), state=full, bases=bases,
+                                      random_state=0)
+        system = f"phase-W N={N}"
+        print(f"== {system}: Z + {len(bases) - 1} pair bases, 1000 shots each", flush=True)
+        epochs = args.phase_epochs
+        ours, theirs = {}, {}
+        for seed in args.seeds:
+            ours[seed] = skphys_phase_w(X, b, target, seed, epochs, max(1, epochs // 10))
+            for r in ours[seed]:
+                rows.append(dict(system=system, code="skphys", seed=seed, **r))
+            last = ours[seed][-1]
+            print(f"  skphys   seed {seed}: {last['iterations']} epochs in "
+                  f"{last['wall_s']:.1f} s, F {last['fidelity']:.4f}", flush=True)
+        if have_qucumber and N <= args.qucumber_phase_max_n:
+            seed = args.seeds[0]
+            q_epochs = args.qucumber_phase_epochs
+            theirs[seed] = qucumber_phase_w(X, b, amps, seed, q_epochs, max(1, q_epochs // 10))
+            for r in theirs[seed]:
+                rows.append(dict(system=system, code="qucumber", seed=seed, **r))
+            last = theirs[seed][-1]
+            print(f"  qucumber seed {seed}: {last['iterations']} epochs in "
+                  f"{last['wall_s']:.1f} s, F {last['fidelity']:.4f}", flush=True)
+        elif not have_qucumber:
+            print("WARNING: QuCumber not installed: no peer rows for the phase-W state",
+                  flush=True)
+        else:
+            print(f"  (QuCumber not run at N={N}: --qucumber-phase-max-n "
+                  f"{args.qucumber_phase_max_n})", flush=True)
+        text, _ = spread([ours[s][-1]["fidelity"] for s in ours])
+        peer = ""
+        if theirs:
+            q = theirs[args.seeds[0]][-1]
+            peer = f"{q['fidelity']:.4f} after {q['iterations']} epochs ({q['wall_s']:.0f} s)"
+        summary.append(dict(system=system, setting="", measure=f"F after {epochs} epochs "
+                            "(skphys) / QuCumber's last", skphys=text, peer=peer,
+                            peer_ran="yes" if theirs else "no"))
+        if theirs:
+            target_f = theirs[args.seeds[0]][-1]["fidelity"]
+            summary.append(time_row(system, f"F >= {target_f:.3f}", "time to QuCumber's "
+                                    "final F (s)", [time_to(ours[s], "fidelity", target_f,
+                                                            lower=False) for s in ours],
+                                    [theirs[args.seeds[0]][-1]["wall_s"]],
+                                    [theirs[args.seeds[0]][-1]["wall_s"]], True))
+
+
 def _have(module, enabled):
     if not enabled:
         return False
@@ -894,7 +1022,7 @@ def main(argv=None):
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--only", default=None,
                         help="heisenberg, tfim, tfim80, heisenberg36, tomography, large, "
-                             "excited, tdvp or w20")
+                             "excited, tdvp, w20 or phases")
     parser.add_argument("--iterations-large", type=int, default=None)
     parser.add_argument("--every-large", type=int, default=50)
     parser.add_argument("--iterations", type=int, default=None)
@@ -902,6 +1030,10 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, nargs="+", default=None)
     parser.add_argument("--settings", choices=["equal", "all"], default="equal")
     parser.add_argument("--tdvp-samples", type=int, default=4000)
+    parser.add_argument("--phase-sizes", type=int, nargs="+", default=[8])
+    parser.add_argument("--phase-epochs", type=int, default=None)
+    parser.add_argument("--qucumber-phase-epochs", type=int, default=None)
+    parser.add_argument("--qucumber-phase-max-n", type=int, default=10)
     args = parser.parse_args(argv)
     args.iterations = args.iterations or (100 if args.quick else 400)
     args.every = args.every or (25 if args.iterations >= 200 else 10)
@@ -909,6 +1041,8 @@ def main(argv=None):
     args.iterations_large = args.iterations_large or (100 if args.quick else 1000)
     args.tomo_epochs = 100 if args.quick else 300
     args.qucumber_epochs = 100 if args.quick else 500
+    args.phase_epochs = args.phase_epochs or (10 if args.quick else 40)
+    args.qucumber_phase_epochs = args.qucumber_phase_epochs or (5 if args.quick else 100)
     have_netket = _have("netket", not args.no_peers)
     have_qucumber = _have("qucumber", not args.no_peers)
 
@@ -947,6 +1081,8 @@ def main(argv=None):
                {"protocol": "benchmarks/_tdvp_bench.py"})
     if not args.only or args.only == "w20":
         w_state_full_space(args, have_qucumber, rows, summary)
+    if not args.only or args.only == "phases":
+        phase_w(args, have_qucumber, rows, summary)
 
     meta = {"quick": args.quick, "iterations": args.iterations, "every": args.every,
             "seeds": args.seeds, "settings": args.settings, "netket": have_netket,

@@ -187,11 +187,7 @@ class TomographyFit:
             idx = perm[start:start + bs]
             self._advance(state, self.est.n_sweeps)
             chains = state.chains
-            with torch.enable_grad():
-                pos = data.log_prob(params, idx)
-                neg = 2.0 * _rbm.log_psi(params, chains.sigma).real.mean()
-                (neg - pos).backward()
-            grad = torch.cat([p.grad.reshape(-1) for p in state.leaves])
+            grad, pos = self.gradient(state, idx)
             if not self.natural:
                 state.centering.step(state.optimizer, params, data.z_batch(idx))
                 total += float(-pos) * len(idx)
@@ -214,6 +210,25 @@ class TomographyFit:
             params.add_(-lr * scale * delta)
             total += float(-pos) * len(idx)
         return total / n
+
+    def gradient(self, state, idx):
+        """The sampled gradient of the negative log-likelihood of the snapshots at
+        positions ``idx`` (left in the parameters' ``.grad``, and returned flat, ordered
+        ``(a, b, W)``), and their mean unnormalised log-likelihood.
+
+        The data term differentiates ``log |psi_b(sigma)|^2`` of each snapshot in its basis
+        (``psi_b`` sums the ``2^k`` amplitudes of its ``k`` rotated sites); the normaliser's
+        term is basis-independent, ``2 Re <O>`` over the persistent chains as they stand.
+        For complex parameters the flat vector is ``dL/d Re p + i dL/d Im p``.
+        """
+        params = state.params
+        for p in state.leaves:
+            p.grad = None
+        with torch.enable_grad():
+            pos = state.data.log_prob(params, idx)
+            neg = 2.0 * _rbm.log_psi(params, state.chains.sigma).real.mean()
+            (neg - pos).backward()
+        return torch.cat([p.grad.reshape(-1) for p in state.leaves]), pos.detach()
 
     def snapshot(self, state):
         return state.params.clone()

@@ -188,6 +188,41 @@ class RBMState:
         overlap = np.vdot(phi, psi)
         return float(abs(overlap) ** 2 / (np.vdot(phi, phi).real * np.exp(log_z - 2 * m)))
 
+    def sector_fidelity(self, codes, phi, n_samples):
+        """``|<phi|psi>|^2`` for ``phi`` inside one magnetisation sector, without the
+        normaliser over the whole space; returns ``(F, standard error)``.
+
+        ``F = F_k P_k``: ``F_k = |<phi|psi>|^2 / (<phi|phi> sum_{sector} |psi|^2)``, the
+        fidelity within the sector, is exact (a sum over its states, e.g. the ``N`` one-up
+        states of the W state); ``P_k``, the weight ``|psi|^2`` puts on the sector, is the
+        fraction of ``n_samples`` samples of ``|psi|^2`` that fall in it (binomial error,
+        from the spread over the Markov chains when they give several samples each).
+        """
+        N = self.n_sites
+        spins = codes_to_spins(codes, N)
+        ups = np.unique((spins > 0).sum(1))
+        if len(ups) != 1:
+            raise ValueError("the state is not inside one magnetisation sector")
+        k = int(ups[0])
+        if math.comb(N, k) > EXACT_LIMIT:
+            raise ValueError(f"the fidelity needs the normaliser of {N} spins, intractable, "
+                             f"or a state inside a sector of at most {EXACT_LIMIT} states; "
+                             f"this one's has {math.comb(N, k)}")
+        sector = _rbm.Space(N, k, self.device)
+        log_psi = self.log_psi(sector.sigma)
+        full = np.zeros(len(sector), complex)
+        full[np.searchsorted(sector.codes, codes)] = phi
+        m = log_psi.real.max()
+        if not np.isfinite(m):
+            return 0.0, 0.0
+        psi = np.exp(log_psi - m)
+        f_k = abs(np.vdot(full, psi)) ** 2 / (np.vdot(full, full).real * np.vdot(psi, psi).real)
+        sigma = self.sample(n_samples)
+        inside = ((sigma > 0).sum(1) == k).to(torch.float64)
+        p_k = float(inside.mean())
+        n_chains = None if self.space_size() <= EXACT_LIMIT else min(n_samples, 1000)
+        err = monte_carlo_error(inside, n_chains)
+        return float(f_k * p_k), float(f_k * err)
 
 # ------------------------------------------------------------------------------------
 # helpers shared by the state and the drivers

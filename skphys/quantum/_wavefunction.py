@@ -680,21 +680,42 @@ class RBMWavefunction(BaseEstimator):
         with seeded(draw_seed(random_state), self.device_), torch.no_grad():
             return state.expectation(operator, n_samples, return_error=return_error)
 
-    def fidelity(self, state):
+    def fidelity(self, state, n_samples=None, random_state=None, return_error=False):
         """Fidelity ``|<phi|psi>|^2`` with an exact state ``phi`` (both normalised).
+
+        Exact when the model's normaliser can be summed (``2^N`` or ``3^M`` at most
+        ``2^20`` terms) and ``n_samples`` is None. Otherwise ``phi`` must lie in one
+        magnetisation sector small enough to enumerate (the W state of 50 spins: 50
+        states), and ``F = F_k P_k``: the fidelity within the sector, exact, times the
+        weight the model puts on the sector, the fraction of ``n_samples`` (default 10000)
+        samples of ``|psi|^2`` that fall in it.
 
         Parameters
         ----------
         state : ExactState or array-like of shape (2**n_spins,)
             An exact state (e.g. from :func:`exact_ground_state`), or amplitudes on the full
             basis (index ``c`` has spin ``j`` up iff bit ``j`` of ``c`` is set).
+        n_samples : int or None, default=None
+            Samples for the sector weight; None: the exact fidelity where possible.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the sampler.
+        return_error : bool, default=False
+            Also return the standard error (0.0 for the exact value).
 
         Returns
         -------
         fidelity : float
             In ``[0, 1]``.
+        error : float
+            Only with ``return_error``.
         """
         check_is_fitted(self)
+        validate_parameter_constraints(
+            {"n_samples": [None, Interval(Integral, 1, None, closed="left")],
+             "random_state": ["random_state"], "return_error": ["boolean"]},
+            {"n_samples": n_samples, "random_state": random_state,
+             "return_error": return_error},
+            caller_name="RBMWavefunction.fidelity")
         N = self.n_features_in_
         if isinstance(state, ExactState):
             codes, phi = np.asarray(state.codes), np.asarray(state.psi)
@@ -720,8 +741,23 @@ class RBMWavefunction(BaseEstimator):
             raise ValueError("state contains NaN or infinity")
         if not np.any(phi != 0):
             raise ValueError("state is the zero vector: it has no fidelity")
-        with torch.no_grad():
-            return self._state().fidelity(codes, phi)
+        state = self._state()
+        exact = n_samples is None
+        if exact:
+            try:
+                with torch.no_grad():
+                    state.log_norm()
+            except ValueError:
+                exact = False
+        if exact:
+            with torch.no_grad():
+                f = state.fidelity(codes, phi)
+            return (f, 0.0) if return_error else f
+        keep = phi != 0
+        with seeded(draw_seed(random_state), self.device_), torch.no_grad():
+            f, err = state.sector_fidelity(np.asarray(codes)[keep], phi[keep],
+                                           10000 if n_samples is None else int(n_samples))
+        return (f, err) if return_error else f
 
     def renyi_entropy(self, subsystem, n_samples=None, random_state=None,
                       return_error=False):

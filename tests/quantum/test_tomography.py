@@ -34,6 +34,11 @@ def test_w_state_20_spins_over_the_full_space():
     # the normalised model puts its weight on the one-up configurations (2^20 states summed)
     one_up = 2.0 * np.eye(N) - 1.0
     assert np.exp(model.score_samples(one_up)).sum() >= 0.95
+    # the fidelity without the normaliser (how it is computed for N=50): exact within the
+    # one-up sector, times the sampled weight of the sector; against the exact 2^20 sum
+    exact = model.fidelity(w_state(N))
+    f, err = model.fidelity(w_state(N), n_samples=20000, random_state=0, return_error=True)
+    assert 0 < err < 0.01 and abs(f - exact) < 4 * err, (f, err, exact)
 
 
 def test_free_exchange_samples_psi_squared_within_each_magnetisation():

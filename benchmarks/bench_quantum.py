@@ -76,7 +76,7 @@ Protocol (printed by every run):
   (100 epochs), its Renyi-2 entropy at every cut by the swap estimator (20000 pairs) against
   the ED state's Schmidt values.
 
-* W state with random local phases (``--only phases``, issue 20): phases drawn uniformly
+* W state with random local phases (``--only wphase``, issue 20): phases drawn uniformly
   in [0, 2 pi) (seed 1234), N = ``--phase-sizes`` (default 8), snapshots in Z and in the
   2(N-1) bases with a neighbouring pair rotated to X X or X Y, 1000 shots each. skphys:
   defaults (complex parameters, persistent contrastive divergence), ``--phase-epochs``
@@ -94,7 +94,7 @@ published figure is ever printed in its place. Install the peers in their own en
     PYTHONPATH=. /work/peers/quantum/bin/python benchmarks/bench_quantum.py [--quick]
 
 (``--quick``: one seed, 100 iterations, for a smoke test; ``--only heisenberg|tfim|tfim80|
-tomography|large|excited|tdvp|w20|phases``; ``--iterations``, ``--every``, ``--seeds``;
+tomography|large|excited|tdvp|w20|wphase``; ``--iterations``, ``--every``, ``--seeds``;
 ``--settings all``).
 
 * Time evolution (``--only tdvp``): t-VMC of a TFIM quench, skphys TimeEvolution beside
@@ -1022,7 +1022,7 @@ def main(argv=None):
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--only", default=None,
                         help="heisenberg, tfim, tfim80, heisenberg36, tomography, large, "
-                             "excited, tdvp, w20 or phases")
+                             "excited, tdvp, w20 or wphase")
     parser.add_argument("--iterations-large", type=int, default=None)
     parser.add_argument("--every-large", type=int, default=50)
     parser.add_argument("--iterations", type=int, default=None)
@@ -1081,7 +1081,7 @@ def main(argv=None):
                {"protocol": "benchmarks/_tdvp_bench.py"})
     if not args.only or args.only == "w20":
         w_state_full_space(args, have_qucumber, rows, summary)
-    if not args.only or args.only == "phases":
+    if not args.only or args.only == "wphase":
         phase_w(args, have_qucumber, rows, summary)
 
     meta = {"quick": args.quick, "iterations": args.iterations, "every": args.every,

@@ -685,10 +685,11 @@ class RBMWavefunction(BaseEstimator):
 
         Exact when the model's normaliser can be summed (``2^N`` or ``3^M`` at most
         ``2^20`` terms) and ``n_samples`` is None. Otherwise ``phi`` must lie in one
-        magnetisation sector small enough to enumerate (the W state of 50 spins: 50
-        states), and ``F = F_k P_k``: the fidelity within the sector, exact, times the
-        weight the model puts on the sector, the fraction of ``n_samples`` (default 10000)
-        samples of ``|psi|^2`` that fall in it.
+        magnetisation sector which, with its two neighbours, can be enumerated (the W
+        state of 50 spins: 1 + 50 + 1225 states). Those three sectors are summed exactly,
+        which bounds the fidelity from above; the weight outside them is the fraction of
+        ``n_samples`` (default 10000) Markov chains, started from exact draws on the three
+        sectors and run 50 sweeps, that end outside them.
 
         Parameters
         ----------
@@ -755,8 +756,8 @@ class RBMWavefunction(BaseEstimator):
             return (f, 0.0) if return_error else f
         keep = phi != 0
         with seeded(draw_seed(random_state), self.device_), torch.no_grad():
-            f, err = state.sector_fidelity(np.asarray(codes)[keep], phi[keep],
-                                           10000 if n_samples is None else int(n_samples))
+            f, err, _ = state.sector_fidelity(np.asarray(codes)[keep], phi[keep],
+                                              10000 if n_samples is None else int(n_samples))
         return (f, err) if return_error else f
 
     def renyi_entropy(self, subsystem, n_samples=None, random_state=None,

@@ -73,8 +73,9 @@ Protocol (printed by every run):
   2^20 states; ``<W|psi> = sum_j psi(e_j) / sqrt(N)``), paused out of the clock; time to
   F >= 0.95. Then skphys alone: F against the number of snapshots (100 .. 10^4, 300
   mini-batch steps each), and the TFIM open chain N=20 (h=1) learned from 10^4 Z snapshots
-  (100 epochs), its Renyi-2 entropy at every cut by the swap estimator (20000 pairs) against
-  the ED state's Schmidt values.
+  (``--s2-epochs``, default 300; also alone with ``--only s2``), its Renyi-2 entropy at every
+  cut by the swap estimator (``--s2-pairs``, default 50000) and the model's exact value,
+  against the ED state's Schmidt values.
 
 * W state with random local phases (``--only wphase``, issue 20): phases drawn uniformly
   in [0, 2 pi) (seed 1234), N = ``--phase-sizes`` (default 8), snapshots in Z and in the
@@ -87,6 +88,12 @@ Protocol (printed by every run):
   normaliser) at 10 checkpoints, paused out of the clock; time for skphys to reach
   QuCumber's final fidelity.
 
+* W state of 50 spins (``--only w50``, issue 20): 10^4 Z snapshots, the full space,
+  defaults and ``init_std=0.1``, 30 epochs, seed 0 (no peer). The fidelity has no
+  normaliser over 2^50 states: the sectors of 0, 1 and 2 up spins are summed exactly (an
+  exact upper bound on F), and the weight outside them is the fraction of 10^4 chains,
+  started from exact draws on those sectors and run 50 sweeps, that leave them.
+
 A peer that is not installed prints a WARNING line and its rows say ``peer ran: no``; no
 published figure is ever printed in its place. Install the peers in their own environment
 (``/work/peers/quantum``: torch 2.13 CPU, ``netket``, ``qucumber==1.3.3 --no-deps``) and run
@@ -94,7 +101,7 @@ published figure is ever printed in its place. Install the peers in their own en
     PYTHONPATH=. /work/peers/quantum/bin/python benchmarks/bench_quantum.py [--quick]
 
 (``--quick``: one seed, 100 iterations, for a smoke test; ``--only heisenberg|tfim|tfim80|
-tomography|large|excited|tdvp|w20|wphase``; ``--iterations``, ``--every``, ``--seeds``;
+tomography|large|excited|tdvp|w20|wphase|w50|s2``; ``--iterations``, ``--every``, ``--seeds``;
 ``--settings all``).
 
 * Time evolution (``--only tdvp``): t-VMC of a TFIM quench, skphys TimeEvolution beside
@@ -865,26 +872,7 @@ def w_state_full_space(args, have_qucumber, rows, summary):
         summary.append(dict(system="W N=20 vs snapshots", setting=f"{n} snapshots",
                             measure="F", skphys=f"{fid:.4f}", peer="", peer_ran="n/a"))
         print(f"  {n:6d} snapshots: F {fid:.4f} ({wall:.1f} s)", flush=True)
-    # Renyi-2 entropy of the TFIM chain N=20 learned by tomography, against ED
-    print("== TFIM N=20 tomography: Renyi-2 entropy vs ED", flush=True)
-    X, _, state = make_quantum_snapshots(10000, n_sites=N, return_state=True, random_state=0)
-    t0 = time.perf_counter()
-    est = RBMWavefunction(max_iter=30 if args.quick else 100, random_state=0).fit(X)
-    wall = time.perf_counter() - t0
-    fid = est.fidelity(state)
-    worst = 0.0
-    for k in range(1, N):
-        s2, err = est.renyi_entropy(k, n_samples=20000, random_state=k, return_error=True)
-        exact = exact_renyi_entropy(state, k)
-        worst = max(worst, abs(s2 - exact))
-        rows.append(dict(system="TFIM N=20 S2", code="skphys", cut=k, s2=s2, s2_error=err,
-                         s2_exact=exact))
-    print(f"  fit {wall:.1f} s, F {fid:.4f}; max |S2 - S2_exact| over 19 cuts {worst:.4f}",
-          flush=True)
-    summary.append(dict(system="TFIM N=20 S2", setting="10^4 Z snapshots, swap estimator "
-                        "20000 pairs", measure="max |S2 - S2_ED| over cuts (F of the fit)",
-                        skphys=f"{worst:.4f} (F {fid:.4f}, fit {wall:.0f} s)", peer="",
-                        peer_ran="n/a"))
+    tfim_renyi_20(args, rows, summary)
 
 
 # ---------------------------------------------------------------------------------------
@@ -1004,6 +992,65 @@ def phase_w(args, have_qucumber, rows, summary):
                                     [theirs[args.seeds[0]][-1]["wall_s"]], True))
 
 
+def w_state_50(args, rows, summary):
+    """The W state of 50 spins from 10^4 Z snapshots over the full space: the default
+    initialisation and init_std=0.1; F from the exact sum over the sectors of 0, 1 and 2 up
+    spins (an upper bound) and the weight outside them sampled (RBMWavefunction.fidelity
+    with n_samples)."""
+    N = 50
+    print("== W state N=50, full space, 10^4 Z snapshots (no sector given)", flush=True)
+    X, _ = make_quantum_snapshots(10000, state="w", n_sites=N, random_state=0)
+    w_state = ExactState(energy=0.0, psi=np.full(N, N**-0.5), codes=2 ** np.arange(N),
+                         n_sites=N)
+    epochs = 10 if args.quick else 30
+    for label, init in (("init_std auto (0.01)", "auto"), ("init_std=0.1", 0.1)):
+        t0 = time.perf_counter()
+        est = RBMWavefunction(max_iter=epochs, init_std=init, random_state=0).fit(X)
+        wall = time.perf_counter() - t0
+        with torch.no_grad():
+            state = est._state()
+            f, err, upper = state.sector_fidelity(w_state.codes, w_state.psi, 10000)
+        rows.append(dict(system="W N=50 full", code="skphys", setting=label, epochs=epochs,
+                         wall_s=wall, fidelity=f, fidelity_error=err, fidelity_upper=upper))
+        summary.append(dict(system="W N=50 full", setting=f"{label}, {epochs} epochs",
+                            measure="F +- error (exact upper bound)",
+                            skphys=f"{f:.4f} +- {err:.4f} ({upper:.4f})", peer="",
+                            peer_ran="n/a"))
+        print(f"  {label}: F {f:.4f} +- {err:.4f} (exact upper bound {upper:.4f}), fit "
+              f"{wall:.0f} s", flush=True)
+
+
+def tfim_renyi_20(args, rows, summary):
+    """Renyi-2 entropy of the TFIM chain N=20 learned by tomography (10^4 Z snapshots,
+    ``--s2-epochs`` epochs), against ED: the model's exact S2 (Schmidt values of its 2^20
+    amplitudes) and the swap estimator (``--s2-pairs`` pairs) at every cut."""
+    N = 20
+    epochs = 30 if args.quick else args.s2_epochs
+    print(f"== TFIM N=20 tomography ({epochs} epochs): Renyi-2 entropy vs ED", flush=True)
+    X, _, state = make_quantum_snapshots(10000, n_sites=N, return_state=True, random_state=0)
+    t0 = time.perf_counter()
+    est = RBMWavefunction(max_iter=epochs, random_state=0).fit(X)
+    wall = time.perf_counter() - t0
+    fid = est.fidelity(state)
+    worst = worst_own = 0.0
+    for k in range(1, N):
+        s2, err = est.renyi_entropy(k, n_samples=args.s2_pairs, random_state=k,
+                                    return_error=True)
+        own = est.renyi_entropy(k)
+        exact = exact_renyi_entropy(state, k)
+        worst = max(worst, abs(s2 - exact))
+        worst_own = max(worst_own, abs(own - exact))
+        rows.append(dict(system="TFIM N=20 S2", code="skphys", epochs=epochs, cut=k, s2=s2,
+                         s2_error=err, s2_model_exact=own, s2_exact=exact))
+    print(f"  fit {wall:.1f} s, F {fid:.4f}; max |S2 - S2_exact| over 19 cuts: swap "
+          f"estimator {worst:.4f}, the model's exact S2 {worst_own:.4f}", flush=True)
+    summary.append(dict(system="TFIM N=20 S2", setting=f"10^4 Z snapshots, {epochs} epochs, "
+                        f"swap estimator {args.s2_pairs} pairs",
+                        measure="max |S2 - S2_ED| over cuts: swap (model exact; F)",
+                        skphys=f"{worst:.4f} ({worst_own:.4f}; F {fid:.4f}, fit {wall:.0f} s)",
+                        peer="", peer_ran="n/a"))
+
+
 def _have(module, enabled):
     if not enabled:
         return False
@@ -1022,7 +1069,7 @@ def main(argv=None):
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--only", default=None,
                         help="heisenberg, tfim, tfim80, heisenberg36, tomography, large, "
-                             "excited, tdvp, w20 or wphase")
+                             "excited, tdvp, w20, wphase, w50 or s2")
     parser.add_argument("--iterations-large", type=int, default=None)
     parser.add_argument("--every-large", type=int, default=50)
     parser.add_argument("--iterations", type=int, default=None)
@@ -1031,6 +1078,8 @@ def main(argv=None):
     parser.add_argument("--settings", choices=["equal", "all"], default="equal")
     parser.add_argument("--tdvp-samples", type=int, default=4000)
     parser.add_argument("--phase-sizes", type=int, nargs="+", default=[8])
+    parser.add_argument("--s2-epochs", type=int, default=300)
+    parser.add_argument("--s2-pairs", type=int, default=50000)
     parser.add_argument("--phase-epochs", type=int, default=None)
     parser.add_argument("--qucumber-phase-epochs", type=int, default=None)
     parser.add_argument("--qucumber-phase-max-n", type=int, default=10)
@@ -1083,6 +1132,10 @@ def main(argv=None):
         w_state_full_space(args, have_qucumber, rows, summary)
     if not args.only or args.only == "wphase":
         phase_w(args, have_qucumber, rows, summary)
+    if not args.only or args.only == "w50":
+        w_state_50(args, rows, summary)
+    if args.only == "s2":  # (the full run and --only w20 include it)
+        tfim_renyi_20(args, rows, summary)
 
     meta = {"quick": args.quick, "iterations": args.iterations, "every": args.every,
             "seeds": args.seeds, "settings": args.settings, "netket": have_netket,

@@ -149,7 +149,9 @@ class RBMWavefunction(BaseEstimator):
         The exact likelihood always uses the whole data set (one Adam step per epoch, on the
         distinct configurations weighted by their counts).
     init_std : float or "auto", default="auto"
-        Standard deviation of the random initial parameters; ``"auto"``: 0.01, and for the
+        Standard deviation of the random initial parameters; ``"auto"``: 0.01 (0.1 for
+        tomography by persistent contrastive divergence with real parameters, whose start
+        must break the sites' permutation symmetry for a state such as the W state), and for the
         shared parameters of a symmetric RBM 0.1 (NetKet's ``RBMSymm`` default) times
         ``sqrt(N / |G|)`` (1 for translations; larger groups tie each weight to more hidden
         units, and a larger start collapses onto a few configurations); 0.1 for a plain RBM

@@ -73,8 +73,26 @@ Protocol (printed by every run):
   2^20 states; ``<W|psi> = sum_j psi(e_j) / sqrt(N)``), paused out of the clock; time to
   F >= 0.95. Then skphys alone: F against the number of snapshots (100 .. 10^4, 300
   mini-batch steps each), and the TFIM open chain N=20 (h=1) learned from 10^4 Z snapshots
-  (100 epochs), its Renyi-2 entropy at every cut by the swap estimator (20000 pairs) against
-  the ED state's Schmidt values.
+  (``--s2-epochs``, default 300; also alone with ``--only s2``), its Renyi-2 entropy at every
+  cut by the swap estimator (``--s2-pairs``, default 50000) and the model's exact value,
+  against the ED state's Schmidt values.
+
+* W state with random local phases (``--only wphase``, issue 20): phases drawn uniformly
+  in [0, 2 pi) (seed 1234), N = ``--phase-sizes`` (default 8), snapshots in Z and in the
+  2(N-1) bases with a neighbouring pair rotated to X X or X Y, 1000 shots each. skphys:
+  defaults (complex parameters, persistent contrastive divergence), ``--phase-epochs``
+  (default 40), seeds ``--seeds``; QuCumber 1.3.3: ComplexWaveFunction (amplitude and phase
+  RBMs, N hidden units each), CD-10, lr 0.01, batches of 100, ``--qucumber-phase-epochs``
+  (default 100), first seed, given skphys's basis rotations (the same outcome convention).
+  Fidelity with the target (exact, from the amplitudes on the one-up states and the full
+  normaliser) at 10 checkpoints, paused out of the clock; time for skphys to reach
+  QuCumber's final fidelity.
+
+* W state of 50 spins (``--only w50``, issue 20): 10^4 Z snapshots, the full space,
+  defaults (``init_std`` 0.1) and the former ``init_std=0.01``, 30 epochs, seed 0 (no peer). The fidelity has no
+  normaliser over 2^50 states: the sectors of 0, 1 and 2 up spins are summed exactly (an
+  exact upper bound on F), and the weight outside them is the fraction of 10^4 chains,
+  started from exact draws on those sectors and run 50 sweeps, that leave them.
 
 A peer that is not installed prints a WARNING line and its rows say ``peer ran: no``; no
 published figure is ever printed in its place. Install the peers in their own environment
@@ -83,7 +101,7 @@ published figure is ever printed in its place. Install the peers in their own en
     PYTHONPATH=. /work/peers/quantum/bin/python benchmarks/bench_quantum.py [--quick]
 
 (``--quick``: one seed, 100 iterations, for a smoke test; ``--only heisenberg|tfim|tfim80|
-tomography|large|excited|tdvp|w20``; ``--iterations``, ``--every``, ``--seeds``;
+tomography|large|excited|tdvp|w20|wphase|w50|s2``; ``--iterations``, ``--every``, ``--seeds``;
 ``--settings all``).
 
 * Time evolution (``--only tdvp``): t-VMC of a TFIM quench, skphys TimeEvolution beside
@@ -854,26 +872,184 @@ def w_state_full_space(args, have_qucumber, rows, summary):
         summary.append(dict(system="W N=20 vs snapshots", setting=f"{n} snapshots",
                             measure="F", skphys=f"{fid:.4f}", peer="", peer_ran="n/a"))
         print(f"  {n:6d} snapshots: F {fid:.4f} ({wall:.1f} s)", flush=True)
-    # Renyi-2 entropy of the TFIM chain N=20 learned by tomography, against ED
-    print("== TFIM N=20 tomography: Renyi-2 entropy vs ED", flush=True)
+    tfim_renyi_20(args, rows, summary)
+
+
+# ---------------------------------------------------------------------------------------
+# the W state with random local phases (issue 20, deliverables 2 and 4)
+# ---------------------------------------------------------------------------------------
+def phase_w_state(N, seed=1234):
+    """The W state with random local phases (seeded): its amplitudes on the one-up codes."""
+    phases = np.random.RandomState(seed).uniform(0.0, 2.0 * np.pi, N)
+    return np.exp(1j * phases) / np.sqrt(N)
+
+
+def pair_bases(N):
+    """Torlai's bases for the phases: Z, and X X or X Y on each neighbouring pair."""
+    return ["Z" * N] + [("Z" * j + p + "Z" * N)[:N] for j in range(N - 1) for p in ("XX", "XY")]
+
+
+def skphys_phase_w(X, b, target, seed, epochs, every):
+    clock = Clock()
+    cb = FidelityCheckpoints(every, clock, target)
+    clock.start()
+    RBMWavefunction(max_iter=epochs, random_state=seed, callbacks=[cb]).fit(X, bases=b)
+    return cb.rows_
+
+
+def qucumber_phase_w(X, b, amps, seed, epochs, every):
+    """QuCumber's ComplexWaveFunction (amplitude and phase RBMs, M = N each) on the same
+    snapshots, its tutorial settings (CD-10, lr 0.01, batches of 100); the unitaries are
+    skphys's, so both codes read the outcomes the same way."""
+    from qucumber.callbacks import LambdaCallback
+    from qucumber.nn_states import ComplexWaveFunction
+    from qucumber.utils import unitaries
+
+    from skphys.quantum._operators import BASIS_ROTATIONS
+
+    N = X.shape[1]
+    us = {k: torch.tensor(np.stack([U.real, U.imag])) for k, U in BASIS_ROTATIONS.items()}
+    clock = Clock().start()
+    torch.manual_seed(seed)
+    nn_state = ComplexWaveFunction(num_visible=N, num_hidden=N,
+                                   unitary_dict=unitaries.create_dict(**us), gpu=False)
+    space = nn_state.generate_hilbert_space()
+    one_up = (space.sum(1) == 1).numpy()
+    # QuCumber's space: site 0 is the most significant bit
+    site_of = np.argmax(space.numpy()[one_up], axis=1)
+    rows = []
+
+    def on_epoch_end(nn_state, epoch):
+        if epoch % every:
+            return
+        t = time.perf_counter()
+        re, im = nn_state.psi(space).detach().numpy()
+        psi = re + 1j * im
+        overlap = np.vdot(amps[site_of], psi[one_up])
+        fid = float(abs(overlap) ** 2 / np.vdot(psi, psi).real)
+        rows.append(dict(iterations=epoch, wall_s=clock.elapsed(t), fidelity=fid))
+        clock.pause(t)
+
+    data = torch.tensor((X > 0).astype(np.float64))
+    nn_state.fit(data, epochs=epochs, pos_batch_size=100, neg_batch_size=100, lr=0.01, k=10,
+                 input_bases=np.array([list(s) for s in b]),
+                 callbacks=[LambdaCallback(on_epoch_end=on_epoch_end)])
+    return rows
+
+
+def phase_w(args, have_qucumber, rows, summary):
+    """The W state with random local phases from Z and 2(N-1) pair bases, 10^3 shots each:
+    skphys (PCD, natural gradient) beside QuCumber's ComplexWaveFunction, fidelity vs wall
+    time (exact fidelity), time to QuCumber's final fidelity."""
+    for N in args.phase_sizes:
+        amps = phase_w_state(N)
+        full = np.zeros(2**N, complex)
+        full[2 ** np.arange(N)] = amps
+        target = ExactState(energy=0.0, psi=amps, codes=2 ** np.arange(N), n_sites=N)
+        bases = pair_bases(N)
+        X, b = make_quantum_snapshots(1000 * len(bases), state=full, bases=bases,
+                                      random_state=0)
+        system = f"phase-W N={N}"
+        print(f"== {system}: Z + {len(bases) - 1} pair bases, 1000 shots each", flush=True)
+        epochs = args.phase_epochs
+        ours, theirs = {}, {}
+        for seed in args.seeds:
+            ours[seed] = skphys_phase_w(X, b, target, seed, epochs, max(1, epochs // 10))
+            for r in ours[seed]:
+                rows.append(dict(system=system, code="skphys", seed=seed, **r))
+            last = ours[seed][-1]
+            print(f"  skphys   seed {seed}: {last['iterations']} epochs in "
+                  f"{last['wall_s']:.1f} s, F {last['fidelity']:.4f}", flush=True)
+        if have_qucumber and N <= args.qucumber_phase_max_n:
+            seed = args.seeds[0]
+            q_epochs = args.qucumber_phase_epochs
+            theirs[seed] = qucumber_phase_w(X, b, amps, seed, q_epochs, max(1, q_epochs // 10))
+            for r in theirs[seed]:
+                rows.append(dict(system=system, code="qucumber", seed=seed, **r))
+            last = theirs[seed][-1]
+            print(f"  qucumber seed {seed}: {last['iterations']} epochs in "
+                  f"{last['wall_s']:.1f} s, F {last['fidelity']:.4f}", flush=True)
+        elif not have_qucumber:
+            print("WARNING: QuCumber not installed: no peer rows for the phase-W state",
+                  flush=True)
+        else:
+            print(f"  (QuCumber not run at N={N}: --qucumber-phase-max-n "
+                  f"{args.qucumber_phase_max_n})", flush=True)
+        text, _ = spread([ours[s][-1]["fidelity"] for s in ours])
+        peer = ""
+        if theirs:
+            q = theirs[args.seeds[0]][-1]
+            peer = f"{q['fidelity']:.4f} after {q['iterations']} epochs ({q['wall_s']:.0f} s)"
+        summary.append(dict(system=system, setting="", measure=f"F after {epochs} epochs "
+                            "(skphys) / QuCumber's last", skphys=text, peer=peer,
+                            peer_ran="yes" if theirs else "no"))
+        if theirs:
+            target_f = theirs[args.seeds[0]][-1]["fidelity"]
+            summary.append(time_row(system, f"F >= {target_f:.3f}", "time to QuCumber's "
+                                    "final F (s)", [time_to(ours[s], "fidelity", target_f,
+                                                            lower=False) for s in ours],
+                                    [theirs[args.seeds[0]][-1]["wall_s"]],
+                                    [theirs[args.seeds[0]][-1]["wall_s"]], True))
+
+
+def w_state_50(args, rows, summary):
+    """The W state of 50 spins from 10^4 Z snapshots over the full space: the default
+    initialisation (0.1) and the former 0.01; F from the exact sum over the sectors of 0, 1 and 2 up
+    spins (an upper bound) and the weight outside them sampled (RBMWavefunction.fidelity
+    with n_samples)."""
+    N = 50
+    print("== W state N=50, full space, 10^4 Z snapshots (no sector given)", flush=True)
+    X, _ = make_quantum_snapshots(10000, state="w", n_sites=N, random_state=0)
+    w_state = ExactState(energy=0.0, psi=np.full(N, N**-0.5), codes=2 ** np.arange(N),
+                         n_sites=N)
+    epochs = 10 if args.quick else 30
+    for label, init in (("init_std=0.01 (the former default)", 0.01),
+                        ("init_std auto (0.1)", "auto")):
+        t0 = time.perf_counter()
+        est = RBMWavefunction(max_iter=epochs, init_std=init, random_state=0).fit(X)
+        wall = time.perf_counter() - t0
+        with torch.no_grad():
+            state = est._state()
+            f, err, upper = state.sector_fidelity(w_state.codes, w_state.psi, 10000)
+        rows.append(dict(system="W N=50 full", code="skphys", setting=label, epochs=epochs,
+                         wall_s=wall, fidelity=f, fidelity_error=err, fidelity_upper=upper))
+        summary.append(dict(system="W N=50 full", setting=f"{label}, {epochs} epochs",
+                            measure="F +- error (exact upper bound)",
+                            skphys=f"{f:.4f} +- {err:.4f} ({upper:.4f})", peer="",
+                            peer_ran="n/a"))
+        print(f"  {label}: F {f:.4f} +- {err:.4f} (exact upper bound {upper:.4f}), fit "
+              f"{wall:.0f} s", flush=True)
+
+
+def tfim_renyi_20(args, rows, summary):
+    """Renyi-2 entropy of the TFIM chain N=20 learned by tomography (10^4 Z snapshots,
+    ``--s2-epochs`` epochs), against ED: the model's exact S2 (Schmidt values of its 2^20
+    amplitudes) and the swap estimator (``--s2-pairs`` pairs) at every cut."""
+    N = 20
+    epochs = 30 if args.quick else args.s2_epochs
+    print(f"== TFIM N=20 tomography ({epochs} epochs): Renyi-2 entropy vs ED", flush=True)
     X, _, state = make_quantum_snapshots(10000, n_sites=N, return_state=True, random_state=0)
     t0 = time.perf_counter()
-    est = RBMWavefunction(max_iter=30 if args.quick else 100, random_state=0).fit(X)
+    est = RBMWavefunction(max_iter=epochs, random_state=0).fit(X)
     wall = time.perf_counter() - t0
     fid = est.fidelity(state)
-    worst = 0.0
+    worst = worst_own = 0.0
     for k in range(1, N):
-        s2, err = est.renyi_entropy(k, n_samples=20000, random_state=k, return_error=True)
+        s2, err = est.renyi_entropy(k, n_samples=args.s2_pairs, random_state=k,
+                                    return_error=True)
+        own = est.renyi_entropy(k)
         exact = exact_renyi_entropy(state, k)
         worst = max(worst, abs(s2 - exact))
-        rows.append(dict(system="TFIM N=20 S2", code="skphys", cut=k, s2=s2, s2_error=err,
-                         s2_exact=exact))
-    print(f"  fit {wall:.1f} s, F {fid:.4f}; max |S2 - S2_exact| over 19 cuts {worst:.4f}",
-          flush=True)
-    summary.append(dict(system="TFIM N=20 S2", setting="10^4 Z snapshots, swap estimator "
-                        "20000 pairs", measure="max |S2 - S2_ED| over cuts (F of the fit)",
-                        skphys=f"{worst:.4f} (F {fid:.4f}, fit {wall:.0f} s)", peer="",
-                        peer_ran="n/a"))
+        worst_own = max(worst_own, abs(own - exact))
+        rows.append(dict(system="TFIM N=20 S2", code="skphys", epochs=epochs, cut=k, s2=s2,
+                         s2_error=err, s2_model_exact=own, s2_exact=exact))
+    print(f"  fit {wall:.1f} s, F {fid:.4f}; max |S2 - S2_exact| over 19 cuts: swap "
+          f"estimator {worst:.4f}, the model's exact S2 {worst_own:.4f}", flush=True)
+    summary.append(dict(system="TFIM N=20 S2", setting=f"10^4 Z snapshots, {epochs} epochs, "
+                        f"swap estimator {args.s2_pairs} pairs",
+                        measure="max |S2 - S2_ED| over cuts: swap (model exact; F)",
+                        skphys=f"{worst:.4f} ({worst_own:.4f}; F {fid:.4f}, fit {wall:.0f} s)",
+                        peer="", peer_ran="n/a"))
 
 
 def _have(module, enabled):
@@ -894,7 +1070,7 @@ def main(argv=None):
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--only", default=None,
                         help="heisenberg, tfim, tfim80, heisenberg36, tomography, large, "
-                             "excited, tdvp or w20")
+                             "excited, tdvp, w20, wphase, w50 or s2")
     parser.add_argument("--iterations-large", type=int, default=None)
     parser.add_argument("--every-large", type=int, default=50)
     parser.add_argument("--iterations", type=int, default=None)
@@ -902,6 +1078,12 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, nargs="+", default=None)
     parser.add_argument("--settings", choices=["equal", "all"], default="equal")
     parser.add_argument("--tdvp-samples", type=int, default=4000)
+    parser.add_argument("--phase-sizes", type=int, nargs="+", default=[8])
+    parser.add_argument("--s2-epochs", type=int, default=300)
+    parser.add_argument("--s2-pairs", type=int, default=50000)
+    parser.add_argument("--phase-epochs", type=int, default=None)
+    parser.add_argument("--qucumber-phase-epochs", type=int, default=None)
+    parser.add_argument("--qucumber-phase-max-n", type=int, default=10)
     args = parser.parse_args(argv)
     args.iterations = args.iterations or (100 if args.quick else 400)
     args.every = args.every or (25 if args.iterations >= 200 else 10)
@@ -909,6 +1091,8 @@ def main(argv=None):
     args.iterations_large = args.iterations_large or (100 if args.quick else 1000)
     args.tomo_epochs = 100 if args.quick else 300
     args.qucumber_epochs = 100 if args.quick else 500
+    args.phase_epochs = args.phase_epochs or (10 if args.quick else 40)
+    args.qucumber_phase_epochs = args.qucumber_phase_epochs or (5 if args.quick else 100)
     have_netket = _have("netket", not args.no_peers)
     have_qucumber = _have("qucumber", not args.no_peers)
 
@@ -947,6 +1131,12 @@ def main(argv=None):
                {"protocol": "benchmarks/_tdvp_bench.py"})
     if not args.only or args.only == "w20":
         w_state_full_space(args, have_qucumber, rows, summary)
+    if not args.only or args.only == "wphase":
+        phase_w(args, have_qucumber, rows, summary)
+    if not args.only or args.only == "w50":
+        w_state_50(args, rows, summary)
+    if args.only == "s2":  # (the full run and --only w20 include it)
+        tfim_renyi_20(args, rows, summary)
 
     meta = {"quick": args.quick, "iterations": args.iterations, "every": args.every,
             "seeds": args.seeds, "settings": args.settings, "netket": have_netket,

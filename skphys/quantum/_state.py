@@ -188,6 +188,50 @@ class RBMState:
         overlap = np.vdot(phi, psi)
         return float(abs(overlap) ** 2 / (np.vdot(phi, phi).real * np.exp(log_z - 2 * m)))
 
+    def sector_fidelity(self, codes, phi, n_samples, n_sweeps=50):
+        """``|<phi|psi>|^2`` for ``phi`` inside one magnetisation sector ``k``, without the
+        normaliser over the whole space; returns ``(F, standard error, upper bound)``.
+
+        The sectors ``k - 1``, ``k``, ``k + 1`` are summed exactly (``1 + N + C(N, 2)``
+        states for the W state), which bounds ``F <= F_up = |<phi|psi>|^2 / (<phi|phi>
+        Z_enumerated)`` exactly. The rest of the normaliser is sampled: ``n_samples`` chains
+        start from exact draws of ``|psi|^2`` on the enumerated sectors, take ``n_sweeps``
+        sweeps, and ``F = F_up (1 - q)`` with ``q`` the fraction that ends outside them
+        (binomial error). Chains started elsewhere (at random) can stay in local maxima of
+        ``|psi|^2`` that carry no weight; these start where the weight is.
+        """
+        N = self.n_sites
+        spins = codes_to_spins(codes, N)
+        ups = np.unique((spins > 0).sum(1))
+        if len(ups) != 1:
+            raise ValueError("the state is not inside one magnetisation sector")
+        k = int(ups[0])
+        sectors = [j for j in (k - 1, k, k + 1) if 0 <= j <= N]
+        if sum(math.comb(N, j) for j in sectors) > EXACT_LIMIT:
+            raise ValueError(f"the fidelity needs the normaliser of {N} spins, intractable, "
+                             f"or a state in a sector that, with its two neighbours, has at "
+                             f"most {EXACT_LIMIT} states")
+        spaces = [_rbm.Space(N, j, self.device) for j in sectors]
+        sigma = torch.cat([sp.sigma for sp in spaces])
+        codes_all = np.concatenate([sp.codes for sp in spaces])
+        log_psi = self.log_psi(sigma)
+        m = log_psi.real.max()
+        if not np.isfinite(m):
+            return 0.0, 0.0, 0.0
+        psi = np.exp(log_psi - m)
+        full = np.zeros(len(psi), complex)
+        order = np.argsort(codes_all)
+        full[order[np.searchsorted(codes_all[order], codes)]] = phi
+        f_up = abs(np.vdot(full, psi)) ** 2 / (np.vdot(full, full).real * np.vdot(psi, psi).real)
+        weights = torch.as_tensor(np.abs(psi) ** 2)
+        start = sigma[torch.multinomial(weights / weights.sum(), n_samples, replacement=True)]
+        chains = _rbm.Chains(self.params, start.clone())
+        _rbm.advance(self.params, chains, n_sweeps, default_sampler(False, self.is_complex))
+        ends = (chains.sigma > 0).sum(1).cpu().numpy()
+        outside = torch.as_tensor(~np.isin(ends, sectors), dtype=torch.float64)
+        q = float(outside.mean())
+        return float(f_up * (1.0 - q)), float(f_up * monte_carlo_error(outside)), float(f_up)
+
 
 # ------------------------------------------------------------------------------------
 # helpers shared by the state and the drivers

@@ -149,7 +149,9 @@ class RBMWavefunction(BaseEstimator):
         The exact likelihood always uses the whole data set (one Adam step per epoch, on the
         distinct configurations weighted by their counts).
     init_std : float or "auto", default="auto"
-        Standard deviation of the random initial parameters; ``"auto"``: 0.01, and for the
+        Standard deviation of the random initial parameters; ``"auto"``: 0.01 (0.1 for
+        tomography by persistent contrastive divergence with real parameters, whose start
+        must break the sites' permutation symmetry for a state such as the W state), and for the
         shared parameters of a symmetric RBM 0.1 (NetKet's ``RBMSymm`` default) times
         ``sqrt(N / |G|)`` (1 for translations; larger groups tie each weight to more hidden
         units, and a larger start collapses onto a few configurations); 0.1 for a plain RBM
@@ -680,21 +682,43 @@ class RBMWavefunction(BaseEstimator):
         with seeded(draw_seed(random_state), self.device_), torch.no_grad():
             return state.expectation(operator, n_samples, return_error=return_error)
 
-    def fidelity(self, state):
+    def fidelity(self, state, n_samples=None, random_state=None, return_error=False):
         """Fidelity ``|<phi|psi>|^2`` with an exact state ``phi`` (both normalised).
+
+        Exact when the model's normaliser can be summed (``2^N`` or ``3^M`` at most
+        ``2^20`` terms) and ``n_samples`` is None. Otherwise ``phi`` must lie in one
+        magnetisation sector which, with its two neighbours, can be enumerated (the W
+        state of 50 spins: 1 + 50 + 1225 states). Those three sectors are summed exactly,
+        which bounds the fidelity from above; the weight outside them is the fraction of
+        ``n_samples`` (default 10000) Markov chains, started from exact draws on the three
+        sectors and run 50 sweeps, that end outside them.
 
         Parameters
         ----------
         state : ExactState or array-like of shape (2**n_spins,)
             An exact state (e.g. from :func:`exact_ground_state`), or amplitudes on the full
             basis (index ``c`` has spin ``j`` up iff bit ``j`` of ``c`` is set).
+        n_samples : int or None, default=None
+            Samples for the sector weight; None: the exact fidelity where possible.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the sampler.
+        return_error : bool, default=False
+            Also return the standard error (0.0 for the exact value).
 
         Returns
         -------
         fidelity : float
             In ``[0, 1]``.
+        error : float
+            Only with ``return_error``.
         """
         check_is_fitted(self)
+        validate_parameter_constraints(
+            {"n_samples": [None, Interval(Integral, 1, None, closed="left")],
+             "random_state": ["random_state"], "return_error": ["boolean"]},
+            {"n_samples": n_samples, "random_state": random_state,
+             "return_error": return_error},
+            caller_name="RBMWavefunction.fidelity")
         N = self.n_features_in_
         if isinstance(state, ExactState):
             codes, phi = np.asarray(state.codes), np.asarray(state.psi)
@@ -720,8 +744,23 @@ class RBMWavefunction(BaseEstimator):
             raise ValueError("state contains NaN or infinity")
         if not np.any(phi != 0):
             raise ValueError("state is the zero vector: it has no fidelity")
-        with torch.no_grad():
-            return self._state().fidelity(codes, phi)
+        state = self._state()
+        exact = n_samples is None
+        if exact:
+            try:
+                with torch.no_grad():
+                    state.log_norm()
+            except ValueError:
+                exact = False
+        if exact:
+            with torch.no_grad():
+                f = state.fidelity(codes, phi)
+            return (f, 0.0) if return_error else f
+        keep = phi != 0
+        with seeded(draw_seed(random_state), self.device_), torch.no_grad():
+            f, err, _ = state.sector_fidelity(np.asarray(codes)[keep], phi[keep],
+                                              10000 if n_samples is None else int(n_samples))
+        return (f, err) if return_error else f
 
     def renyi_entropy(self, subsystem, n_samples=None, random_state=None,
                       return_error=False):

@@ -34,6 +34,11 @@ def test_w_state_20_spins_over_the_full_space():
     # the normalised model puts its weight on the one-up configurations (2^20 states summed)
     one_up = 2.0 * np.eye(N) - 1.0
     assert np.exp(model.score_samples(one_up)).sum() >= 0.95
+    # the fidelity without the normaliser (how it is computed for N=50): exact within the
+    # one-up sector, times the sampled weight of the sector; against the exact 2^20 sum
+    exact = model.fidelity(w_state(N))
+    f, err = model.fidelity(w_state(N), n_samples=20000, random_state=0, return_error=True)
+    assert 0 < err < 0.01 and abs(f - exact) < 4 * err, (f, err, exact)
 
 
 def test_free_exchange_samples_psi_squared_within_each_magnetisation():
@@ -161,3 +166,27 @@ def test_renyi_entropy_display():
     assert exact.cuts.tolist() == [1, 2, 3, 4, 5] and np.all(exact.errors == 0)
     assert exact.entropies[2] == pytest.approx(model.renyi_entropy(3))
     assert exact.ax_.get_xlabel().startswith("cut position")
+
+
+def test_permutation_symmetric_rbm_cannot_concentrate_on_one_up():
+    # why the W state needs the fit to break the sites' permutation symmetry (and why N=50
+    # stalls near it): with weights and biases equal on every site, log psi is a convex
+    # function of the magnetisation, so 2 log psi(1 up) <= log psi(0 up) + log psi(2 up), and
+    # the sector weights obey P0 P2 / P1^2 >= C(N, 2) / N^2 = (N - 1) / (2 N), so that
+    # P1 <= 1 / (1 + 2 sqrt((N - 1) / (2 N))): 0.43 at N=10, 1 / (1 + sqrt 2) = 0.41 for large N
+    N = 10
+    space = _rbm.Space(N, None, "cpu")
+    ups = (space.sigma > 0).sum(1).numpy()
+    rng = np.random.RandomState(0)
+    worst = np.inf
+    bound = 1.0 / (1.0 + 2.0 * math.sqrt((N - 1) / (2 * N)))
+    for _ in range(100):
+        M = rng.randint(1, 6)
+        a = torch.full((N,), rng.normal(scale=2.0), dtype=torch.float64)
+        b = torch.as_tensor(rng.normal(scale=3.0, size=M))
+        W = torch.as_tensor(np.repeat(rng.normal(scale=2.0, size=(M, 1)), N, axis=1))
+        prob = torch.softmax(2.0 * _rbm.log_psi(_rbm.RBMParams(a, b, W), space.sigma), 0)
+        P = np.bincount(ups, weights=prob.numpy(), minlength=N + 1)
+        worst = min(worst, P[0] * P[2] / P[1] ** 2)
+        assert P[1] <= bound + 1e-12
+    assert worst >= (N - 1) / (2 * N) * (1 - 1e-9)

@@ -1,0 +1,62 @@
+"""Tomography 2 (issue 20), phases: the sampled gradient in rotated bases, the W state with
+random local phases learned without exact sums."""
+
+import numpy as np
+import torch
+
+from skphys.datasets._measurements import make_quantum_snapshots
+from skphys.quantum import RBMWavefunction, _rbm
+
+
+def phase_w(n, seed=1234):
+    """The W state with random local phases: amplitudes on the full basis."""
+    phases = np.random.RandomState(seed).uniform(0.0, 2.0 * np.pi, n)
+    psi = np.zeros(2**n, complex)
+    psi[2 ** np.arange(n)] = np.exp(1j * phases) / np.sqrt(n)
+    return psi
+
+
+def pair_bases(n):
+    """Torlai's bases for the phases: Z, and X X or X Y on each neighbouring pair."""
+    return ["Z" * n] + [("Z" * j + p + "Z" * n)[:n] for j in range(n - 1) for p in ("XX", "XY")]
+
+
+def test_pcd_gradient_in_rotated_bases_matches_the_exact_gradient():
+    # the gradient persistent contrastive divergence steps along, with snapshots in rotated
+    # bases and complex parameters, against autograd of the exact negative log-likelihood
+    # (normaliser summed over 2^5 states); and each rotated snapshot's likelihood against
+    # the model's amplitude vector rotated into its basis
+    from skphys.quantum._operators import rotate_state
+    from skphys.quantum._state import log_norm
+    from skphys.quantum._tomography import TomographyFit
+
+    N = 5
+    psi = phase_w(N, seed=1)
+    X, b = make_quantum_snapshots(3000, state=psi, bases=pair_bases(N), random_state=0)
+    sigma = torch.from_numpy(X)
+    torch.manual_seed(0)
+    est = RBMWavefunction(likelihood="pcd", init_std=0.3, n_samples=30000)
+    fit = TomographyFit(est, sigma, b, torch.device("cpu"))
+    assert fit.likelihood == "pcd" and fit.dtype == torch.complex128
+    state = fit.initial_state()
+    idx = torch.arange(len(X))
+    g_pcd, _ = fit.gradient(state, idx)
+    space = _rbm.Space(N, None, "cpu")
+    with torch.enable_grad():
+        nll = log_norm(state.params, "visible", space) - state.data.log_prob(state.params, idx)
+        g_exact = torch.cat([g.reshape(-1) for g in torch.autograd.grad(nll, state.leaves)])
+    err = torch.linalg.vector_norm(g_pcd - g_exact) / torch.linalg.vector_norm(g_exact)
+    assert err < 0.04, float(err)  # Monte Carlo noise of 30000 chains: ~0.02
+    # a wrong sign of the normaliser's term, or a data term scored in Z, is far off
+    assert torch.linalg.vector_norm(g_exact) > 0.5
+    # the data term: log |psi_b(sigma)|^2 of every basis against the rotated amplitude vector
+    with torch.no_grad():
+        amp = torch.exp(_rbm.log_psi(state.params, space.sigma)).numpy()
+        for basis in np.unique(b):
+            rows = np.flatnonzero(b == basis)[:50]
+            codes = ((X[rows] > 0) * 2 ** np.arange(N)).sum(1)
+            want = np.log(np.abs(rotate_state(amp, basis)[codes]) ** 2)
+            got = state.data.groups[list(np.unique(b)).index(basis)].log_prob(
+                state.params, torch.arange(len(rows))).numpy()
+            # the group holds the basis' snapshots in their original order
+            assert np.allclose(got, want), basis

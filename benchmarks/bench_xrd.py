@@ -29,7 +29,8 @@ Protocol (one thread; the peers are used when installed, else a warning line say
    are drawn uniformly (``xrd_extinction_classes``: number of classes / 230 for the space
    group; for the crystal system, all but the trigonal/hexagonal groups that share a class).
    Indexing rows: ``XRDIndexingFeatures`` (each pattern indexed in five crystal systems;
-   figures of merit, fitted cells, centring shares), computed once for all patterns
+   figures of merit, fitted cells, centring shares, the hexagonal cell's line intensities),
+   computed once for all patterns
    (``featurise s``, ``--feature-jobs`` processes), read by a ``HistGradientBoostingClassifier``
    and, with the ln-d autocorrelation beside them, by the dense network.
 

@@ -642,7 +642,10 @@ def _hexagonal_intensities(signal, two_theta, r, wavelength, separation=0.25):
     strong = clean & (height > 3)
     if strong.sum() >= 3:
         slope, icpt = np.polyfit(Q[strong] / 4, np.log(per_hkl[strong]), 1)
-        ratio = per_hkl / np.exp(icpt + slope * Q / 4)
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            # strong lines bunched in s^2 can give a steep fit: a line without signal
+            # stays 0 where the fit underflows, one with signal is capped below
+            ratio = np.where(per_hkl > 0, per_hkl / np.exp(icpt + slope * Q / 4), 0.0)
     elif strong.any():
         ratio = per_hkl / per_hkl[strong].mean()
     else:
@@ -764,6 +767,23 @@ class XRDIndexingFeatures(TransformerMixin, BaseEstimator):
     ``l`` of an ``00l`` line, the share of ``l = 3n``, and the numbers of indexed ``hhl``
     and ``h0l`` lines with ``l`` odd and even.
 
+    Where positions cannot tell trigonal from hexagonal groups (P3 and P6 put their peaks
+    at the same angles), intensities can, on average: a symmetry operation that fixes a
+    reflection multiplies its expected intensity (Wilson's ``epsilon``: 00l by 3 under a
+    3-fold axis, by 6 under a 6-fold one, twice that with vertical mirrors; hk0 by 2 under
+    the horizontal mirror that only hexagonal groups have). The last 35 features
+    (``hexagonal_I_*``) read the pattern at every line of the fitted hexagonal cell that no
+    other line overlaps: the height times the profile's width ``1 + tan theta``, over the
+    Lorentz-polarisation factor and the number of ``(h, k, l)`` in the line, over a
+    Wilson-plot fit in ``s^2`` (form factors, Debye-Waller), so that a random crystal's
+    lines average 1. They are the means over the zones 00l, hk0, h00, hh0, h0l, hhl and the
+    general hkl (also split by ``h - k = 3n``, where sites at (1/3, 2/3, z) add, and by the
+    parity of ``l``), the share of the 00l and hhl intensity in odd ``l``, and the ratios of
+    22 low lines (``hexagonal_I_001`` ... ``hexagonal_I_220``, named by ``hk`` and ``l``);
+    ``-1`` where a zone or line has no clean line in the grid. Gradient boosting on 8,000
+    trigonal and hexagonal patterns gets 0.644 of them right without these and 0.684 with
+    them (peak positions alone allow 0.692; ``benchmarks/bench_xrd_trigonal.py``).
+
     The transformer learns nothing: ``fit`` checks the input and records the grid.
 
     Parameters
@@ -878,7 +898,7 @@ class XRDIndexingFeatures(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        features : ndarray of shape (n_samples, 89)
+        features : ndarray of shape (n_samples, 124)
             See ``get_feature_names_out`` for the columns.
         """
         check_is_fitted(self)

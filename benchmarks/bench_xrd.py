@@ -29,16 +29,19 @@ Protocol (one thread; the peers are used when installed, else a warning line say
    are drawn uniformly (``xrd_extinction_classes``: number of classes / 230 for the space
    group; for the crystal system, all but the trigonal/hexagonal groups that share a class).
    Indexing rows: ``XRDIndexingFeatures`` (each pattern indexed in five crystal systems;
-   figures of merit, fitted cells, centring shares), computed once for all patterns
+   figures of merit, fitted cells, centring shares, the hexagonal cell's line intensities),
+   computed once for all patterns
    (``featurise s``, ``--feature-jobs`` processes), read by a ``HistGradientBoostingClassifier``
    and, with the ln-d autocorrelation beside them, by the dense network.
 
     python benchmarks/bench_xrd.py [--n-train 30000] [--n-test 6000] [--skip-table]
                                    [--models NAME ...] [--n-jobs N] [--batch-size B]
-                                   [--feature-jobs N] [--name bench_xrd_table]
+                                   [--feature-jobs N] [--feature-cache F.npz]
+                                   [--name bench_xrd_table]
 """
 
 import argparse
+import os
 import time
 import warnings
 
@@ -193,13 +196,28 @@ FEATURE_MODELS = {
 }
 
 
-def features(kind, X, protos, two_theta, n_jobs, cache):
-    """Indexing (and autocorrelation) features of the patterns and the prototypes, once."""
+def features(kind, X, protos, two_theta, n_jobs, cache, path=None):
+    """Indexing (and autocorrelation) features of the patterns and the prototypes, once.
+
+    With ``path`` (``--feature-cache``), the indexing features are read from that ``.npz``
+    when it holds as many rows and the transformer's columns, else computed and saved there
+    (re-running the table with other models then costs the fits only)."""
     if "indexing" not in cache:
         t0 = time.perf_counter()
         index = XRDIndexingFeatures((two_theta[0], two_theta[-1]), n_jobs=n_jobs).fit(X)
-        cache["indexing"] = (index.transform(X), index.transform(protos))
-        cache["featurise s"] = time.perf_counter() - t0
+        names = list(index.get_feature_names_out())
+        stored = np.load(path, allow_pickle=False) if path and os.path.exists(path) else None
+        if (stored is not None and list(stored["names"]) == names
+                and stored["F"].shape[0] == len(X) and stored["Fp"].shape[0] == len(protos)):
+            cache["indexing"] = (stored["F"], stored["Fp"])
+            cache["featurise s"] = float(stored["seconds"])
+            print(f"indexing features read from {path}", flush=True)
+        else:
+            cache["indexing"] = (index.transform(X), index.transform(protos))
+            cache["featurise s"] = time.perf_counter() - t0
+            if path:
+                np.savez(path, F=cache["indexing"][0], Fp=cache["indexing"][1],
+                         names=np.array(names), seconds=cache["featurise s"])
         print(f"indexing features: {cache['featurise s']:.0f} s", flush=True)
     if kind == "indexing+autocorrelation" and kind not in cache:
         F, Fp = cache["indexing"]
@@ -258,7 +276,8 @@ def table_rows(args):
                 X_all, X_proto = X, protos.data
             else:
                 X_all, X_proto = features(kind, X, protos.data, info.two_theta,
-                                          args.feature_jobs or args.n_jobs, cache)
+                                          args.feature_jobs or args.n_jobs, cache,
+                                          args.feature_cache)
             t0 = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
@@ -319,6 +338,8 @@ def main():
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--feature-jobs", type=int, default=None,
                         help="processes computing the indexing features (default: --n-jobs)")
+    parser.add_argument("--feature-cache", default=None,
+                        help="an .npz to read the indexing features from, or to save them to")
     parser.add_argument("--name", default="bench_xrd_table",
                         help="the table's result name (benchmarks/results/NAME.json)")
     parser.add_argument("--models", nargs="+", default=None,

@@ -75,8 +75,9 @@ class TimeEvolution(BaseEstimator):
     (``O = d log psi / d theta``, ``E_loc`` the local energy), integrated with a fixed-step
     explicit Runge-Kutta scheme. ``S`` is inverted in its eigenbasis with the regularised
     pseudo-inverse of Schmitt & Heyl (2020): eigen-directions below ``rcond`` times the
-    largest eigenvalue are suppressed smoothly, and with Monte Carlo also those whose force
-    component has a signal-to-noise ratio below ``snr_cutoff``.
+    largest eigenvalue are suppressed smoothly (optionally in units of ``S``'s diagonal,
+    ``diag_scale``), and with Monte Carlo, when ``snr_cutoff`` is set, also those whose force
+    component has a signal-to-noise ratio below it.
 
     The averages are exact sums over all ``2**N`` configurations for small systems
     (deterministic: the dynamics differs from the exact one only by the ansatz and the
@@ -129,18 +130,16 @@ class TimeEvolution(BaseEstimator):
         Solve the equation of motion in units of ``S``'s diagonal (each parameter's own
         scale, floored at 1e-3 of the largest), so that the ``rcond`` cutoff compares
         directions rather than the units of the parameters (NetKet's ``diag_scale``).
-        Which directions the cutoff removes then changes, and with it the error, in both
-        directions: on the quench of the Notes (ring of 12 to t = 2) it halves the error of
-        <sigma^x> with exact sums (5.0e-3 against 9.4e-3) and cuts that of the Monte Carlo
-        state threefold (3.0e-3 against 1.06e-2), but on the ring of 10 to t = 1 (exact
-        sums) it doubles it (2.9e-3 against 1.5e-3), and from the x-polarised state it can
-        go astray: compare both on a size the exact sums reach.
+        Which directions the cutoff removes then changes, and with it the error, for better
+        or worse: on the quench of the Notes (ring of 12 to t = 2) it halves the error of
+        <sigma^x> with exact sums and cuts that of the Monte Carlo state threefold, but it
+        is not uniformly better (on the ring of 10 to t = 1 with exact sums it is worse):
+        compare both on a size that exact sums reach.
     snr_cutoff : float or None, default=None
         Signal-to-noise cutoff of the force components (Monte Carlo only; exact sums have
         no noise and ignore it), Schmitt & Heyl's ``1 / (1 + (snr_cutoff / SNR)**6)``.
-        None (the default, as NetKet's TDVP): no cutoff; on the quench of the Notes a
-        cutoff of 2 made the Monte Carlo state's <sigma^x> err by 5e-3 at t = 0.3, against
-        6e-4 without.
+        None (the default, as in NetKet's TDVP): no cutoff. It biases the dynamics: on the
+        quench of the Notes a cutoff of 2 raised the state's error (see Notes).
     random_state : int, RandomState instance or None, default=None
         Seeds the Markov chains.
     device : str, default="cpu"

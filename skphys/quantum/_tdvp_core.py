@@ -12,8 +12,8 @@ with the log-derivatives ``O_k = d log psi / d theta_k`` and the local energy ``
 ``S`` is singular (redundant parameters) and, with Monte Carlo, noisy; it is inverted in its
 eigenbasis with the regularised pseudo-inverse of Schmitt & Heyl (PRL 125, 100503, 2020):
 each eigen-direction ``k`` is kept with the weight
-``1 / (1 + (rcond lambda_max / lambda_k)**6)`` and, with Monte Carlo, times
-``1 / (1 + (snr_cutoff / SNR_k)**6)``, where ``SNR_k`` is the signal-to-noise ratio of the
+``1 / (1 + (rcond lambda_max / lambda_k)**6)`` and, with Monte Carlo and a ``snr_cutoff``,
+times ``1 / (1 + (snr_cutoff / SNR_k)**6)``, where ``SNR_k`` is the signal-to-noise ratio of the
 force's component along it.
 
 Nothing here imports scikit-learn: the estimator is :mod:`._tdvp`.
@@ -206,6 +206,10 @@ def tdvp_solve(O, E, weights, rcond, snr_cutoff, scale=False):
         Relative eigenvalue cutoff of ``S`` (soft, Schmitt & Heyl's form).
     snr_cutoff : float or None
         Signal-to-noise cutoff of the force's components (samples only).
+    scale : bool
+        Solve in units of ``S``'s diagonal (each column of ``O`` normalised, floored at
+        ``SCALE_FLOOR`` times the largest), so that ``rcond`` does not depend on the units
+        of the parameters; ``theta_dot`` is returned in the original units.
 
     Returns
     -------

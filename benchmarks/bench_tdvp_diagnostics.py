@@ -106,7 +106,8 @@ def main(argv=None):
     exact_e, exact_v, _ = exact_evolution(H, exact_ground_state(H0).full(), grid, [mx])
     # rows of earlier runs with the same settings are kept (``--only`` adds variants); the
     # table is written after every variant
-    path = RESULTS / "tdvp_diagnostics.json"
+    name = "tdvp_diagnostics" + ("" if args.t_final == 2.0 else f"_t{args.t_final:g}")
+    path = RESULTS / f"{name}.json"
     meta = {"L": L, "dt": DT, "t_final": args.t_final, "seed": args.seed, "n_samples": 4000,
             "peer_ran": "no (NetKet: bench_quantum.py --only tdvp)"}
     rows = []
@@ -119,7 +120,7 @@ def main(argv=None):
         print(row, flush=True)
         rows = [r for r in rows if r["variant"] != variant] + [row]
         rows.sort(key=lambda r: list(VARIANTS).index(r["variant"]))
-        report("tdvp_diagnostics", rows,
+        report(name, rows,
                ["variant", "state_err_sx", "t_of_max", "recorded_err_sx", "noise_sx_std",
                 "state_err_e_per_site", "recorded_err_e_per_site", "wall_s"], meta)
 

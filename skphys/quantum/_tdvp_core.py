@@ -12,8 +12,8 @@ with the log-derivatives ``O_k = d log psi / d theta_k`` and the local energy ``
 ``S`` is singular (redundant parameters) and, with Monte Carlo, noisy; it is inverted in its
 eigenbasis with the regularised pseudo-inverse of Schmitt & Heyl (PRL 125, 100503, 2020):
 each eigen-direction ``k`` is kept with the weight
-``1 / (1 + (rcond lambda_max / lambda_k)**6)`` and, with Monte Carlo, times
-``1 / (1 + (snr_cutoff / SNR_k)**6)``, where ``SNR_k`` is the signal-to-noise ratio of the
+``1 / (1 + (rcond lambda_max / lambda_k)**6)`` and, with Monte Carlo and a ``snr_cutoff``,
+times ``1 / (1 + (snr_cutoff / SNR_k)**6)``, where ``SNR_k`` is the signal-to-noise ratio of the
 force's component along it.
 
 Nothing here imports scikit-learn: the estimator is :mod:`._tdvp`.
@@ -26,8 +26,13 @@ import torch
 
 from . import _rbm, _symmetric
 
-__all__ = ["Ansatz", "ExactExpectations", "SampledExpectations", "tdvp_solve", "INTEGRATORS",
+__all__ = ["Ansatz", "ExactExpectations", "SampledExpectations", "tdvp_solve",
+           "pooled_mean_and_error", "INTEGRATORS",
            "integrator_stages", "x_polarised_params", "exact_evolution", "rk_step"]
+
+
+#: the smallest column scale of the scaled solve, relative to the largest (tdvp_solve)
+SCALE_FLOOR = 1e-3
 
 
 def x_polarised_params(n_sites, n_hidden, weight=0.5, device="cpu"):
@@ -155,6 +160,25 @@ def local_values(operator, params, sigma, th, t=None):
     return _rbm.local_energy(operator, params, sigma, th, t).to(torch.complex128)
 
 
+def pooled_mean_and_error(values, log_weights):
+    """Self-normalised importance-sampling mean of ``values`` over several sample sets of the
+    same chains, and its standard error.
+
+    ``values`` and ``log_weights`` are (K, B) tensors: the value of the measured quantity and
+    ``log |psi_target / psi_drawn|^2`` on the sample of chain ``b`` at draw ``k``. The error
+    treats each chain's weighted sum over its ``K`` draws as one independent sample (the
+    draws of one chain are correlated, the chains are independent).
+    """
+    lw = log_weights - log_weights.max()
+    w = torch.exp(lw)
+    v = values.real
+    num, den = (w * v).sum(0), w.sum(0)  # per chain
+    mean = float(num.sum() / den.sum())
+    B = v.shape[1]
+    z = (num - mean * den) / den.mean()
+    return mean, float(z.std() / math.sqrt(B)) if B > 1 else math.nan
+
+
 def mean_and_error(values, weights):
     """Real part of the mean of ``values`` and its standard error (0 for exact weights)."""
     v = values.real
@@ -167,7 +191,7 @@ def mean_and_error(values, weights):
 # --------------------------------------------------------------------------------------
 # the equation of motion
 # --------------------------------------------------------------------------------------
-def tdvp_solve(O, E, weights, rcond, snr_cutoff):
+def tdvp_solve(O, E, weights, rcond, snr_cutoff, scale=False):
     """``theta_dot`` from ``S theta_dot = -i F`` by the regularised pseudo-inverse.
 
     Parameters
@@ -182,6 +206,10 @@ def tdvp_solve(O, E, weights, rcond, snr_cutoff):
         Relative eigenvalue cutoff of ``S`` (soft, Schmitt & Heyl's form).
     snr_cutoff : float or None
         Signal-to-noise cutoff of the force's components (samples only).
+    scale : bool
+        Solve in units of ``S``'s diagonal (each column of ``O`` normalised, floored at
+        ``SCALE_FLOOR`` times the largest), so that ``rcond`` does not depend on the units
+        of the parameters; ``theta_dot`` is returned in the original units.
 
     Returns
     -------
@@ -201,6 +229,14 @@ def tdvp_solve(O, E, weights, rcond, snr_cutoff):
     sw = torch.sqrt(w).to(O.dtype)
     Oc = (O - Obar) * sw[:, None]  # sqrt(w) (O - <O>)
     Ec = (E - Ebar) * sw
+    if scale:
+        # S in units of its diagonal (each parameter's own scale), so that the cutoff
+        # relative to the largest eigenvalue compares directions, not the units of the
+        # parameters; a parameter of almost no effect (below SCALE_FLOOR times the largest
+        # scale) is not blown up to unit scale (its column would be rounding noise)
+        d = torch.sqrt((Oc.abs() ** 2).sum(0))
+        d = d.clamp_min(max(SCALE_FLOOR * float(d.max()) if d.numel() else 0.0, 1e-300))
+        Oc = Oc / d
     S = Oc.conj().T @ Oc
     F = Oc.conj().T @ Ec
     lam, V = torch.linalg.eigh(S)
@@ -218,6 +254,9 @@ def tdvp_solve(O, E, weights, rcond, snr_cutoff):
         keep = keep / (1.0 + (snr_cutoff / snr.clamp_min(1e-300)) ** 6)
     inv = torch.where(lam > 0, keep / lam.clamp_min(1e-300), torch.zeros_like(lam))
     x = V @ (inv.to(rho.dtype) * (-1j * rho))
+    if scale:
+        Oc = Oc * d
+        x = x / d
     # the TDVP error of Schmitt & Heyl: how far i d|psi>/dt = sum_k theta_dot_k O_k |psi>
     # misses H |psi>, relative to the energy variance (0: exact; 1: no better than standing
     # still)

@@ -158,6 +158,10 @@ def test_point_group_and_spin_flip_symmetric_rbms_on_a_ring(symmetry):
 # ---------------------------------------------------------------------------------------
 @pytest.mark.parametrize("momentum, parity", [(1, None), (0, -1), (4, 1)])
 def test_sector_projection_finds_the_lowest_state_of_the_sector(momentum, parity):
+    # 1000 samples: with 300, 15 of 40 trajectories of (k=4, +1) ended at eps 1e-3 to 2.0e-3,
+    # the rest at 1e-5 (the error sits on configurations too rare for 300 samples to show;
+    # a trajectory is not bit-identical across processes, so CI draws a fresh one each run);
+    # with 1000, 30 of 32 ended at 1e-5 and the other two at 1.3e-3 and 1.5e-3
     H = Heisenberg(8)
     e_sector, v, codes = sector_ground_state(H, momentum, parity)
     e0 = exact_ground_state(H).energy
@@ -165,7 +169,7 @@ def test_sector_projection_finds_the_lowest_state_of_the_sector(momentum, parity
     sector = {"momentum": momentum} if parity is None else {"momentum": momentum,
                                                             "spin_flip": parity}
     est = RBMWavefunction(H, alpha=1, sector=sector, sampler="exact", max_iter=150,
-                          n_samples=300, random_state=0).fit()
+                          n_samples=1000, random_state=0).fit()
     assert est.sector_ == sector
     assert np.iscomplexobj(est.components_) == (momentum not in (0, 4))
     e = est.expectation(H)
@@ -182,13 +186,16 @@ def test_sector_projection_finds_the_lowest_state_of_the_sector(momentum, parity
         np.testing.assert_allclose(np.exp(est.log_psi(-X) - lp), parity, atol=1e-8)
 
 
-def test_symmetric_rbm_projected_on_spin_flip_parity():
-    # a translation-invariant RBM projected onto the odd spin-flip sector of a ring of 8
+@pytest.mark.parametrize("seed", [0, 8])
+def test_symmetric_rbm_projected_on_spin_flip_parity(seed):
+    # a translation-invariant RBM projected onto the odd spin-flip sector of a ring of 8; the
+    # random start of seed 8 puts 299 of 300 samples at E_loc = 0 (the sector's E=0 level):
+    # it took 80 iterations to leave (eps 0.75 after 100) until such a start was drawn again
     H = Heisenberg(8)
     e_sector, _, _ = sector_ground_state(H, 0, -1)
     est = RBMWavefunction(H, alpha=2, symmetry="translation", sector={"spin_flip": -1},
                           sampler="exact", max_iter=100, n_samples=300,
-                          random_state=0).fit()
+                          random_state=seed).fit()
     assert est.n_parameters_ == 2 + 2 * 8
     assert abs((est.expectation(H) - e_sector) / e_sector) <= 2e-3
 

@@ -233,12 +233,12 @@ def natural_gradient(params, sigma, th, t, E, diag_shift, workspace, reduce):
     if sigma.device.type != "cpu":
         L, info = torch.linalg.cholesky_ex(A)
         if int(info) != 0:
-            return torch.linalg.lstsq(A, F[:, None]).solution[:, 0]
+            return _rbm._least_squares(A, F)
         return torch.cholesky_solve(F[:, None], L)[:, 0]
     low = torch.complex64 if params.dtype.is_complex else torch.float32
     L, info = torch.linalg.cholesky_ex(A.to(low))
     if int(info) != 0:
-        return torch.linalg.lstsq(A, F[:, None]).solution[:, 0]
+        return _rbm._least_squares(A, F)
     x = torch.cholesky_solve(F[:, None].to(low), L).to(F.dtype)
     r = F[:, None] - A @ x
     return (x + torch.cholesky_solve(r.to(low), L).to(F.dtype))[:, 0]

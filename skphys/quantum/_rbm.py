@@ -585,10 +585,22 @@ def _solve(Oc, Fv, diag_shift, low_precision=None):
     return _cholesky_solve(S, Fv)
 
 
+def _least_squares(A, b):
+    """``A x = b`` for a singular or indefinite ``A`` (the fallback of the Cholesky solves).
+
+    On a CPU, by SVD (``gelsd``): LAPACK's default there (``gelsy``, pivoted QR) gave
+    different last bits in different processes for the same input, which a Monte Carlo fit
+    amplifies into a different trajectory (``benchmarks/bench_reproducibility.py``); on a GPU,
+    PyTorch's only driver.
+    """
+    driver = "gelsd" if A.device.type == "cpu" else None
+    return torch.linalg.lstsq(A, b[:, None], driver=driver).solution[:, 0]
+
+
 def _cholesky_solve(A, b):
     L, info = torch.linalg.cholesky_ex(A)
     if int(info) != 0:  # singular (diag_shift = 0): least squares
-        return torch.linalg.lstsq(A, b[:, None]).solution[:, 0]
+        return _least_squares(A, b)
     return torch.cholesky_solve(b[:, None], L)[:, 0]
 
 
@@ -625,7 +637,7 @@ def _refined_solve(A, b):
     L, info = torch.linalg.cholesky_ex(A)
     A = A.to(b.dtype)
     if int(info) != 0:
-        return torch.linalg.lstsq(A, b[:, None]).solution[:, 0]
+        return _least_squares(A, b)
     x = torch.cholesky_solve(b[:, None].to(low), L).to(b.dtype)
     r = b[:, None] - A @ x
     return (x + torch.cholesky_solve(r.to(low), L).to(b.dtype))[:, 0]

@@ -22,6 +22,7 @@ from ._state import (
     log_norm,
     norm_method,
 )
+from ._phase import LocalPhases
 from ._vmc import ANNEAL_FLOOR, ANNEAL_FRACTION
 
 __all__ = ["TomographyFit"]
@@ -40,6 +41,10 @@ MAX_STEP = 0.1
 #: From 0.01 the fit of 50 spins stayed near that family (F 0.36 after 30 epochs); from 0.1 the
 #: random start breaks the symmetry (F 0.95; ``bench_quantum.py --only w50``)
 PCD_INIT_STD = 0.1
+#: ``phase_model="local"``: the share of ``max_iter`` (epochs) that fits the amplitude to the
+#: snapshots measured in Z alone, before the phases are searched and the amplitude and the
+#: phases are fitted to all the snapshots
+WARM_FRACTION = 0.2
 
 
 class TomographyFit:
@@ -61,6 +66,22 @@ class TomographyFit:
         complex_params = multi
         if est.param_dtype != "auto":
             complex_params = est.param_dtype == "complex"
+        # separate amplitude (a real RBM) and local phases: see _phase
+        self.local = est.phase_model == "local" and multi
+        z_rows = (np.ones(len(sigma), bool) if bases is None
+                  else np.array([set(b) == {"Z"} for b in bases]))
+        if self.local:
+            if est.param_dtype != "auto":
+                raise ValueError(
+                    f"phase_model='local' fits a real amplitude and local phases; "
+                    f"param_dtype={est.param_dtype!r} sets the parameters of the joint complex "
+                    "RBM (phase_model='joint'): leave it at 'auto'")
+            if not z_rows.any():
+                raise ValueError("phase_model='local' learns the amplitude first from the "
+                                 "snapshots measured in Z on every site, and none was given")
+            complex_params = False
+            self.n_warm = max(1, round(WARM_FRACTION * est.max_iter))
+            self.z_rows = z_rows
         self.dtype = torch.complex128 if complex_params else torch.float64
         self.n_hidden = max(1, math.ceil(est.alpha * N - 1e-9))
         self.n_up = None if est.n_up == "auto" else est.n_up
@@ -87,8 +108,6 @@ class TomographyFit:
         self.likelihood = method
         self.sigma, self.bases = sigma, bases
         # snapshots measured in Z on every site: the data the hidden offsets average over
-        z_rows = (np.ones(len(sigma), bool) if bases is None
-                  else np.array([set(b) == {"Z"} for b in bases]))
         self.sigma_z = sigma[torch.from_numpy(np.flatnonzero(z_rows))][:2000].to(device)
         # exact: Adam's step; pcd: the natural-gradient step for real parameters, Adam's
         # for complex ones (see _pcd_epoch)
@@ -131,6 +150,18 @@ class TomographyFit:
             state.n_total = sum(w.sum() for _, w in state.groups)
         else:
             state.data = SnapshotBatches(self.sigma, self.bases, device)
+        if self.local:
+            state.phase = torch.zeros(self.n_sites, dtype=torch.float64, device=device)
+            if self.likelihood == "exact":
+                state.groups_z = [g for g in state.groups if not g[0].rotated]
+                state.n_z = sum(w.sum() for _, w in state.groups_z)
+                state.phases = LocalPhases([ro for ro, _ in state.groups],
+                                           [w for _, w in state.groups], self.n_sites)
+            else:
+                state.data_z = SnapshotBatches(
+                    self.sigma[torch.from_numpy(np.flatnonzero(self.z_rows))], None, device)
+                state.phases = LocalPhases(state.data.groups, None, self.n_sites)
+        if self.likelihood == "pcd":
             n = len(self.sigma)
             bs = est.batch_size
             state.batch_size = min(n, 1000) if bs == "auto" else min(n, bs)
@@ -159,21 +190,49 @@ class TomographyFit:
         if self.likelihood == "exact" or not self.natural:
             for group in state.optimizer.param_groups:
                 group["lr"] = lr
+        if not self.local:
+            if self.likelihood == "exact":
+                return {"loss": self._exact_epoch(state)}
+            return {"loss": self._pcd_epoch(state, lr)}
+        # separate amplitude and phases: the amplitude from the Z snapshots for the first
+        # n_warm epochs, then from all of them with the phases fixed; the phases (amplitude
+        # fixed) searched globally after the warm-up and the last epoch, refined after the others
+        warm = it < self.n_warm
         if self.likelihood == "exact":
-            return {"loss": self._exact_epoch(state)}
-        return {"loss": self._pcd_epoch(state, lr)}
+            groups, n_total = ((state.groups_z, state.n_z) if warm
+                               else (state.groups, state.n_total))
+            loss = self._exact_epoch(state, groups, n_total)
+        else:
+            loss = self._pcd_epoch(state, lr, state.data_z if warm else state.data,
+                                   len(state.data))
+        if not warm or it == self.n_warm - 1:
+            search = it == self.n_warm - 1 or it == self.est.max_iter - 1
+            state.phase = state.phases.fit(state.params, state.phase, search=search)
+            state.phases.apply(state.phase)
+        return {"loss": loss}
 
-    def _exact_epoch(self, state):
+    def public_params(self, state):
+        """The parameters the estimator publishes: the phases ``c`` of the local phase model
+        enter as the imaginary part of the visible biases."""
+        if not self.local:
+            return state.params
+        p = state.params
+        return _rbm.RBMParams(torch.complex(p.a, state.phase), p.b.to(torch.complex128),
+                              p.W.to(torch.complex128))
+
+    def _exact_epoch(self, state, groups=None, n_total=None):
         params = state.params
+        groups = state.groups if groups is None else groups
+        n_total = state.n_total if n_total is None else n_total
         with torch.enable_grad():
             nll = log_norm(params, self.norm, state.space)
-            for outcomes, w in state.groups:
-                nll = nll - (w * outcomes.log_prob(params)).sum() / state.n_total
+            for outcomes, w in groups:
+                nll = nll - (w * outcomes.log_prob(params)).sum() / n_total
             nll.backward()
         state.centering.step(state.optimizer, params, self.sigma_z)
         return float(nll)
 
-    def _pcd_epoch(self, state, lr):
+    def _pcd_epoch(self, state, lr, data=None, epoch_size=None):
         """One pass over the snapshots in mini-batches, a natural-gradient step on each.
 
         The gradient of the negative log-likelihood is the data term (the mini-batch,
@@ -186,15 +245,18 @@ class TomographyFit:
         sits at the product state of its marginals, whose fidelity with it is
         ``(1 - 1/N)^(N-1)``); the metric rescales those directions.
         """
-        params, data, bs = state.params, state.data, state.batch_size
-        n = len(data)
-        perm = torch.randperm(n)
+        params, bs = state.params, state.batch_size
+        data = state.data if data is None else data
+        # epoch_size: as many snapshots as an epoch over all the data (the Z warm-up of the
+        # local phase model cycles through its fewer snapshots)
+        n = len(data) if epoch_size is None else epoch_size
+        perm = torch.cat([torch.randperm(len(data)) for _ in range(-(-n // len(data)))])[:n]
         total = 0.0
         for start in range(0, n, bs):
             idx = perm[start:start + bs]
             self._advance(state, self.est.n_sweeps)
             chains = state.chains
-            grad, pos = self.gradient(state, idx)
+            grad, pos = self.gradient(state, idx, data)
             if not self.natural:
                 state.centering.step(state.optimizer, params, data.z_batch(idx))
                 total += float(-pos) * len(idx)
@@ -218,7 +280,7 @@ class TomographyFit:
             total += float(-pos) * len(idx)
         return total / n
 
-    def gradient(self, state, idx):
+    def gradient(self, state, idx, data=None):
         """The sampled gradient of the negative log-likelihood of the snapshots at
         positions ``idx`` (left in the parameters' ``.grad``, and returned flat, ordered
         ``(a, b, W)``), and their mean unnormalised log-likelihood.
@@ -232,15 +294,20 @@ class TomographyFit:
         for p in state.leaves:
             p.grad = None
         with torch.enable_grad():
-            pos = state.data.log_prob(params, idx)
+            pos = (state.data if data is None else data).log_prob(params, idx)
             neg = 2.0 * _rbm.log_psi(params, state.chains.sigma).real.mean()
             (neg - pos).backward()
         return torch.cat([p.grad.reshape(-1) for p in state.leaves]), pos.detach()
 
     def snapshot(self, state):
+        if self.local:
+            return state.params.clone(), state.phase.clone()
         return state.params.clone()
 
     def restore(self, state, copy):
+        if self.local:
+            copy, state.phase = copy[0], copy[1].clone()
+            state.phases.apply(state.phase)
         for target, value in zip(state.params.tensors(), copy.tensors()):
             target.copy_(value)
 

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from . import _rbm
+from ._phase import LocalPhases
 from ._state import (
     EXACT_FIT_LIMIT,
     RBMState,
@@ -22,7 +23,6 @@ from ._state import (
     log_norm,
     norm_method,
 )
-from ._phase import LocalPhases
 from ._vmc import ANNEAL_FLOOR, ANNEAL_FRACTION
 
 __all__ = ["TomographyFit"]
@@ -275,6 +275,17 @@ class TomographyFit:
             # state onto a few configurations
             dist = lr * float(torch.linalg.vector_norm(Oc @ delta.to(Oc.dtype)))
             dist /= math.sqrt(len(Oc))
+            if self.local and data.rotated:
+                # the rotated snapshots read amplitudes the chains may not visit (a pair
+                # rotated in a state of fixed magnetisation: the pair's up-up and down-down
+                # configurations), where the metric cannot see a step: the step's length is
+                # also measured there (the rms change of log |psi| on the batch's
+                # configurations, centred)
+                conf = data.configurations(idx)
+                Od = _rbm.log_derivatives(state.frozen, conf, _rbm.theta(state.frozen, conf))
+                Od = Od - Od.mean(0)
+                dist_d = lr * float(torch.linalg.vector_norm(Od @ delta.to(Od.dtype)))
+                dist = max(dist, dist_d / math.sqrt(len(Od)))
             scale = min(1.0, MAX_STEP / dist) if dist > 0 else 1.0
             params.add_(-lr * scale * delta)
             total += float(-pos) * len(idx)
@@ -425,6 +436,27 @@ class SnapshotBatches:
 
     def __len__(self):
         return self.n
+
+    @property
+    def rotated(self):
+        return any(g.rotated for g in self.groups)
+
+    def configurations(self, idx, limit=4000):
+        """The configurations whose amplitudes the likelihood of the snapshots at ``idx``
+        reads (a rotated snapshot's ``2^k``), at most ``limit`` of them (a random subset)."""
+        gid, pos = self.group_of[idx], self.position[idx]
+        out = []
+        for g in torch.unique(gid).tolist():
+            group, rows = self.groups[g], pos[gid == g]
+            if not group.rotated:
+                out.append(group.sigma[rows.to(group.sigma.device)])
+                continue
+            confs = group.confs.view(*group.shape, -1)[rows.to(group.confs.device)]
+            out.append(confs.reshape(-1, confs.shape[-1]))
+        conf = torch.cat(out)
+        if len(conf) > limit:
+            conf = conf[torch.randperm(len(conf))[:limit].to(conf.device)]
+        return conf
 
     def z_batch(self, idx):
         """The snapshots at positions ``idx`` that were measured in Z on every site."""

@@ -252,8 +252,11 @@ class TomographyFit:
         n = len(data) if epoch_size is None else epoch_size
         perm = torch.cat([torch.randperm(len(data)) for _ in range(-(-n // len(data)))])[:n]
         total = 0.0
-        for start in range(0, n, bs):
+        hunt = self.local and data.rotated
+        for step, start in enumerate(range(0, n, bs)):
             idx = perm[start:start + bs]
+            if hunt and step % HUNT_EVERY == 0:
+                hunt_modes(state.frozen, state.chains)
             self._advance(state, self.est.n_sweeps)
             chains = state.chains
             grad, pos = self.gradient(state, idx, data)
@@ -399,6 +402,54 @@ class Centering:
             a.sub_(dW.T @ lam)
             b.sub_(dW @ mu)
             self.update_offsets(params, sigma)
+
+
+#: mode hunt: random starts, their share of the chains they may replace, and the margin (in
+#: ``log |psi|^2``) by which a start's local maximum must beat every chain
+HUNT_STARTS = 100
+HUNT_SHARE = 0.05
+HUNT_MARGIN = math.log(10.0)
+#: mini-batch steps between two hunts (phase_model="local", all snapshots)
+HUNT_EVERY = 10
+
+
+def hunt_modes(params, chains):
+    """Look for modes of ``|psi|^2`` the persistent chains do not visit, and move chains there.
+
+    Persistent chains miss a mode that grows far from them (seen with the local phase model
+    on the Heisenberg chain of 20 spins: the rotated snapshots' data term raised nearly
+    polarised configurations, which chains in the S^z=0 region never reached, and the model
+    put all its weight there within an epoch). From ``HUNT_STARTS`` random configurations,
+    single spin flips that raise ``|psi|`` are taken greedily (the best flip each step) until
+    none does; each local maximum whose ``log |psi|^2`` beats every chain's by more than
+    ``HUNT_MARGIN`` replaces a chain (at most ``HUNT_SHARE`` of them, the chains with the
+    lowest ``|psi|``). The chains go on from there as Markov chains; the normaliser's term
+    of the gradient then sees the mode and pushes it down if the data do not support it.
+    """
+    sigma = chains.sigma
+    N = sigma.shape[1]
+    n = min(HUNT_STARTS, len(sigma))
+    x = torch.randint(0, 2, (n, N), device=sigma.device).to(torch.float64) * 2.0 - 1.0
+    cur = 2.0 * _rbm.log_psi(params, x).real
+    flips = 1.0 - 2.0 * torch.eye(N, dtype=torch.float64, device=sigma.device)
+    for _ in range(2 * N):
+        cand = (x[:, None, :] * flips[None]).reshape(-1, N)
+        lp = 2.0 * _rbm.log_psi(params, cand).real.reshape(n, N)
+        best, j = lp.max(1)
+        up = best > cur + 1e-12
+        if not bool(up.any()):
+            break
+        x[up] = x[up] * flips[j[up]]
+        cur = torch.where(up, best, cur)
+    own = 2.0 * _rbm.log_psi(params, sigma).real
+    keep = cur > own.max() + HUNT_MARGIN
+    if not bool(keep.any()):
+        return 0
+    found = torch.unique(x[keep], dim=0)[: max(1, int(HUNT_SHARE * len(sigma)))]
+    worst = torch.argsort(own)[: len(found)]
+    chains.sigma[worst] = found
+    chains.refresh(params)
+    return len(found)
 
 
 def annealed(base, it, n_iter):

@@ -98,7 +98,8 @@ Protocol (printed by every run):
   Heisenberg chains of ``--gs-phase-size`` (default 20) spins, ground states by
   ``exact_ground_state`` (sparse Lanczos; the Heisenberg one in its S^z=0 sector), snapshots
   in Z and the 2(N-1) pair bases as above, 1000 shots per basis on average (each snapshot's
-  basis drawn uniformly), ``phase_model="local"``, 50 epochs, seeds ``--seeds``; F exact
+  basis drawn uniformly), ``phase_model="local"``, 50 epochs (``--local-epochs``; the
+  recorded run: 20), seeds ``--seeds`` (the recorded run: 0); F exact
   over 2^N. The Heisenberg chain's Marshall sign is a local phase (pi on the up spins of one
   sublattice): the learned phases are printed.
 

@@ -6,6 +6,11 @@ magnetisation sector, or the hidden layer; one full-batch step per epoch on the 
 outcomes weighted by their counts), or by persistent contrastive divergence (mini-batches,
 the normaliser's gradient from persistent Markov chains). The loop, history, progress,
 callbacks, rollback and Ctrl-C handling belong to :class:`skphys.base.IterationDriver`.
+
+``phase_model="local"`` (separate amplitude and local phases, :mod:`._phase`): the amplitude
+is a real RBM fitted by the same steps, to the Z snapshots for the first ``WARM_FRACTION`` of
+the epochs and to all snapshots afterwards with the phases written into the rotated
+outcomes' coefficients; the phases are fitted between epochs with the amplitude fixed.
 """
 
 import math

@@ -170,7 +170,9 @@ class RBMWavefunction(BaseEstimator):
         needs no normaliser and is periodic, with a local optimum between each two of its
         barriers; the search steps one phase difference at a time over a grid of its period),
         and the remaining epochs fit ``A`` to all snapshots with the phases refined after
-        each (L-BFGS) and searched again after the last. The fitted state is the complex RBM
+        each (L-BFGS) and searched again after the last; with persistent contrastive
+        divergence a mode hunt (greedy ascent of ``|psi|`` from random configurations, every
+        10 steps) moves chains to modes they miss. The fitted state is the complex RBM
         whose visible biases alone have an imaginary part ``c``, so every method reads it
         unchanged. ``param_dtype`` must stay ``"auto"`` with ``"local"``; with ``Z``
         snapshots only, both models are the positive RBM.

@@ -80,13 +80,28 @@ Protocol (printed by every run):
 * W state with random local phases (``--only wphase``, issue 20): phases drawn uniformly
   in [0, 2 pi) (seed 1234), N = ``--phase-sizes`` (default 8), snapshots in Z and in the
   2(N-1) bases with a neighbouring pair rotated to X X or X Y, 1000 shots each. skphys:
-  defaults (complex parameters, persistent contrastive divergence), ``--phase-epochs``
-  (default 40), seeds ``--seeds``; QuCumber 1.3.3: ComplexWaveFunction (amplitude and phase
-  RBMs, N hidden units each), CD-10, lr 0.01, batches of 100, ``--qucumber-phase-epochs``
-  (default 100), first seed, given skphys's basis rotations (the same outcome convention).
-  Fidelity with the target (exact, from the amplitudes on the one-up states and the full
-  normaliser) at 10 checkpoints, paused out of the clock; time for skphys to reach
-  QuCumber's final fidelity.
+  ``phase_model="local"`` (a positive RBM amplitude, alpha=1, fitted to the Z snapshots for
+  the first 20% of the epochs, then local phases searched globally and refined with the
+  amplitude fixed, then both fitted to all snapshots; no sum over 2^N), 300 epochs of the
+  exact likelihood (its default up to N=16) or 50 epochs of persistent contrastive
+  divergence (N=20), ``--local-epochs`` to change them; and, for N <= ``--joint-phase-max-n``
+  (10), the joint complex RBM (``phase_model="joint"``, the default; persistent contrastive
+  divergence), ``--phase-epochs`` (default 40); seeds ``--seeds``. QuCumber 1.3.3:
+  ComplexWaveFunction (amplitude and phase RBMs, N hidden units each), CD-10, lr 0.01,
+  batches of 100, ``--qucumber-phase-epochs`` (default 100), first seed, N <=
+  ``--qucumber-phase-max-n`` (10: at N=20 its epochs over 39,000 snapshots with CD-10 are
+  beyond this machine's budget), given skphys's basis rotations (the same outcome
+  convention). Fidelity with the target (exact, from the amplitudes on the one-up states and
+  the full normaliser) at 10 checkpoints, paused out of the clock; time for skphys
+  (``"local"``) to reach QuCumber's final fidelity.
+* Ground states from rotated data (``--only gsphase``, issue 20): the open TFIM (h=1) and
+  Heisenberg chains of ``--gs-phase-size`` (default 20) spins, ground states by
+  ``exact_ground_state`` (sparse Lanczos; the Heisenberg one in its S^z=0 sector), snapshots
+  in Z and the 2(N-1) pair bases as above, 1000 shots per basis on average (each snapshot's
+  basis drawn uniformly), ``phase_model="local"``, 50 epochs (``--local-epochs``; the
+  recorded run: 20), seeds ``--seeds`` (the recorded run: 0); F exact
+  over 2^N. The Heisenberg chain's Marshall sign is a local phase (pi on the up spins of one
+  sublattice): the learned phases are printed.
 
 * W state of 50 spins (``--only w50``, issue 20): 10^4 Z snapshots, the full space,
   defaults (``init_std`` 0.1) and the former ``init_std=0.01``, 30 epochs, seed 0 (no peer). The fidelity has no
@@ -101,8 +116,8 @@ published figure is ever printed in its place. Install the peers in their own en
     PYTHONPATH=. /work/peers/quantum/bin/python benchmarks/bench_quantum.py [--quick]
 
 (``--quick``: one seed, 100 iterations, for a smoke test; ``--only heisenberg|tfim|tfim80|
-tomography|large|excited|tdvp|w20|wphase|w50|s2``; ``--iterations``, ``--every``, ``--seeds``;
-``--settings all``).
+tomography|large|excited|tdvp|w20|wphase|gsphase|w50|s2``; ``--iterations``, ``--every``,
+``--seeds``; ``--settings all``).
 
 * Time evolution (``--only tdvp``): t-VMC of a TFIM quench, skphys TimeEvolution beside
   NetKet's TDVP from the same initial state; its protocol is printed with its rows
@@ -889,12 +904,21 @@ def pair_bases(N):
     return ["Z" * N] + [("Z" * j + p + "Z" * N)[:N] for j in range(N - 1) for p in ("XX", "XY")]
 
 
-def skphys_phase_w(X, b, target, seed, epochs, every):
+def skphys_phase_w(X, b, target, seed, epochs, every, phase_model="joint"):
     clock = Clock()
     cb = FidelityCheckpoints(every, clock, target)
     clock.start()
-    RBMWavefunction(max_iter=epochs, random_state=seed, callbacks=[cb]).fit(X, bases=b)
+    RBMWavefunction(max_iter=epochs, random_state=seed, phase_model=phase_model,
+                    callbacks=[cb]).fit(X, bases=b)
     return cb.rows_
+
+
+def local_epochs(args, N):
+    """Epochs of ``phase_model="local"``: 300 full-batch steps of the exact likelihood (N <=
+    16), 50 passes of PCD mini-batches over the 1000 (2N - 1) snapshots otherwise."""
+    if args.local_epochs:
+        return args.local_epochs
+    return 10 if args.quick else (300 if N <= 16 else 50)
 
 
 def qucumber_phase_w(X, b, amps, seed, epochs, every):
@@ -951,15 +975,32 @@ def phase_w(args, have_qucumber, rows, summary):
                                       random_state=0)
         system = f"phase-W N={N}"
         print(f"== {system}: Z + {len(bases) - 1} pair bases, 1000 shots each", flush=True)
-        epochs = args.phase_epochs
-        ours, theirs = {}, {}
+        ours, theirs, joint = {}, {}, {}
+        epochs = local_epochs(args, N)
         for seed in args.seeds:
-            ours[seed] = skphys_phase_w(X, b, target, seed, epochs, max(1, epochs // 10))
+            ours[seed] = skphys_phase_w(X, b, target, seed, epochs, max(1, epochs // 10),
+                                        "local")
             for r in ours[seed]:
-                rows.append(dict(system=system, code="skphys", seed=seed, **r))
+                rows.append(dict(system=system, code="skphys", setting="phase_model=local",
+                                 seed=seed, **r))
             last = ours[seed][-1]
-            print(f"  skphys   seed {seed}: {last['iterations']} epochs in "
+            print(f"  skphys (local) seed {seed}: {last['iterations']} epochs in "
                   f"{last['wall_s']:.1f} s, F {last['fidelity']:.4f}", flush=True)
+        if N <= args.joint_phase_max_n:
+            j_epochs = args.phase_epochs
+            for seed in args.seeds:
+                joint[seed] = skphys_phase_w(X, b, target, seed, j_epochs,
+                                             max(1, j_epochs // 10), "joint")
+                for r in joint[seed]:
+                    rows.append(dict(system=system, code="skphys", setting="phase_model=joint",
+                                     seed=seed, **r))
+                last = joint[seed][-1]
+                print(f"  skphys (joint) seed {seed}: {last['iterations']} epochs in "
+                      f"{last['wall_s']:.1f} s, F {last['fidelity']:.4f}", flush=True)
+            text, _ = spread([joint[s][-1]["fidelity"] for s in joint])
+            summary.append(dict(system=system, setting="phase_model=joint (the complex RBM)",
+                                measure=f"F after {j_epochs} epochs", skphys=text, peer="",
+                                peer_ran="n/a"))
         if have_qucumber and N <= args.qucumber_phase_max_n:
             seed = args.seeds[0]
             q_epochs = args.qucumber_phase_epochs
@@ -980,9 +1021,13 @@ def phase_w(args, have_qucumber, rows, summary):
         if theirs:
             q = theirs[args.seeds[0]][-1]
             peer = f"{q['fidelity']:.4f} after {q['iterations']} epochs ({q['wall_s']:.0f} s)"
-        summary.append(dict(system=system, setting="", measure=f"F after {epochs} epochs "
-                            "(skphys) / QuCumber's last", skphys=text, peer=peer,
-                            peer_ran="yes" if theirs else "no"))
+        summary.append(dict(system=system, setting="phase_model=local",
+                            measure=f"F after {epochs} epochs (skphys) / QuCumber's last",
+                            skphys=text, peer=peer, peer_ran="yes" if theirs else "no"))
+        t_fit = [ours[s][-1]["wall_s"] for s in ours]
+        summary.append(dict(system=system, setting="phase_model=local",
+                            measure="fit wall time (s), fidelity checkpoints paused out",
+                            skphys=spread(t_fit)[0], peer="", peer_ran="n/a"))
         if theirs:
             target_f = theirs[args.seeds[0]][-1]["fidelity"]
             summary.append(time_row(system, f"F >= {target_f:.3f}", "time to QuCumber's "
@@ -990,6 +1035,42 @@ def phase_w(args, have_qucumber, rows, summary):
                                                             lower=False) for s in ours],
                                     [theirs[args.seeds[0]][-1]["wall_s"]],
                                     [theirs[args.seeds[0]][-1]["wall_s"]], True))
+
+
+def ground_states_rotated(args, rows, summary):
+    """Issue 20: the TFIM (h=1) and Heisenberg open chains of ``--gs-phase-size`` spins
+    from Z + 2(N-1) pair bases, 1000 shots each on average, ``phase_model="local"``: F
+    exact against the ground state (2^N amplitudes)."""
+    N = args.gs_phase_size
+    bases = pair_bases(N)
+    for name in ("tfim", "heisenberg"):
+        t0 = time.perf_counter()
+        X, b, psi = make_quantum_snapshots(1000 * len(bases), state=name, n_sites=N,
+                                           bases=bases, return_state=True, random_state=0)
+        t_ed = time.perf_counter() - t0
+        system = f"{name} N={N} rotated"
+        epochs = local_epochs(args, N)
+        print(f"== {system}: Z + {len(bases) - 1} pair bases (ground state and snapshots "
+              f"{t_ed:.0f} s)", flush=True)
+        fids = []
+        for seed in args.seeds:
+            t0 = time.perf_counter()
+            est = RBMWavefunction(phase_model="local", max_iter=epochs,
+                                  random_state=seed).fit(X, bases=b)
+            wall = time.perf_counter() - t0
+            fid = est.fidelity(psi)
+            fids.append(fid)
+            # the learned phase of each site, 2 c_j mod 2 pi: 0 (TFIM, positive) or, for the
+            # Heisenberg chain, pi apart on the two sublattices (the Marshall sign)
+            phi = np.mod(2.0 * est.intercept_visible_.imag, 2.0 * np.pi)
+            rows.append(dict(system=system, code="skphys", setting="phase_model=local",
+                             seed=seed, epochs=epochs, wall_s=wall, fidelity=fid,
+                             phases=phi.tolist()))
+            print(f"  seed {seed}: F {fid:.4f}, fit {wall:.0f} s; phases 2c mod 2pi "
+                  f"{np.round(phi, 2).tolist()}", flush=True)
+        summary.append(dict(system=system, setting=f"phase_model=local, {epochs} epochs",
+                            measure="F (exact)", skphys=spread(fids)[0], peer="",
+                            peer_ran="n/a"))
 
 
 def w_state_50(args, rows, summary):
@@ -1028,9 +1109,10 @@ def tfim_renyi_20(args, rows, summary):
     N = 20
     epochs = 30 if args.quick else args.s2_epochs
     print(f"== TFIM N=20 tomography ({epochs} epochs): Renyi-2 entropy vs ED", flush=True)
-    X, _, state = make_quantum_snapshots(10000, n_sites=N, return_state=True, random_state=0)
+    n_snap = args.s2_snapshots
+    X, _, state = make_quantum_snapshots(n_snap, n_sites=N, return_state=True, random_state=0)
     t0 = time.perf_counter()
-    est = RBMWavefunction(max_iter=epochs, random_state=0).fit(X)
+    est = RBMWavefunction(alpha=args.s2_alpha, max_iter=epochs, random_state=0).fit(X)
     wall = time.perf_counter() - t0
     fid = est.fidelity(state)
     worst = worst_own = 0.0
@@ -1042,11 +1124,12 @@ def tfim_renyi_20(args, rows, summary):
         worst = max(worst, abs(s2 - exact))
         worst_own = max(worst_own, abs(own - exact))
         rows.append(dict(system="TFIM N=20 S2", code="skphys", epochs=epochs, cut=k, s2=s2,
+                         snapshots=n_snap, alpha=args.s2_alpha,
                          s2_error=err, s2_model_exact=own, s2_exact=exact))
     print(f"  fit {wall:.1f} s, F {fid:.4f}; max |S2 - S2_exact| over 19 cuts: swap "
           f"estimator {worst:.4f}, the model's exact S2 {worst_own:.4f}", flush=True)
-    summary.append(dict(system="TFIM N=20 S2", setting=f"10^4 Z snapshots, {epochs} epochs, "
-                        f"swap estimator {args.s2_pairs} pairs",
+    summary.append(dict(system="TFIM N=20 S2", setting=f"{n_snap} Z snapshots, alpha "
+                        f"{args.s2_alpha:g}, {epochs} epochs, swap estimator {args.s2_pairs} pairs",
                         measure="max |S2 - S2_ED| over cuts: swap (model exact; F)",
                         skphys=f"{worst:.4f} ({worst_own:.4f}; F {fid:.4f}, fit {wall:.0f} s)",
                         peer="", peer_ran="n/a"))
@@ -1070,7 +1153,7 @@ def main(argv=None):
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--only", default=None,
                         help="heisenberg, tfim, tfim80, heisenberg36, tomography, large, "
-                             "excited, tdvp, w20, wphase, w50 or s2")
+                             "excited, tdvp, w20, wphase, gsphase, w50 or s2")
     parser.add_argument("--iterations-large", type=int, default=None)
     parser.add_argument("--every-large", type=int, default=50)
     parser.add_argument("--iterations", type=int, default=None)
@@ -1081,9 +1164,14 @@ def main(argv=None):
     parser.add_argument("--phase-sizes", type=int, nargs="+", default=[8])
     parser.add_argument("--s2-epochs", type=int, default=300)
     parser.add_argument("--s2-pairs", type=int, default=50000)
+    parser.add_argument("--s2-snapshots", type=int, default=10000)
+    parser.add_argument("--s2-alpha", type=float, default=1.0)
     parser.add_argument("--phase-epochs", type=int, default=None)
     parser.add_argument("--qucumber-phase-epochs", type=int, default=None)
     parser.add_argument("--qucumber-phase-max-n", type=int, default=10)
+    parser.add_argument("--joint-phase-max-n", type=int, default=10)
+    parser.add_argument("--local-epochs", type=int, default=None)
+    parser.add_argument("--gs-phase-size", type=int, default=20)
     args = parser.parse_args(argv)
     args.iterations = args.iterations or (100 if args.quick else 400)
     args.every = args.every or (25 if args.iterations >= 200 else 10)
@@ -1133,6 +1221,8 @@ def main(argv=None):
         w_state_full_space(args, have_qucumber, rows, summary)
     if not args.only or args.only == "wphase":
         phase_w(args, have_qucumber, rows, summary)
+    if not args.only or args.only == "gsphase":
+        ground_states_rotated(args, rows, summary)
     if not args.only or args.only == "w50":
         w_state_50(args, rows, summary)
     if args.only == "s2":  # (the full run and --only w20 include it)

@@ -6,6 +6,11 @@ magnetisation sector, or the hidden layer; one full-batch step per epoch on the 
 outcomes weighted by their counts), or by persistent contrastive divergence (mini-batches,
 the normaliser's gradient from persistent Markov chains). The loop, history, progress,
 callbacks, rollback and Ctrl-C handling belong to :class:`skphys.base.IterationDriver`.
+
+``phase_model="local"`` (separate amplitude and local phases, :mod:`._phase`): the amplitude
+is a real RBM fitted by the same steps, to the Z snapshots for the first ``WARM_FRACTION`` of
+the epochs and to all snapshots afterwards with the phases written into the rotated
+outcomes' coefficients; the phases are fitted between epochs with the amplitude fixed.
 """
 
 import math
@@ -14,6 +19,7 @@ import numpy as np
 import torch
 
 from . import _rbm
+from ._phase import LocalPhases
 from ._state import (
     EXACT_FIT_LIMIT,
     RBMState,
@@ -40,6 +46,10 @@ MAX_STEP = 0.1
 #: From 0.01 the fit of 50 spins stayed near that family (F 0.36 after 30 epochs); from 0.1 the
 #: random start breaks the symmetry (F 0.95; ``bench_quantum.py --only w50``)
 PCD_INIT_STD = 0.1
+#: ``phase_model="local"``: the share of ``max_iter`` (epochs) that fits the amplitude to the
+#: snapshots measured in Z alone, before the phases are searched and the amplitude and the
+#: phases are fitted to all the snapshots
+WARM_FRACTION = 0.2
 
 
 class TomographyFit:
@@ -61,6 +71,22 @@ class TomographyFit:
         complex_params = multi
         if est.param_dtype != "auto":
             complex_params = est.param_dtype == "complex"
+        # separate amplitude (a real RBM) and local phases: see _phase
+        self.local = est.phase_model == "local" and multi
+        z_rows = (np.ones(len(sigma), bool) if bases is None
+                  else np.array([set(b) == {"Z"} for b in bases]))
+        if self.local:
+            if est.param_dtype != "auto":
+                raise ValueError(
+                    f"phase_model='local' fits a real amplitude and local phases; "
+                    f"param_dtype={est.param_dtype!r} sets the parameters of the joint complex "
+                    "RBM (phase_model='joint'): leave it at 'auto'")
+            if not z_rows.any():
+                raise ValueError("phase_model='local' learns the amplitude first from the "
+                                 "snapshots measured in Z on every site, and none was given")
+            complex_params = False
+            self.n_warm = max(1, round(WARM_FRACTION * est.max_iter))
+            self.z_rows = z_rows
         self.dtype = torch.complex128 if complex_params else torch.float64
         self.n_hidden = max(1, math.ceil(est.alpha * N - 1e-9))
         self.n_up = None if est.n_up == "auto" else est.n_up
@@ -87,8 +113,6 @@ class TomographyFit:
         self.likelihood = method
         self.sigma, self.bases = sigma, bases
         # snapshots measured in Z on every site: the data the hidden offsets average over
-        z_rows = (np.ones(len(sigma), bool) if bases is None
-                  else np.array([set(b) == {"Z"} for b in bases]))
         self.sigma_z = sigma[torch.from_numpy(np.flatnonzero(z_rows))][:2000].to(device)
         # exact: Adam's step; pcd: the natural-gradient step for real parameters, Adam's
         # for complex ones (see _pcd_epoch)
@@ -131,6 +155,18 @@ class TomographyFit:
             state.n_total = sum(w.sum() for _, w in state.groups)
         else:
             state.data = SnapshotBatches(self.sigma, self.bases, device)
+        if self.local:
+            state.phase = torch.zeros(self.n_sites, dtype=torch.float64, device=device)
+            if self.likelihood == "exact":
+                state.groups_z = [g for g in state.groups if not g[0].rotated]
+                state.n_z = sum(w.sum() for _, w in state.groups_z)
+                state.phases = LocalPhases([ro for ro, _ in state.groups],
+                                           [w for _, w in state.groups], self.n_sites)
+            else:
+                state.data_z = SnapshotBatches(
+                    self.sigma[torch.from_numpy(np.flatnonzero(self.z_rows))], None, device)
+                state.phases = LocalPhases(state.data.groups, None, self.n_sites)
+        if self.likelihood == "pcd":
             n = len(self.sigma)
             bs = est.batch_size
             state.batch_size = min(n, 1000) if bs == "auto" else min(n, bs)
@@ -159,21 +195,49 @@ class TomographyFit:
         if self.likelihood == "exact" or not self.natural:
             for group in state.optimizer.param_groups:
                 group["lr"] = lr
+        if not self.local:
+            if self.likelihood == "exact":
+                return {"loss": self._exact_epoch(state)}
+            return {"loss": self._pcd_epoch(state, lr)}
+        # separate amplitude and phases: the amplitude from the Z snapshots for the first
+        # n_warm epochs, then from all of them with the phases fixed; the phases (amplitude
+        # fixed) searched globally after the warm-up and the last epoch, refined after the others
+        warm = it < self.n_warm
         if self.likelihood == "exact":
-            return {"loss": self._exact_epoch(state)}
-        return {"loss": self._pcd_epoch(state, lr)}
+            groups, n_total = ((state.groups_z, state.n_z) if warm
+                               else (state.groups, state.n_total))
+            loss = self._exact_epoch(state, groups, n_total)
+        else:
+            loss = self._pcd_epoch(state, lr, state.data_z if warm else state.data,
+                                   len(state.data))
+        if not warm or it == self.n_warm - 1:
+            search = it == self.n_warm - 1 or it == self.est.max_iter - 1
+            state.phase = state.phases.fit(state.params, state.phase, search=search)
+            state.phases.apply(state.phase)
+        return {"loss": loss}
 
-    def _exact_epoch(self, state):
+    def public_params(self, state):
+        """The parameters the estimator publishes: the phases ``c`` of the local phase model
+        enter as the imaginary part of the visible biases."""
+        if not self.local:
+            return state.params
+        p = state.params
+        return _rbm.RBMParams(torch.complex(p.a, state.phase), p.b.to(torch.complex128),
+                              p.W.to(torch.complex128))
+
+    def _exact_epoch(self, state, groups=None, n_total=None):
         params = state.params
+        groups = state.groups if groups is None else groups
+        n_total = state.n_total if n_total is None else n_total
         with torch.enable_grad():
             nll = log_norm(params, self.norm, state.space)
-            for outcomes, w in state.groups:
-                nll = nll - (w * outcomes.log_prob(params)).sum() / state.n_total
+            for outcomes, w in groups:
+                nll = nll - (w * outcomes.log_prob(params)).sum() / n_total
             nll.backward()
         state.centering.step(state.optimizer, params, self.sigma_z)
         return float(nll)
 
-    def _pcd_epoch(self, state, lr):
+    def _pcd_epoch(self, state, lr, data=None, epoch_size=None):
         """One pass over the snapshots in mini-batches, a natural-gradient step on each.
 
         The gradient of the negative log-likelihood is the data term (the mini-batch,
@@ -186,15 +250,21 @@ class TomographyFit:
         sits at the product state of its marginals, whose fidelity with it is
         ``(1 - 1/N)^(N-1)``); the metric rescales those directions.
         """
-        params, data, bs = state.params, state.data, state.batch_size
-        n = len(data)
-        perm = torch.randperm(n)
+        params, bs = state.params, state.batch_size
+        data = state.data if data is None else data
+        # epoch_size: as many snapshots as an epoch over all the data (the Z warm-up of the
+        # local phase model cycles through its fewer snapshots)
+        n = len(data) if epoch_size is None else epoch_size
+        perm = torch.cat([torch.randperm(len(data)) for _ in range(-(-n // len(data)))])[:n]
         total = 0.0
-        for start in range(0, n, bs):
+        hunt = self.local and data.rotated
+        for step, start in enumerate(range(0, n, bs)):
             idx = perm[start:start + bs]
+            if hunt and step % HUNT_EVERY == 0:
+                hunt_modes(state.frozen, state.chains)
             self._advance(state, self.est.n_sweeps)
             chains = state.chains
-            grad, pos = self.gradient(state, idx)
+            grad, pos = self.gradient(state, idx, data)
             if not self.natural:
                 state.centering.step(state.optimizer, params, data.z_batch(idx))
                 total += float(-pos) * len(idx)
@@ -213,12 +283,23 @@ class TomographyFit:
             # state onto a few configurations
             dist = lr * float(torch.linalg.vector_norm(Oc @ delta.to(Oc.dtype)))
             dist /= math.sqrt(len(Oc))
+            if self.local and data.rotated:
+                # the rotated snapshots read amplitudes the chains may not visit (a pair
+                # rotated in a state of fixed magnetisation: the pair's up-up and down-down
+                # configurations), where the metric cannot see a step: the step's length is
+                # also measured there (the rms change of log |psi| on the batch's
+                # configurations, centred)
+                conf = data.configurations(idx)
+                Od = _rbm.log_derivatives(state.frozen, conf, _rbm.theta(state.frozen, conf))
+                Od = Od - Od.mean(0)
+                dist_d = lr * float(torch.linalg.vector_norm(Od @ delta.to(Od.dtype)))
+                dist = max(dist, dist_d / math.sqrt(len(Od)))
             scale = min(1.0, MAX_STEP / dist) if dist > 0 else 1.0
             params.add_(-lr * scale * delta)
             total += float(-pos) * len(idx)
         return total / n
 
-    def gradient(self, state, idx):
+    def gradient(self, state, idx, data=None):
         """The sampled gradient of the negative log-likelihood of the snapshots at
         positions ``idx`` (left in the parameters' ``.grad``, and returned flat, ordered
         ``(a, b, W)``), and their mean unnormalised log-likelihood.
@@ -232,15 +313,20 @@ class TomographyFit:
         for p in state.leaves:
             p.grad = None
         with torch.enable_grad():
-            pos = state.data.log_prob(params, idx)
+            pos = (state.data if data is None else data).log_prob(params, idx)
             neg = 2.0 * _rbm.log_psi(params, state.chains.sigma).real.mean()
             (neg - pos).backward()
         return torch.cat([p.grad.reshape(-1) for p in state.leaves]), pos.detach()
 
     def snapshot(self, state):
+        if self.local:
+            return state.params.clone(), state.phase.clone()
         return state.params.clone()
 
     def restore(self, state, copy):
+        if self.local:
+            copy, state.phase = copy[0], copy[1].clone()
+            state.phases.apply(state.phase)
         for target, value in zip(state.params.tensors(), copy.tensors()):
             target.copy_(value)
 
@@ -323,6 +409,54 @@ class Centering:
             self.update_offsets(params, sigma)
 
 
+#: mode hunt: random starts, their share of the chains they may replace, and the margin (in
+#: ``log |psi|^2``) by which a start's local maximum must beat every chain
+HUNT_STARTS = 100
+HUNT_SHARE = 0.05
+HUNT_MARGIN = math.log(10.0)
+#: mini-batch steps between two hunts (phase_model="local", all snapshots)
+HUNT_EVERY = 10
+
+
+def hunt_modes(params, chains):
+    """Look for modes of ``|psi|^2`` the persistent chains do not visit, and move chains there.
+
+    Persistent chains miss a mode that grows far from them (seen with the local phase model
+    on the Heisenberg chain of 20 spins: the rotated snapshots' data term raised nearly
+    polarised configurations, which chains in the S^z=0 region never reached, and the model
+    put all its weight there within an epoch). From ``HUNT_STARTS`` random configurations,
+    single spin flips that raise ``|psi|`` are taken greedily (the best flip each step) until
+    none does; each local maximum whose ``log |psi|^2`` beats every chain's by more than
+    ``HUNT_MARGIN`` replaces a chain (at most ``HUNT_SHARE`` of them, the chains with the
+    lowest ``|psi|``). The chains go on from there as Markov chains; the normaliser's term
+    of the gradient then sees the mode and pushes it down if the data do not support it.
+    """
+    sigma = chains.sigma
+    N = sigma.shape[1]
+    n = min(HUNT_STARTS, len(sigma))
+    x = torch.randint(0, 2, (n, N), device=sigma.device).to(torch.float64) * 2.0 - 1.0
+    cur = 2.0 * _rbm.log_psi(params, x).real
+    flips = 1.0 - 2.0 * torch.eye(N, dtype=torch.float64, device=sigma.device)
+    for _ in range(2 * N):
+        cand = (x[:, None, :] * flips[None]).reshape(-1, N)
+        lp = 2.0 * _rbm.log_psi(params, cand).real.reshape(n, N)
+        best, j = lp.max(1)
+        up = best > cur + 1e-12
+        if not bool(up.any()):
+            break
+        x[up] = x[up] * flips[j[up]]
+        cur = torch.where(up, best, cur)
+    own = 2.0 * _rbm.log_psi(params, sigma).real
+    keep = cur > own.max() + HUNT_MARGIN
+    if not bool(keep.any()):
+        return 0
+    found = torch.unique(x[keep], dim=0)[: max(1, int(HUNT_SHARE * len(sigma)))]
+    worst = torch.argsort(own)[: len(found)]
+    chains.sigma[worst] = found
+    chains.refresh(params)
+    return len(found)
+
+
 def annealed(base, it, n_iter):
     """``base``, then a cosine down to ``ANNEAL_FLOOR * base`` over the last
     ``ANNEAL_FRACTION`` of the ``n_iter`` epochs (the schedule of variational Monte Carlo's
@@ -358,6 +492,27 @@ class SnapshotBatches:
 
     def __len__(self):
         return self.n
+
+    @property
+    def rotated(self):
+        return any(g.rotated for g in self.groups)
+
+    def configurations(self, idx, limit=4000):
+        """The configurations whose amplitudes the likelihood of the snapshots at ``idx``
+        reads (a rotated snapshot's ``2^k``), at most ``limit`` of them (a random subset)."""
+        gid, pos = self.group_of[idx], self.position[idx]
+        out = []
+        for g in torch.unique(gid).tolist():
+            group, rows = self.groups[g], pos[gid == g]
+            if not group.rotated:
+                out.append(group.sigma[rows.to(group.sigma.device)])
+                continue
+            confs = group.confs.view(*group.shape, -1)[rows.to(group.confs.device)]
+            out.append(confs.reshape(-1, confs.shape[-1]))
+        conf = torch.cat(out)
+        if len(conf) > limit:
+            conf = conf[torch.randperm(len(conf))[:limit].to(conf.device)]
+        return conf
 
     def z_batch(self, idx):
         """The snapshots at positions ``idx`` that were measured in Z on every site."""

@@ -105,7 +105,7 @@ class GroundStateFit:
         self.sublattice_a = H.sublattice == 0 if marshall else None
         self.bound = H.norm_bound()
         self._setup_symmetry(est, H, complex_params)
-        unused = ["likelihood", "batch_size"]
+        unused = ["likelihood", "batch_size", "phase_model"]
         if sampler == "exact":
             unused += ["n_chains", "n_sweeps"]
         self.unused = unused

@@ -158,6 +158,24 @@ class RBMWavefunction(BaseEstimator):
         projected on a ``sector`` (its amplitude is a signed sum over the group, which a
         near-uniform start nearly cancels: at 0.01 some seeds started on a handful of
         configurations with zero energy variance and never left them).
+    phase_model : {"joint", "local"}, default="joint"
+        Tomography from snapshots in several bases: how the phase is modelled.
+        ``"joint"``: one complex RBM carries amplitude and phase (the phase is a nonlinear
+        function of the spins, through the complex hidden units). ``"local"``: separate
+        amplitude and phase (QuCumber's design), ``psi(sigma) = A(sigma) exp(i sum_j c_j
+        sigma_j)`` with ``A`` a positive RBM (real parameters) and a phase linear in the
+        spins (a phase per site: the W state with local phases, a Marshall sign). The first
+        ``max(1, round(0.2 max_iter))`` epochs fit ``A`` to the snapshots measured in Z on
+        every site; then the phases are searched globally with ``A`` fixed (their likelihood
+        needs no normaliser and is periodic, with a local optimum between each two of its
+        barriers; the search steps one phase difference at a time over a grid of its period),
+        and the remaining epochs fit ``A`` to all snapshots with the phases refined after
+        each (L-BFGS) and searched again after the last; with persistent contrastive
+        divergence a mode hunt (greedy ascent of ``|psi|`` from random configurations, every
+        10 steps) moves chains to modes they miss. The fitted state is the complex RBM
+        whose visible biases alone have an imaginary part ``c``, so every method reads it
+        unchanged. ``param_dtype`` must stay ``"auto"`` with ``"local"``; with ``Z``
+        snapshots only, both models are the positive RBM.
     binarize : float or None, default=None
         How configurations are read from ``X`` (in ``fit`` and every method): None, entries
         must be spins already, ``+1``/``-1`` or ``1``/``0`` (anything else is refused); a
@@ -357,6 +375,7 @@ class RBMWavefunction(BaseEstimator):
         "likelihood": [StrOptions({"auto", "exact", "pcd"})],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "init_std": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
+        "phase_model": [StrOptions({"joint", "local"})],
         "binarize": [None, Interval(Real, None, None, closed="neither")],
         "symmetry": [None, StrOptions(set(SYMMETRIES))],
         "sector": [None, dict],
@@ -369,9 +388,9 @@ class RBMWavefunction(BaseEstimator):
     def __init__(self, hamiltonian=None, *, alpha=1.0, param_dtype="auto", learning_rate="auto",
                  max_iter=300, n_samples=1008, n_chains=None, n_sweeps=1, sampler="auto",
                  diag_shift=0.01, solver="auto", n_up="auto", marshall_sign="auto",
-                 likelihood="auto", batch_size="auto", init_std="auto", binarize=None,
-                 symmetry=None, sector=None, random_state=None, device="auto", verbose=0,
-                 callbacks=None):
+                 likelihood="auto", batch_size="auto", init_std="auto", phase_model="joint",
+                 binarize=None, symmetry=None, sector=None, random_state=None, device="auto",
+                 verbose=0, callbacks=None):
         self.hamiltonian = hamiltonian
         self.alpha = alpha
         self.param_dtype = param_dtype
@@ -388,6 +407,7 @@ class RBMWavefunction(BaseEstimator):
         self.likelihood = likelihood
         self.batch_size = batch_size
         self.init_std = init_std
+        self.phase_model = phase_model
         self.binarize = binarize
         self.symmetry = symmetry
         self.sector = sector
@@ -479,7 +499,7 @@ class RBMWavefunction(BaseEstimator):
 
     def _publish(self, fitter, state, driver, device):
         """Write ``state`` and the fit's records into the fitted attributes, all at once."""
-        p = state.params.numpy()
+        p = getattr(fitter, "public_params", lambda st: st.params)(state).numpy()
         self.intercept_visible_, self.intercept_hidden_, self.components_ = p["a"], p["b"], p["W"]
         N, M = fitter.n_sites, state.params.n_hidden
         self.n_features_in_, self.n_hidden_, self.n_parameters_ = N, M, N + M + N * M

@@ -10,17 +10,20 @@ reflections account for the pattern:
 * ``unexplained``: the prominence-weighted share of the picked peaks that some reflection
   of the cell indexes within the tolerance but no reflection the class allows does (a
   peak that a glide plane forbids rules the glide out);
-* ``absent``: the share of the lines the class allows up to the last picked peak that have
-  no signal (above 2 noise units within the tolerance window): an extinction the class
-  does not have leaves lines empty that it predicts.
+* ``absent``: of the lines the class allows up to the last picked peak, weighted by their
+  expected height (the number of reflections the class allows in the line, times the
+  Lorentz-polarisation factor and a mean Wilson fall-off ``exp(-3 s^2)``), the share on
+  lines without signal (above 2 noise units within the tolerance window): an extinction
+  the class does not have leaves lines empty that it predicts.
 
 The reflections are those with ``|h|, |k|, |l| <= 10`` (cells of up to ~10 angstrom to
 90 degrees 2theta with Cu K-alpha); a class's allowed set comes from spglib's operations
 of its first group in the standard setting (``R^T h = h`` with ``h . t`` not an integer:
 ``h`` absent), on hexagonal axes for the trigonal and rhombohedral groups. The fitted
 orthorhombic cell's axes come sorted by length, so every orthorhombic class is tried in the
-six orders of its axes, a monoclinic class with ``a`` and ``c`` swapped, and the setting
-that explains the most peaks (then leaves the fewest lines empty) gives the class's pair.
+six orders of its axes, a monoclinic class in its three cell choices (C, A, I centring; c,
+n, a glides) with ``a`` and ``c`` swapped or not, and the setting that explains the most
+peaks (then leaves the fewest lines empty) gives the class's pair.
 """
 
 from functools import cache
@@ -50,6 +53,15 @@ def _allowed(number, hkl):
     return ~absent
 
 
+#: the three cell choices of a monoclinic lattice (unique axis b: a' = c, c' = -a - c, the
+#: centring C -> A -> I, the glide c -> n -> a), each with a and c swapped, as the matrices
+#: taking a reflection's indices in the fitted cell to those in the standard one
+_CHOICE = np.array([[0, 0, -1], [0, 1, 0], [1, 0, -1]])
+_SWAP = np.eye(3, dtype=int)[[2, 1, 0]]
+_MONOCLINIC_SETTINGS = [np.linalg.matrix_power(_CHOICE, n) @ S
+                        for S in (np.eye(3, dtype=int), _SWAP) for n in range(3)]
+
+
 @cache
 def extinction_tables():
     """Per lattice family: the classes (tuples of group numbers) and their allowed tables.
@@ -68,13 +80,13 @@ def extinction_tables():
     for family in FAMILIES:
         classes = [c for c in powder_classes()
                    if _METRIC_FAMILY[crystal_system_of(c[0])] == family]
-        if family == "orthorhombic":
-            perms = _PERMUTATIONS
+        if family == "orthorhombic":  # indices in the fitted cell -> the standard cell's
+            settings = [P.T for P in _PERMUTATIONS]
         elif family == "monoclinic":
-            perms = np.array([np.eye(3, dtype=int), np.eye(3, dtype=int)[[2, 1, 0]]])
+            settings = _MONOCLINIC_SETTINGS
         else:
-            perms = np.eye(3, dtype=int)[None]
-        tables = np.stack([np.stack([_allowed(c[0], _HKL @ P.T) for P in perms])
+            settings = [np.eye(3, dtype=int)]
+        tables = np.stack([np.stack([_allowed(c[0], _HKL @ M) for M in settings])
                            for c in classes])
         out[family] = (classes, tables)
     return out
@@ -155,15 +167,22 @@ def extinction_features(peaks_tt, prominence, signal, two_theta, wavelength, tol
         key = key[order]
         start = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
         uniq = key[start]
-        allowed_line = np.logical_or.reduceat(tab.reshape(-1, len(q))[:, order], start,
-                                              axis=1)  # (n_c * n_settings, n_lines)
+        # reflections of each line the class allows (its multiplicity in the class)
+        count = np.add.reduceat(tab.reshape(-1, len(q))[:, order].astype(np.int32), start,
+                                axis=1)  # (n_c * n_settings, n_lines)
         q_line = np.exp(uniq / 1e6)
-        two = 2 * np.degrees(np.arcsin(np.minimum(np.sqrt(q_line) * wavelength / 2, 1.0)))
+        sin_t = np.minimum(np.sqrt(q_line) * wavelength / 2, 1.0)
+        two = 2 * np.degrees(np.arcsin(sin_t))
         j = np.clip(np.rint((two - two_theta[0]) / step).astype(int), 0, len(signal) - 1)
         empty = local[j] <= 2
-        n_allowed = allowed_line.sum(axis=1)
-        absent = (allowed_line & empty[None]).sum(axis=1) / np.maximum(n_allowed, 1)
-        absent = np.where(n_allowed > 0, absent, 1.0)
+        # a line's expected height: multiplicity x Lorentz-polarisation x a mean Wilson
+        # fall-off (an empty line where a strong one is expected counts most)
+        cos2t = 1 - 2 * sin_t ** 2
+        lp = (1 + cos2t ** 2) / (sin_t ** 2 * np.sqrt(np.maximum(1 - sin_t ** 2, 1e-12)))
+        expect = count * (lp * np.exp(-0.75 * q_line))[None]
+        total = expect.sum(axis=1)
+        absent = np.where(total > 0, (expect * empty[None]).sum(axis=1)
+                          / np.maximum(total, 1e-300), 1.0)
         unexplained = unexplained.reshape(n_c, -1)
         absent = absent.reshape(n_c, -1)
         best = np.argmin(unexplained + 1e-3 * absent, axis=1)

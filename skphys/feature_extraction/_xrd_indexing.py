@@ -850,9 +850,12 @@ class XRDIndexingFeatures(TransformerMixin, BaseEstimator):
         prominence-weighted share of the picked peaks that the cell indexes but none of the
         reflections the class allows does: a glide plane forbids them) and
         ``ext_<family>_<symbol>_absent`` (the share of the lines the class allows up to the
-        last picked peak that have no signal). ``<symbol>`` is the class's first group; an
-        orthorhombic class is tried in the six orders of the axes, a monoclinic one with
-        ``a`` and ``c`` swapped, the setting that explains the most peaks kept.
+        last picked peak that have no signal, each line weighted by its expected height:
+        the reflections the class allows in it, Lorentz-polarisation, a mean Wilson
+        fall-off). ``<symbol>`` is the class's first group; an
+        orthorhombic class is tried in the six orders of the axes, a monoclinic one in its
+        three cell choices with ``a`` and ``c`` swapped or not, the setting that explains
+        the most peaks kept.
     n_jobs : int, default=None
         Patterns featurised in parallel by joblib (None: one process).
 

@@ -92,19 +92,26 @@ def extinction_tables():
     return out
 
 
-def feature_names():
+@cache
+def _names():
+    from skphys.datasets._xrd_spacegroups import space_group
+
     names = []
     for family, (classes, _) in extinction_tables().items():
         for c in classes:
-            from skphys.datasets._xrd_spacegroups import space_group
-
             sym = space_group(c[0]).symbol
             names += [f"ext_{family}_{sym}_unexplained", f"ext_{family}_{sym}_absent"]
-    return names
+    return tuple(names)
+
+
+def feature_names():
+    """``ext_<family>_<symbol>_unexplained`` and ``_absent`` of every class (``<symbol>``:
+    the class's first group), in the order of ``extinction_features``."""
+    return list(_names())
 
 
 def _q_hkl(family, cell):
-    """Q = 1/d^2 of every reflection of ``_HKL`` in the fitted cell (NaN: no cell)."""
+    """Q = 1/d^2 of every reflection of ``_HKL`` in the fitted cell."""
     h, k, l = _HKL.T.astype(float)
     if family == "cubic":
         (a,) = cell
@@ -159,7 +166,8 @@ def extinction_features(peaks_tt, prominence, signal, two_theta, wavelength, tol
         # peaks x reflections within tolerance; reflections grouped into lines
         near = np.abs(q_obs[:, None] - q[None]) <= tol_q[:, None]
         any_hkl = near.any(axis=1)
-        explained = (near.astype(float) @ tab.reshape(-1, len(q)).T.astype(float)) > 0  # (n_peaks, n_c * n_settings)
+        # (n_peaks, n_classes * n_settings): some allowed reflection within tolerance
+        explained = (near.astype(float) @ tab.reshape(-1, len(q)).T.astype(float)) > 0
         unexplained = ((any_hkl[:, None] & ~explained) * w[:, None]).sum(axis=0)
         # lines: reflections of one Q (to 1e-6 relative), in order of Q
         key = np.rint(np.log(q) * 1e6).astype(np.int64)

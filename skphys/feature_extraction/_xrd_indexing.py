@@ -28,6 +28,7 @@ passes (the 5, then the 8 lowest peaks), the orthorhombic pruning shared with th
 monoclinic search.
 """
 
+from functools import cache
 from numbers import Integral, Real
 
 import numpy as np
@@ -527,6 +528,11 @@ _FIT_NAMES = ["resid", "tight", "first_miss", "absent", "indexed_intensity", "wo
               "unexplained_signal", "worst_unexplained", "line_support"]
 
 
+@cache
+def _columns():
+    return {n: i for i, n in enumerate(_feature_names())}
+
+
 def _feature_names():
     names = ["n_peaks", "d_first"]
     for s in SYSTEMS:
@@ -677,7 +683,41 @@ def _rhombohedral_share(phi, hit):
     return float(np.mean((_R_BITS[m] >> ((-l) % 3)) & 1))
 
 
-def _features(pattern, two_theta, wavelength, n_peaks, prominence, tolerance):
+def _features(pattern, two_theta, wavelength, n_peaks, prominence, tolerance,
+              reflection_conditions=False):
+    row = _indexing_features(pattern, two_theta, wavelength, n_peaks, prominence, tolerance)
+    if reflection_conditions:
+        row += list(reflection_condition_features(pattern, row, two_theta, wavelength,
+                                                  n_peaks, prominence, tolerance))
+    return row
+
+
+def _cells_of_row(row):
+    """Family -> fitted cell (angstrom, degrees) read from a row of the 124 features; None
+    where the system was not indexed."""
+    col = _columns()
+    cells = {}
+    for s in SYSTEMS:
+        c = np.array([row[col[f"{s}_{n}"]] for n in _CELL_NAMES[s]], dtype=float)
+        cells[s] = c if c[0] > 0 else None
+    return cells
+
+
+def reflection_condition_features(pattern, row, two_theta, wavelength=1.5406, n_peaks=20,
+                                  prominence=0.04, tolerance=0.08):
+    """The 192 reflection-condition features of one pattern, given its 124 indexing
+    features ``row`` (the fitted cells are read from it, so that features computed and
+    stored earlier can be extended without indexing again)."""
+    from ._xrd_extinction import extinction_features
+
+    tt, prom = pick_peaks(pattern, two_theta, prominence=prominence, n_peaks=n_peaks,
+                          return_prominence=True)
+    keep = (tt > 0) & (tt < 180)
+    return extinction_features(tt[keep], prom[keep], _signal(pattern), two_theta, wavelength,
+                               tolerance, _cells_of_row(row))
+
+
+def _indexing_features(pattern, two_theta, wavelength, n_peaks, prominence, tolerance):
     tt, prom = pick_peaks(pattern, two_theta, prominence=prominence, n_peaks=n_peaks,
                           return_prominence=True)
     keep = (tt > 0) & (tt < 180)
@@ -802,6 +842,20 @@ class XRDIndexingFeatures(TransformerMixin, BaseEstimator):
     tolerance : float, default=0.08
         Largest difference (degrees 2theta) between a peak and a calculated line for the
         peak to count as indexed.
+    reflection_conditions : bool, default=False
+        Append 192 features of the space group's systematic absences: for each of the 96
+        classes of space groups whose powder peaks coincide for any cell (the triclinic
+        class left out; :func:`~skphys.datasets.xrd_extinction_classes`) and the cell
+        fitted in its lattice family, ``ext_<family>_<symbol>_unexplained`` (the
+        prominence-weighted share of the picked peaks that the cell indexes but none of the
+        reflections the class allows does: a glide plane forbids them) and
+        ``ext_<family>_<symbol>_absent`` (the share of the lines the class allows up to the
+        last picked peak that have no signal, each line weighted by its expected height:
+        the reflections the class allows in it, Lorentz-polarisation, a mean Wilson
+        fall-off). ``<symbol>`` is the class's first group; an
+        orthorhombic class is tried in the six orders of the axes, a monoclinic one in its
+        three cell choices with ``a`` and ``c`` swapped or not, the setting that explains
+        the most peaks kept.
     n_jobs : int, default=None
         Patterns featurised in parallel by joblib (None: one process).
 
@@ -850,16 +904,18 @@ class XRDIndexingFeatures(TransformerMixin, BaseEstimator):
         "n_peaks": [Interval(Integral, 2, None, closed="left")],
         "prominence": [Interval(Real, 0, 1, closed="both")],
         "tolerance": [Interval(Real, 0, None, closed="neither")],
+        "reflection_conditions": ["boolean"],
         "n_jobs": [Integral, None],
     }
 
     def __init__(self, two_theta_range=(5.0, 90.0), *, wavelength=1.5406, n_peaks=20,
-                 prominence=0.04, tolerance=0.08, n_jobs=None):
+                 prominence=0.04, tolerance=0.08, reflection_conditions=False, n_jobs=None):
         self.two_theta_range = two_theta_range
         self.wavelength = wavelength
         self.n_peaks = n_peaks
         self.prominence = prominence
         self.tolerance = tolerance
+        self.reflection_conditions = reflection_conditions
         self.n_jobs = n_jobs
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -898,13 +954,14 @@ class XRDIndexingFeatures(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        features : ndarray of shape (n_samples, 124)
-            See ``get_feature_names_out`` for the columns.
+        features : ndarray of shape (n_samples, 124) or (n_samples, 316)
+            See ``get_feature_names_out`` for the columns (316 with
+            ``reflection_conditions=True``).
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
         args = (self.two_theta_, self.wavelength, self.n_peaks, self.prominence,
-                self.tolerance)
+                self.tolerance, self.reflection_conditions)
         if self.n_jobs in (None, 1) or len(X) < 2:
             rows = [_features(x, *args) for x in X]
         else:
@@ -915,10 +972,12 @@ class XRDIndexingFeatures(TransformerMixin, BaseEstimator):
                 delayed(lambda idx: [_features(X[i], *args) for i in idx])(c)
                 for c in chunks)
             rows = [r for part in parts for r in part]
-        return np.asarray(rows, dtype=float).reshape(len(X), len(_feature_names()))
+        return np.asarray(rows, dtype=float).reshape(len(X), len(self._names()))
 
     def get_feature_names_out(self, input_features=None):
-        """Names of the features: ``n_peaks``, ``d_first``, then ``<system>_<feature>``.
+        """Names of the features: ``n_peaks``, ``d_first``, then ``<system>_<feature>``
+        (and ``ext_<family>_<symbol>_unexplained`` / ``_absent`` with
+        ``reflection_conditions=True``).
 
         Parameters
         ----------
@@ -930,4 +989,11 @@ class XRDIndexingFeatures(TransformerMixin, BaseEstimator):
         names : ndarray of str
         """
         check_is_fitted(self)
-        return np.asarray(_feature_names(), dtype=object)
+        return np.asarray(self._names(), dtype=object)
+
+    def _names(self):
+        if not self.reflection_conditions:
+            return _feature_names()
+        from ._xrd_extinction import feature_names
+
+        return _feature_names() + feature_names()

@@ -1,0 +1,122 @@
+"""Powder XRD: where the crystal-system errors of the indexing classifiers fall.
+
+Protocol (one thread): ``--n`` generated patterns (``make_xrd_patterns``, groups uniform over
+the 230, the 0.1-degree grid of ``bench_xrd.py``, ``random_state=0``), featurised by
+``XRDIndexingFeatures(reflection_conditions=True)`` (``--feature-cache`` to store them),
+the first 75% for training, the rest for testing. Two classifiers of the crystal system:
+gradient boosting on the 124 indexing features (``bench_xrd.py``'s first indexing row) and
+the tuned boosting on them plus the reflection-condition features and the systems' contrasts
+(``bench_xrd.py``'s). For each, the confusion matrix and, for every error, whether the
+search found the generating cell: the cell fitted in the true system's lattice family
+equals the generating one within 1% in every length (orthorhombic and monoclinic lengths
+compared sorted) and 1 degree in the monoclinic angle. A sub-cell, a supercell or another
+cell choice of the same lattice counts as not found. No peer: this is a diagnosis.
+
+    python benchmarks/bench_xrd_errors.py [--n 4000] [--feature-cache F.npz]
+"""
+
+import argparse
+import os
+import time
+from collections import Counter
+
+import numpy as np
+from _common import report
+from bench_xrd import indexing_contrasts, tuned_boosting
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.metrics import confusion_matrix
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from skphys.datasets import CRYSTAL_SYSTEMS, make_xrd_patterns
+from skphys.feature_extraction import XRDIndexingFeatures
+
+
+def cell_found(F, names, system, cell):
+    """Whether the cell fitted in ``system``'s family is the generating ``cell``."""
+    col = {n: i for i, n in enumerate(names)}
+
+    def ok(x, t):
+        return abs(x / t - 1) < 0.01
+
+    a, b, c, _, beta, _ = cell
+    f = {n: F[col[n]] for n in col if n.split("_")[0] in
+         ("cubic", "tetragonal", "hexagonal", "orthorhombic", "monoclinic")}
+    if system == "cubic":
+        return ok(f["cubic_a"], a)
+    if system == "tetragonal":
+        return ok(f["tetragonal_a"], a) and ok(f["tetragonal_c"], c)
+    if system in ("trigonal", "hexagonal"):
+        return ok(f["hexagonal_a"], a) and ok(f["hexagonal_c"], c)
+    if system == "orthorhombic":
+        fit = sorted(f[f"orthorhombic_{k}"] for k in "abc")
+        return all(ok(x, t) for x, t in zip(fit, sorted((a, b, c))))
+    if system == "monoclinic":
+        fit = sorted(f[f"monoclinic_{k}"] for k in "abc")
+        return (all(ok(x, t) for x, t in zip(fit, sorted((a, b, c))))
+                and abs(f["monoclinic_beta"] - beta) < 1)
+    return False  # triclinic: no cell is fitted
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=4000)
+    parser.add_argument("--feature-cache", default=None)
+    args = parser.parse_args()
+    X, _, info = make_xrd_patterns(args.n, target="space_group", n_points=851,
+                                   return_info=True, random_state=0)
+    index = XRDIndexingFeatures((info.two_theta[0], info.two_theta[-1]),
+                                reflection_conditions=True).fit(X)
+    names = list(index.get_feature_names_out())
+    t0 = time.perf_counter()
+    path = args.feature_cache
+    if path and os.path.exists(path) and np.load(path)["F"].shape == (len(X), len(names)):
+        F = np.load(path)["F"]
+    else:
+        F = index.transform(X)
+        if path:
+            np.savez(path, F=F)
+    t_feat = time.perf_counter() - t0
+    y = np.array([CRYSTAL_SYSTEMS.index(s) for s in info.crystal_system])
+    n = int(0.75 * len(y))
+    found = np.array([cell_found(F[i], names, info.crystal_system[i], info.cell[i])
+                      for i in range(len(y))])
+    rows = []
+    models = {
+        "indexing features, gradient boosting": (
+            HistGradientBoostingClassifier(max_iter=300, random_state=0), 124),
+        "indexing + reflection conditions + contrasts, gradient boosting (tuned)": (
+            make_pipeline(FunctionTransformer(indexing_contrasts), tuned_boosting()),
+            F.shape[1]),
+    }
+    for name, (model, width) in models.items():
+        model.fit(F[:n, :width], y[:n])
+        pred = model.predict(F[n:, :width])
+        err = pred != y[n:]
+        cm = confusion_matrix(y[n:], pred, labels=range(len(CRYSTAL_SYSTEMS)))
+        pairs = Counter((CRYSTAL_SYSTEMS[a], CRYSTAL_SYSTEMS[b], bool(f))
+                        for a, b, f in zip(y[n:][err], pred[err], found[n:][err]))
+        rows.append({
+            "what": name, "train / test patterns": f"{n} / {len(y) - n}",
+            "test accuracy": float(np.mean(~err)),
+            "errors": int(err.sum()),
+            "errors with the true cell found": int(np.sum(found[n:][err])),
+            "trigonal <-> hexagonal errors (true cell found)": int(sum(
+                v for (a, b, f), v in pairs.items()
+                if {a, b} == {"trigonal", "hexagonal"} and f)),
+            "largest errors (true, predicted, cell found: count)": "; ".join(
+                f"{a[:5]} -> {b[:5]}, {'found' if f else 'not found'}: {v}"
+                for (a, b, f), v in pairs.most_common(8)),
+            "confusion (rows true, columns predicted; " + ", ".join(
+                s[:5] for s in CRYSTAL_SYSTEMS) + ")": cm.tolist(),
+        })
+        print(rows[-1], flush=True)
+    rows.append({"what": "true cell found, share of each system's patterns (all)",
+                 "note": ", ".join(f"{s} {np.mean(found[info.crystal_system == s]):.3f}"
+                                   for s in CRYSTAL_SYSTEMS[1:])})
+    report("bench_xrd_errors", rows, list(dict.fromkeys(k for r in rows for k in r)),
+           {"protocol": __doc__, "n": args.n, "featurise_s": t_feat})
+
+
+if __name__ == "__main__":
+    main()

@@ -135,8 +135,9 @@ class TimeEvolution(BaseEstimator):
         Carlo, scaled when every parameter acts on the initial state at first order (each
         column of the centred ``O`` at least 1e-3 of the largest at ``t = 0``), unscaled
         otherwise (the x-polarised RBM: see Notes). The rule is measured, not derived (see
-        Notes): on the quench from a fitted ground state, Monte Carlo, the scaled solve was
-        the better at every size tried; with exact sums neither wins.
+        Notes): on the quench from a fitted ground state to t = 2 with Monte Carlo, the
+        scaled solve was the better at L = 12 and L = 20; with exact sums the unscaled one
+        is kept (better at L = 10 to t = 1, worse at L = 12 to t = 2).
     snr_cutoff : float or None, default=None
         Signal-to-noise cutoff of the force components (Monte Carlo only; exact sums have
         no noise and ignore it), Schmitt & Heyl's ``1 / (1 + (snr_cutoff / SNR)**6)``.
@@ -219,14 +220,15 @@ class TimeEvolution(BaseEstimator):
     Measured on the quench of Carleo & Troyer (TFIM ring, ground state of h = 0.5 fitted with
     a translation-symmetric RBM, alpha = 2, evolved under h = 1, RK4, dt = 0.01, 4000
     samples, seed 0; ``benchmarks/bench_tdvp_diagnostics.py`` sums the variational state
-    exactly at every step): on the ring of 12 up to t = 0.5 the state's largest error of
-    <sigma^x> is 6.7e-4 with the defaults and 4.6e-3 with ``snr_cutoff=2``; the recorded
+    exactly at every step): on the ring of 12 up to t = 0.5, unscaled, the state's largest
+    error of <sigma^x> is 6.7e-4 without and 4.6e-3 with ``snr_cutoff=2``; the recorded
     values add the measurement noise, 2.1e-3 per step pooled against 3.7e-3 from the first
-    stage's samples alone. Up to t = 2 the state's error is 1.06e-2 with the defaults, as with
-    exact sums (9.4e-3: the ansatz and the cutoff, not the sampling, limit it), and 3.0e-3
-    with ``diag_scale=True``. On the ring of 20 to t = 2 (``bench_quantum.py --only tdvp``,
-    one run), <sigma^x> as recorded is within 3.1e-2 of exact evolution with the defaults and
-    8.5e-3 with ``diag_scale=True`` (E / L within 3.2e-3 and 4.1e-3).
+    stage's samples alone. Up to t = 2 the state's error is 3.0e-3 with the defaults
+    (``diag_scale="auto"``, scaled here; recorded 6.8e-3) and 1.06e-2 with
+    ``diag_scale=False`` (recorded 1.4e-2); with exact sums 9.4e-3 unscaled (the default)
+    and 5.0e-3 scaled. On the ring of 20 to t = 2 (``bench_quantum.py --only tdvp``, one
+    run), <sigma^x> as recorded is within 8.5e-3 of exact evolution with the defaults and
+    3.1e-2 with ``diag_scale=False`` (E / L within 4.1e-3 and 3.2e-3).
 
     References
     ----------

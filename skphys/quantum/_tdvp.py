@@ -25,13 +25,13 @@ from . import _rbm, _symmetric
 from ._operators import PauliSum, _SpinOperator
 from ._tdvp_core import (
     INTEGRATORS,
+    SCALE_FLOOR,
     Ansatz,
     ExactExpectations,
     SampledExpectations,
     local_values,
     mean_and_error,
     pooled_mean_and_error,
-    SCALE_FLOOR,
     rk_step,
     tdvp_solve,
 )

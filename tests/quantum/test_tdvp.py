@@ -132,8 +132,8 @@ def test_diag_scale_auto():
     H = TransverseFieldIsing(n, h=1.0)
     gs = RBMWavefunction(TransverseFieldIsing(n, h=0.5), alpha=1, max_iter=30,
                          n_samples=300, random_state=0).fit()
-    kw = dict(t_final=0.06, dt=0.02, observables={"sx": magnetization(n)}, random_state=0,
-              n_samples=500)
+    kw = {"t_final": 0.06, "dt": 0.02, "observables": {"sx": magnetization(n)},
+          "random_state": 0, "n_samples": 500}
     for method, init, scaled in (("exact", gs, False), ("monte_carlo", gs, True),
                                  ("monte_carlo", "x_polarised", False)):
         init = FrozenEstimator(init) if init is gs else init

@@ -179,7 +179,8 @@ class ExcitedStates(MetaEstimatorMixin, BaseEstimator):
     ``h = 1`` (the second state of the (k=0, P=+1) sector, an RBM symmetric under
     translations and the spin flip, alpha=4, 600 iterations, 1008 samples; one seed,
     ``benchmarks/bench_excited_sector.py``): eps = 6.3e-4 (independent draws: 2.0e-3;
-    9.2e-4 with systematic draws for both levels).
+    9.2e-4 with systematic draws for both levels); other seeds missed the bar (one stalled on
+    a mixture with the ground state, with either kind of draws): use ``n_init``.
 
     Examples
     --------

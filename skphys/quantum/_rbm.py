@@ -412,6 +412,23 @@ class Space:
         return len(self.codes)
 
 
+def exact_draw(probs, n):
+    """``n`` indices drawn from the probabilities ``probs`` (a 1-D tensor over a full space)
+    by systematic resampling: one uniform offset ``u``, the indices whose cumulative
+    probability first exceeds ``(u + i) / n``, ``i = 0 .. n - 1``.
+
+    Each index appears ``n p_i`` times on average (rounded up or down), as with independent
+    draws, so sample means stay unbiased; but the counts no longer scatter as a multinomial
+    (variance ``n p_i (1 - p_i)``), only by the rounding: the Monte Carlo noise of energies,
+    forces and overlaps over a space that can be summed is far smaller for the same ``n``.
+    """
+    cdf = torch.cumsum(probs.to(torch.float64), 0)
+    cdf = cdf / cdf[-1]
+    u = (torch.rand(1, dtype=torch.float64, device=cdf.device)
+         + torch.arange(n, dtype=torch.float64, device=cdf.device)) / n
+    return torch.searchsorted(cdf, u).clamp_max(len(cdf) - 1)
+
+
 def chunked_log_psi(params, sigma, chunk=1 << 16):
     return torch.cat([log_psi(params, sigma[s : s + chunk]) for s in range(0, len(sigma), chunk)])
 

@@ -53,6 +53,34 @@ def test_sector_spectrum_refuses_a_flip_outside_sz0():
 # ---------------------------------------------------------------------------------------
 # orthogonalisation: the penalty and the meta-estimator
 # ---------------------------------------------------------------------------------------
+def test_exact_draws_of_excited_levels_are_systematic():
+    # systematic resampling: each configuration is drawn floor(n p) or ceil(n p) times (a
+    # multinomial scatters the counts by sqrt(n p)), and the counts average to n p over the
+    # random offset: sample means stay unbiased
+    from skphys.quantum import _rbm
+    from skphys.quantum._state import RBMState
+
+    torch.manual_seed(0)
+    p = torch.softmax(3 * torch.randn(64, dtype=torch.float64), 0)
+    n = 1000
+    total = torch.zeros(64, dtype=torch.float64)
+    for _ in range(400):
+        counts = torch.bincount(_rbm.exact_draw(p, n), minlength=64).double()
+        assert counts.sum() == n
+        assert bool(((counts >= torch.floor(n * p)) & (counts <= torch.ceil(n * p))).all())
+        total += counts
+    np.testing.assert_allclose(total / 400, n * p, atol=0.1)
+    # the overlap penalty draws its reference state so, and so does an excited level's fit
+    params = _rbm.RBMParams.init(6, 6, 0.3, torch.complex128, "cpu")
+    ref = RBMState(params)
+    pen = OrthogonalityPenalty(ref, 1.0, n_samples=500)
+    codes = (pen.draw() > 0).long() @ (2 ** torch.arange(6))
+    counts = torch.bincount(codes, minlength=64).double()
+    sigma = ref.space().sigma
+    probs = pen.probs[torch.argsort((sigma > 0).long() @ (2 ** torch.arange(6)))]
+    assert bool((torch.abs(counts - 500 * probs) < 1 + 1e-9).all())
+
+
 def test_penalty_shift_is_the_overlap_gradient():
     # E_pen = E + lambda A B, A = <psi|psi_k>/<psi|psi>, B = <psi_k|psi>/<psi_k|psi_k>:
     # exact sums over the 2^6 states of two random complex RBMs; the shift's mean over

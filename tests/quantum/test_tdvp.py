@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 from sklearn.base import clone
+from sklearn.frozen import FrozenEstimator
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skphys.quantum import (
@@ -121,6 +122,54 @@ def test_diag_scale_makes_the_solve_independent_of_parameter_units():
     x, _ = tdvp_solve(O, E, None, 1e-2, None)
     x_d, _ = tdvp_solve(O * D, E, None, 1e-2, None)
     assert (x_d * D - x).abs().max() > 1e-3 * x.abs().max()
+
+
+def test_diag_scale_auto():
+    # "auto": unscaled with exact sums; with Monte Carlo scaled when every parameter acts on
+    # the initial state at first order (a fitted ground state), unscaled from the
+    # x-polarised RBM (whose W_jj do not); the trajectories are those of the explicit settings
+    n = 6
+    H = TransverseFieldIsing(n, h=1.0)
+    gs = RBMWavefunction(TransverseFieldIsing(n, h=0.5), alpha=1, max_iter=30,
+                         n_samples=300, random_state=0).fit()
+    kw = {"t_final": 0.06, "dt": 0.02, "observables": {"sx": magnetization(n)},
+          "random_state": 0, "n_samples": 500}
+    for method, init, scaled in (("exact", gs, False), ("monte_carlo", gs, True),
+                                 ("monte_carlo", "x_polarised", False)):
+        init = FrozenEstimator(init) if init is gs else init
+        auto = TimeEvolution(H, initial_state=init, method=method, **kw).fit()
+        assert auto.diag_scale_ is scaled, (method, init)
+        same = TimeEvolution(H, initial_state=init, method=method, diag_scale=scaled,
+                             **kw).fit()
+        other = TimeEvolution(H, initial_state=init, method=method, diag_scale=not scaled,
+                              **kw).fit()
+        np.testing.assert_array_equal(auto.trajectory_["sx"], same.trajectory_["sx"])
+        assert np.abs(auto.trajectory_["sx"] - other.trajectory_["sx"]).max() > 1e-9
+
+
+def test_scaled_solve_loses_rk4_accuracy_from_the_product_state():
+    # why "auto" does not scale from the x-polarised RBM: its W_jj columns of O vanish and
+    # grow with t; scaled up (to 1e3 times), their eigenvalues cross the smooth cutoff
+    # within the first RK4 step, and <sigma^x> under -sum ZZ (exact: cos^2 2t) errs by 3e-4
+    # after one step of 0.02, against 1e-5 unscaled; scale_applies sees the vanishing columns
+    from skphys.quantum._tdvp import scale_applies
+
+    n = 6
+    H = TransverseFieldIsing(n, h=0.0)
+    err = {}
+    for diag_scale in (True, False):
+        evo = TimeEvolution(H, t_final=0.04, dt=0.02, method="exact", diag_scale=diag_scale,
+                            observables={"sx": magnetization(n)}).fit()
+        tr = evo.trajectory_
+        err[diag_scale] = abs(tr["sx"][1] - np.cos(2 * tr["time"][1]) ** 2)
+    assert err[False] < 2e-5 and err[True] > 1e-4, err
+    ansatz = Ansatz(n, n)
+    params = ansatz.params(ansatz.x_polarised(0.25))
+    source = ExactExpectations(n, "cpu")
+    sigma, th, _, w = source.draw(params)
+    O = ansatz.log_derivatives(params, sigma, th)
+    assert not scale_applies(O, w) and not scale_applies(O)
+    assert scale_applies(O[:, n:n + n])  # the hidden biases alone: all act
 
 
 def test_pooled_measurement_is_unbiased_and_its_error_calibrated():

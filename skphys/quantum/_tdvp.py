@@ -25,7 +25,6 @@ from . import _rbm, _symmetric
 from ._operators import PauliSum, _SpinOperator
 from ._tdvp_core import (
     INTEGRATORS,
-    SCALE_FLOOR,
     Ansatz,
     ExactExpectations,
     SampledExpectations,
@@ -33,6 +32,7 @@ from ._tdvp_core import (
     mean_and_error,
     pooled_mean_and_error,
     rk_step,
+    scale_applies,
     tdvp_solve,
 )
 from ._wavefunction import RBMWavefunction
@@ -552,27 +552,6 @@ class _Run:
     def healthy(self, rec):
         # the energy of a normalisable state lies within the operator norm
         return abs(rec["energy"]) <= self.bound * (1 + 1e-9) + 10 * rec["energy_error"]
-
-
-def scale_applies(O, weights=None):
-    """``diag_scale="auto"``: whether every column of the centred ``O`` is at least
-    ``SCALE_FLOOR`` times the largest (no parameter without first-order effect).
-
-    A column that starts at zero (the x-polarised RBM's ``W_jj``, whose ``d log psi / d W_jj =
-    tanh(w)`` is constant) grows with ``t``; the scaled solve amplifies it up to ``1 /
-    SCALE_FLOOR`` = 1e3, so its eigenvalue crosses the smooth cutoff (``rcond`` 1e-6 =
-    1e-3 squared) within the first steps, and the right-hand side changes faster than RK4
-    resolves: under ``-sum ZZ`` from ``|+x>``, <sigma^x> erred by 3e-4 after one step of
-    0.02 (O(dt^2) per step; unscaled 1e-5).
-    """
-    if weights is None:
-        Oc = O - O.mean(0)
-        d = (Oc.abs() ** 2).mean(0)
-    else:
-        Oc = O - weights.to(O.dtype) @ O
-        d = (weights[:, None] * Oc.abs() ** 2).sum(0)
-    d = torch.sqrt(d)
-    return bool(d.numel() and float(d.min()) >= SCALE_FLOOR * float(d.max()))
 
 
 def _wavefunction(H, ansatz, flat, wf, device):

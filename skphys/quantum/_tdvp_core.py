@@ -191,6 +191,32 @@ def mean_and_error(values, weights):
 # --------------------------------------------------------------------------------------
 # the equation of motion
 # --------------------------------------------------------------------------------------
+def _centred(O, weights):
+    """``sqrt(w) (O - <O>)`` with ``<.>`` weighted by ``weights`` (``1 / B`` each for samples),
+    the weights and their square roots."""
+    if weights is None:
+        w = torch.full((O.shape[0],), 1.0 / O.shape[0], dtype=torch.float64, device=O.device)
+    else:
+        w = weights
+    sw = torch.sqrt(w).to(O.dtype)
+    return (O - w.to(O.dtype) @ O) * sw[:, None], w, sw
+
+
+def scale_applies(O, weights=None):
+    """``diag_scale="auto"``: whether every column of the centred ``O`` is at least
+    ``SCALE_FLOOR`` times the largest (no parameter without first-order effect).
+
+    A column that starts at zero (the x-polarised RBM's ``W_jj``, whose ``d log psi / d W_jj =
+    tanh(w)`` is constant) grows with ``t``; the scaled solve amplifies it up to ``1 /
+    SCALE_FLOOR`` = 1e3, so its eigenvalue crosses the smooth cutoff (``rcond`` 1e-6 =
+    1e-3 squared) within the first steps, and the right-hand side changes faster than RK4
+    resolves: under ``-sum ZZ`` from ``|+x>``, <sigma^x> erred by 3e-4 after one step of
+    0.02 (O(dt^2) per step; unscaled 1e-5).
+    """
+    d = torch.sqrt((_centred(O, weights)[0].abs() ** 2).sum(0))  # tdvp_solve's scales
+    return bool(d.numel() and float(d.min()) >= SCALE_FLOOR * float(d.max()))
+
+
 def tdvp_solve(O, E, weights, rcond, snr_cutoff, scale=False):
     """``theta_dot`` from ``S theta_dot = -i F`` by the regularised pseudo-inverse.
 
@@ -220,14 +246,8 @@ def tdvp_solve(O, E, weights, rcond, snr_cutoff, scale=False):
         <|E_c|^2>``, the part of ``(H - E)|psi>`` the step cannot follow; 0 is exact).
     """
     B = O.shape[0]
-    if weights is None:
-        w = torch.full((B,), 1.0 / B, dtype=torch.float64, device=O.device)
-    else:
-        w = weights
-    Obar = (w.to(O.dtype) @ O)
+    Oc, w, sw = _centred(O, weights)
     Ebar = (w.to(E.dtype) * E).sum()
-    sw = torch.sqrt(w).to(O.dtype)
-    Oc = (O - Obar) * sw[:, None]  # sqrt(w) (O - <O>)
     Ec = (E - Ebar) * sw
     if scale:
         # S in units of its diagonal (each parameter's own scale), so that the cutoff

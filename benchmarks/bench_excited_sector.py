@@ -12,6 +12,10 @@ translations and the spin flip (``symmetry="translation+spin_flip"``: amplitudes
 (default 4 and 6: 2 and 3 filters), exact draws (``sampler="exact"``: the excited level by
 systematic resampling), 1008 samples, ``--iterations`` (default 600) with the "auto"
 learning rate (annealed over the last 40%), seed ``--seed`` (default 0), ``penalty="auto"``.
+``--ansatz projected``: instead of the symmetric RBM (weights shared across translations: 2
+filters at alpha 4), the projection of a plain complex RBM onto the sector (``sector=
+{"momentum": 0, "spin_flip": 1}``: psi(sigma) = sum_g chi(g)^* phi(g sigma) over the 24
+translations and flips; alpha 1 gives 168 parameters), JSON ``excited_sector_projected*``.
 epsilon of each level from the exact sum over the 2^12 states; the sector assignment from
 ``exact_sector_spectrum``; time per level: the wall time of its fit (loaded 2-core machine).
 
@@ -26,6 +30,7 @@ draws 2.0e-3, systematic 9.2e-4 (both levels systematic) and 6.3e-4 (this bench)
 of independent draws and the length of the fit both held it above 1e-3.
 
     python benchmarks/bench_excited_sector.py [--alpha 4 6] [--iterations 600] [--seed 0]
+        [--ansatz symmetric|projected]
 """
 
 import argparse
@@ -48,6 +53,7 @@ def main(argv=None):
     parser.add_argument("--alpha", type=float, nargs="+", default=[4, 6])
     parser.add_argument("--iterations", type=int, default=600)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--ansatz", choices=["symmetric", "projected"], default="symmetric")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     print(__doc__.split("Protocol.")[1].split("    python")[0], flush=True)
@@ -61,15 +67,17 @@ def main(argv=None):
           f"{odd.round(6)}, (k=1,P=-1) {k1.round(6)}", flush=True)
     rows = []
     for alpha in args.alpha:
-        wf = RBMWavefunction(H, alpha=alpha, symmetry="translation+spin_flip",
-                             param_dtype="complex", sampler="exact",
-                             max_iter=args.iterations, random_state=args.seed)
+        kw = ({"symmetry": "translation+spin_flip"} if args.ansatz == "symmetric" else
+              {"sector": {"momentum": 0, "spin_flip": 1}})
+        wf = RBMWavefunction(H, alpha=alpha, param_dtype="complex", sampler="exact",
+                             max_iter=args.iterations, random_state=args.seed, **kw)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             levels = ExcitedStates(wf, n_states=2).fit()
         for n, (est, level) in enumerate(zip(levels.estimators_, (0, 2))):
             e = est.expectation(H)
-            rows.append({"alpha": alpha, "level": f"E{level}", "params": est.n_parameters_,
+            rows.append({"ansatz": args.ansatz, "alpha": alpha, "level": f"E{level}",
+                         "params": est.n_parameters_,
                          "E": e, "E_exact": float(ref[level]),
                          "eps": abs((e - ref[level]) / ref[level]),
                          "overlap_with_E0": float(levels.overlaps_[1, 0]) if n else None,
@@ -77,9 +85,12 @@ def main(argv=None):
                          "warned": bool(caught) if n else None,
                          "penalty": levels.penalty_, "peer_ran": "no"})
             print(rows[-1], flush=True)
-    report("excited_sector" + (f"_seed{args.seed}" if args.seed else ""), rows, ["alpha", "level", "params", "E", "E_exact", "eps",
-                                    "overlap_with_E0", "fit_s", "peer_ran"],
-           {"system": "TFIM L=12 h=1", "iterations": args.iterations, "seed": args.seed})
+    name = "excited_sector" + ("_projected" if args.ansatz == "projected" else "")
+    report(name + (f"_seed{args.seed}" if args.seed else ""), rows,
+           ["ansatz", "alpha", "level", "params", "E", "E_exact", "eps", "overlap_with_E0",
+            "fit_s", "peer_ran"],
+           {"system": "TFIM L=12 h=1", "iterations": args.iterations, "seed": args.seed,
+            "ansatz": args.ansatz})
 
 
 if __name__ == "__main__":

@@ -73,9 +73,10 @@ Protocol (printed by every run):
   2^20 states; ``<W|psi> = sum_j psi(e_j) / sqrt(N)``), paused out of the clock; time to
   F >= 0.95. Then skphys alone: F against the number of snapshots (100 .. 10^4, 300
   mini-batch steps each), and the TFIM open chain N=20 (h=1) learned from 10^4 Z snapshots
-  (``--s2-epochs``, default 300; also alone with ``--only s2``), its Renyi-2 entropy at every
-  cut by the swap estimator (``--s2-pairs``, default 50000) and the model's exact value,
-  against the ED state's Schmidt values.
+  (``--s2-epochs``, default 300; ``--s2-chains`` persistent chains, default 1008, the
+  library's; also alone with ``--only s2``, whose files get the suffix ``_c<chains>`` for
+  other chains), its Renyi-2 entropy at every cut by the swap estimator (``--s2-pairs``,
+  default 50000) and the model's exact value, against the ED state's Schmidt values.
 
 * W state with random local phases (``--only wphase``, issue 20): phases drawn uniformly
   in [0, 2 pi) (seed 1234), N = ``--phase-sizes`` (default 8), snapshots in Z and in the
@@ -87,8 +88,7 @@ Protocol (printed by every run):
   divergence (N=20) with ``--phase-chains`` persistent chains (``n_samples``, default 4000;
   the library's default 1008 left the amplitude's weight outside the W state's sector at the
   chains' resolution, which biased the phases), ``--local-epochs`` to change them; and, for
-  N <= ``--joint-phase-max-n``
-  (10), the joint complex RBM (``phase_model="joint"``, the default; persistent contrastive
+  N <= ``--joint-phase-max-n`` (10), the joint complex RBM (``phase_model="joint"``, the default; persistent contrastive
   divergence), ``--phase-epochs`` (default 40); seeds ``--seeds``. QuCumber 1.3.3:
   ComplexWaveFunction (amplitude and phase RBMs, N hidden units each), CD-10, lr 0.01,
   batches of 100, ``--qucumber-phase-epochs`` (default 100), first seed, N <=
@@ -1177,7 +1177,7 @@ def main(argv=None):
     parser.add_argument("--s2-pairs", type=int, default=50000)
     parser.add_argument("--s2-snapshots", type=int, default=10000)
     parser.add_argument("--s2-alpha", type=float, default=1.0)
-    parser.add_argument("--s2-chains", type=int, default=4000)
+    parser.add_argument("--s2-chains", type=int, default=1008)
     parser.add_argument("--phase-epochs", type=int, default=None)
     parser.add_argument("--qucumber-phase-epochs", type=int, default=None)
     parser.add_argument("--qucumber-phase-max-n", type=int, default=10)
@@ -1249,6 +1249,8 @@ def main(argv=None):
     tag = f"_{args.only}" if args.only else ""
     if args.only == "wphase" and args.phase_sizes != [8]:  # beside the default run's files
         tag += "_n" + "_".join(map(str, args.phase_sizes))
+    if args.only == "s2" and args.s2_chains != 1008:
+        tag += f"_c{args.s2_chains}"
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"quantum{tag}.json").write_text(json.dumps({"meta": meta, "rows": rows},
                                                            indent=2))

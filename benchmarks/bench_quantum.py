@@ -74,8 +74,8 @@ Protocol (printed by every run):
   F >= 0.95. Then skphys alone: F against the number of snapshots (100 .. 10^4, 300
   mini-batch steps each), and the TFIM open chain N=20 (h=1) learned from 10^4 Z snapshots
   (``--s2-epochs``, default 300; ``--s2-chains`` persistent chains, default 1008, the
-  library's; also alone with ``--only s2``, whose files get the suffix ``_c<chains>`` for
-  other chains), its Renyi-2 entropy at every cut by the swap estimator (``--s2-pairs``,
+  library's; also alone with ``--only s2``, whose files get the suffixes ``_c<chains>`` and
+  ``_n<snapshots>`` for other chains and snapshots), its Renyi-2 entropy at every cut by the swap estimator (``--s2-pairs``,
   default 50000) and the model's exact value, against the ED state's Schmidt values.
 
 * W state with random local phases (``--only wphase``, issue 20): phases drawn uniformly
@@ -1251,6 +1251,8 @@ def main(argv=None):
         tag += "_n" + "_".join(map(str, args.phase_sizes))
     if args.only == "s2" and args.s2_chains != 1008:
         tag += f"_c{args.s2_chains}"
+    if args.only == "s2" and args.s2_snapshots != 10000:
+        tag += f"_n{args.s2_snapshots}"
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"quantum{tag}.json").write_text(json.dumps({"meta": meta, "rows": rows},
                                                            indent=2))

@@ -97,7 +97,8 @@ def _cap(q_max, coef, limit, factor=1.0):
     return int(min(limit, np.floor(factor * np.sqrt(q_max / max(coef.min(), 1e-12)))))
 
 
-def _match(system, P, q):
+def _match(system, P, q, small=False):
+    """``small``: enumerate indices up to 3 only (a first pass on the lowest peaks)."""
     q = np.atleast_2d(q)  # (1 or n_t, n_o)
     q_max = 1.001 * q.max()
     if system == "cubic":
@@ -119,7 +120,9 @@ def _match(system, P, q):
         return take(err, best[..., None], 2)[..., 0], phi
     if system == "orthorhombic":
         A, B, C = (P[:, j, None, None] for j in range(3))
-        HK = _HK[(_HK[:, 0] <= _cap(q_max, P[:, 0], 8)) & (_HK[:, 1] <= _cap(q_max, P[:, 1], 8))]
+        lim = 3 if small else 8
+        HK = _HK[(_HK[:, 0] <= _cap(q_max, P[:, 0], lim))
+                 & (_HK[:, 1] <= _cap(q_max, P[:, 1], lim))]
         h2, k2 = (HK[:, 0] ** 2)[None, None], (HK[:, 1] ** 2)[None, None]
         r = q[:, :, None] - A * h2 - B * k2
         l2 = _nearest_square(r / C)
@@ -131,8 +134,9 @@ def _match(system, P, q):
         return np.take_along_axis(err, best[..., None], 2)[..., 0], phi
     # monoclinic
     A, B, C, D = (P[:, j, None, None] for j in range(4))
-    HL = _HL[(np.abs(_HL[:, 0]) <= _cap(q_max, P[:, 0], 8, 2.0))
-             & (_HL[:, 1] <= _cap(q_max, P[:, 2], 8, 2.0))]
+    lim = 3 if small else 8
+    HL = _HL[(np.abs(_HL[:, 0]) <= _cap(q_max, P[:, 0], lim, 2.0))
+             & (_HL[:, 1] <= _cap(q_max, P[:, 2], lim, 2.0))]
     h, l = HL[:, 0][None, None], HL[:, 1][None, None]
     r = q[:, :, None] - A * h * h - C * l * l - D * h * l
     k2 = _nearest_square(r / B)
@@ -163,6 +167,20 @@ def _n_lines(system, P, q_max):
     x = q_max - P[:, 0, None] * h * h - P[:, 2, None] * l * l - P[:, 3, None] * h * l
     n = np.where((x >= 0) & keep, np.floor(np.sqrt(np.maximum(x, 0) / P[:, 1, None])) + 1, 0)
     return n.sum(axis=1) - 1
+
+
+def _n_lines_estimate(system, P, q_max):
+    """The number of calculated lines up to ``q_max`` from the cell's volume: the points of
+    the reciprocal lattice in the sphere of radius ``sqrt(q_max)`` over the lines' share of
+    them (a first pass's tie-break, where counting costs too much)."""
+    if system in ("cubic", "tetragonal", "hexagonal"):
+        return _n_lines(system, P, q_max)
+    if system == "orthorhombic":
+        v_star, share = np.sqrt(np.abs(P[:, 0] * P[:, 1] * P[:, 2])), 8.0
+    else:
+        v_star = np.sqrt(np.abs(P[:, 1] * (P[:, 0] * P[:, 2] - P[:, 3] ** 2 / 4)))
+        share = 4.0
+    return 4 * np.pi / 3 * q_max ** 1.5 / np.maximum(v_star, 1e-12) / share
 
 
 def _trials(system, q, n_first):
@@ -203,6 +221,74 @@ def _trials(system, q, n_first):
     return AB
 
 
+def _assignment_inverses(rows, variants):
+    """Inverses of the matrices that assign low-index lines to ``n`` peaks (TREOR's step).
+
+    ``rows`` (n_rows, n): the basis vector of each line (``Q = row . p``); every ordered
+    choice of ``n`` distinct rows is a matrix ``M`` whose solution ``p = M^-1 q`` is a trial
+    cell for ``n`` peaks ``q``. ``variants`` maps a matrix to those that give the same cell
+    up to a relabelling of the axes; one matrix of each class is kept, singular ones left
+    out.
+    """
+    from itertools import permutations
+
+    rows = np.asarray(rows, dtype=float)
+    n = rows.shape[1]
+    seen, out = set(), []
+    for pick in permutations(range(len(rows)), n):
+        M = rows[list(pick)]
+        if abs(np.linalg.det(M)) < 1e-9:
+            continue
+        key = min(tuple(v.ravel()) for v in variants(M))
+        if key not in seen:
+            seen.add(key)
+            out.append(np.linalg.inv(M))
+    return np.array(out)
+
+
+def _ortho_variants(M):
+    from itertools import permutations
+
+    return [M[:, list(p)] for p in permutations(range(3))]
+
+
+def _mono_variants(M):
+    swap = M[:, [2, 1, 0, 3]]  # a and c exchanged
+    flip = M * np.array([1, 1, 1, -1])  # h -> -h
+    return [M, swap, flip, swap * np.array([1, 1, 1, -1])]
+
+
+# the lowest lines of an orthorhombic cell (any centring, any axis order) and of a
+# monoclinic one (unique axis b, h of either sign), as basis vectors
+_ORTHO_LINES = [(h * h, k * k, l * l) for h, k, l in
+                [(1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 1, 0), (1, 0, 1), (0, 1, 1), (1, 1, 1),
+                 (2, 0, 0), (0, 2, 0), (0, 0, 2)]]
+_MONO_LINES = [(h * h, k * k, l * l, h * l) for h, k, l in
+               [(1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 1, 0), (0, 1, 1), (1, 0, 1), (-1, 0, 1),
+                (1, 1, 1), (-1, 1, 1), (2, 0, 0), (0, 0, 2), (0, 2, 0)]]
+
+
+@cache
+def _inverses(system):
+    if system == "orthorhombic":
+        return _assignment_inverses(_ORTHO_LINES, _ortho_variants)
+    return _assignment_inverses(_MONO_LINES, _mono_variants)
+
+
+def _assigned_trials(system, q, n_first):
+    """Trial cells from every assignment of the low-index lines to every choice of 3
+    (orthorhombic) or 4 (monoclinic) of the lowest ``n_first`` peaks: ``p = M^-1 q``."""
+    from itertools import combinations
+
+    inv = _inverses(system)
+    n = inv.shape[1]
+    pick = np.array(list(combinations(range(min(n_first, len(q))), n)), dtype=int)
+    if len(pick) == 0:
+        return np.empty((0, n))
+    P = np.einsum("mij,cj->cmi", inv, q[pick]).reshape(-1, n)
+    return P[_valid(P, system)]
+
+
 def _valid(P, system):
     """Positive metric within 2-40 angstrom; the monoclinic angle from 90 to 150 deg."""
     lo, hi = 1 / 40.0 ** 2, 1 / 2.0 ** 2
@@ -231,7 +317,7 @@ def _distinct(P):
     return P[np.sort(first)]
 
 
-def _prune(system, P, q, tol_q, n_pre=8, n_keep=48, n_first_pass=256):
+def _prune(system, P, q, tol_q, n_pre=8, n_keep=48, n_first_pass=256, fast=False):
     """Distinct trials (to 0.1%), the ``n_keep`` best on the lowest ``n_pre`` peaks.
 
     With more than ``n_first_pass`` trials, a first pass on the lowest ``n_pre - 3``
@@ -244,9 +330,9 @@ def _prune(system, P, q, tol_q, n_pre=8, n_keep=48, n_first_pass=256):
         return P
     if len(P) > n_first_pass and len(q) > n_pre - 3 >= 3:
         m = n_pre - 3
-        err, _ = _match(system, P, q[:m])
+        err, _ = _match(system, P, q[:m], small=fast)
         n_hit = (err <= tol_q[None, :m]).sum(axis=1)
-        n_calc = _n_lines(system, P, q[m - 1] * (1 + 1e-9))
+        n_calc = (_n_lines_estimate if fast else _n_lines)(system, P, q[m - 1] * (1 + 1e-9))
         P = P[np.argsort(-(n_hit - 1e-4 * np.minimum(n_calc, 9999)),
                          kind="stable")[:n_first_pass]]
     m = min(n_pre, len(q))
@@ -286,9 +372,49 @@ def _best(system, P, q, tol_q, grad, n_refine=4, max_shift=0.1):
     R, Q, Z = np.concatenate(trials), np.concatenate(shifted), np.concatenate(zs)
     ok = _valid(R, system)
     R, Q, Z = R[ok], Q[ok], Z[ok]
+    if len(R) == 0:
+        return None
     n_hit, n_calc, err, phi, hit = _score(system, R, Q, tol_q)
     t = int(np.argmax(n_hit - 1e-4 * np.minimum(n_calc, 9999)))
+    # a supercell indexes whatever its sub-cell does, with more lines: the best cell's
+    # sub-cells (an axis halved or divided by 3, the tetragonal a by sqrt 2, the hexagonal
+    # one by sqrt 3) replace it where they index as many peaks (twice: c / 4, c / 6)
+    for _ in range(2 if system in _SUBCELLS else 0):
+        S = R[t] * _SUBCELLS[system]
+        S = S[_valid(S, system)]
+        if len(S) == 0:
+            break
+        s_hit, s_calc, s_err, s_phi, s_ok = _score(system, S, Q[t], tol_q)
+        # each refined on the peaks it indexes (a supercell's fit drifts within the
+        # tolerance; its sub-cell may then miss a peak that it indexes once refined)
+        for j in range(len(S)):
+            w = s_ok[j]
+            if w.sum() >= S.shape[1] + 1:
+                S[j], *_ = np.linalg.lstsq(s_phi[j][w] / tol_q[w, None],
+                                           Q[t][w] / tol_q[w], rcond=None)
+        S = S[_valid(S, system)]
+        if len(S) == 0:
+            break
+        s_hit, s_calc, s_err, s_phi, s_ok = _score(system, S, Q[t], tol_q)
+        key = s_hit - 1e-4 * np.minimum(s_calc, 9999)
+        u = int(np.argmax(key))
+        if key[u] <= n_hit[t] - 1e-4 * min(n_calc[t], 9999):
+            break
+        R, Q, Z = S[u:u + 1], Q[t:t + 1], Z[t:t + 1]
+        n_hit, n_calc, err, phi, hit = (x[u:u + 1] for x in (s_hit, s_calc, s_err, s_phi, s_ok))
+        t = 0
     return R[t], n_hit[t], n_calc[t], err[t], phi[t], hit[t], Z[t]
+
+
+# factors of the quadratic form's parameters that give a sub-cell
+_SUBCELLS = {
+    "tetragonal": np.array([(1, 4), (1, 9), (2, 1), (4, 1)], dtype=float),
+    "hexagonal": np.array([(1, 4), (1, 9), (3, 1), (4, 1)], dtype=float),
+    "orthorhombic": np.array([(4, 1, 1), (1, 4, 1), (1, 1, 4), (9, 1, 1), (1, 9, 1),
+                              (1, 1, 9)], dtype=float),
+    "monoclinic": np.array([(4, 1, 1, 2), (1, 4, 1, 1), (1, 1, 4, 2), (9, 1, 1, 3),
+                            (1, 9, 1, 1), (1, 1, 9, 3)], dtype=float),
+}
 
 
 def _third_axis(AB, q, tol_q):
@@ -342,6 +468,10 @@ def _monoclinic_trials(T, q, tol_q, n_top=16):
     return np.concatenate(out) if out else np.empty((0, 4))
 
 
+# the lowest this many peaks give the assigned trials (3 of them orthorhombic, 4 monoclinic)
+N_ASSIGN = {"orthorhombic": 6, "monoclinic": 5}
+
+
 def index_peaks(two_theta, *, wavelength=1.5406, tolerance=0.05, n_first=6):
     """Index peak positions (degrees 2theta, ascending) in each crystal system.
 
@@ -365,9 +495,13 @@ def index_peaks(two_theta, *, wavelength=1.5406, tolerance=0.05, n_first=6):
               for r in (out["hexagonal"],) if r]
     if seeds:
         T = np.concatenate([np.array(seeds), T])
+    T = np.concatenate([T, _prune("orthorhombic", _assigned_trials(
+        "orthorhombic", q, N_ASSIGN["orthorhombic"]), q, tol_q, fast=True)])
     T = _prune("orthorhombic", T[_valid(T, "orthorhombic")], q, tol_q)  # once for both
     out["orthorhombic"] = _best("orthorhombic", T, q, tol_q, grad) if len(T) else None
     M = _monoclinic_trials(T[:16], q, tol_q) if len(T) else np.empty((0, 4))
+    M = np.concatenate([M, _prune("monoclinic", _assigned_trials(
+        "monoclinic", q, N_ASSIGN["monoclinic"]), q, tol_q, fast=True)])
     out["monoclinic"] = _best("monoclinic", M, q, tol_q, grad) if len(M) else None
     return out
 

@@ -321,7 +321,9 @@ def _prune(system, P, q, tol_q, n_pre=8, n_keep=48, n_first_pass=256, fast=False
     """Distinct trials (to 0.1%), the ``n_keep`` best on the lowest ``n_pre`` peaks.
 
     With more than ``n_first_pass`` trials, a first pass on the lowest ``n_pre - 3``
-    peaks keeps the ``n_first_pass`` best (the costly matching runs on fewer trials).
+    peaks keeps the ``n_first_pass`` best (the costly matching runs on fewer trials);
+    ``fast``: that pass enumerates indices up to 3 only and breaks ties by the number of
+    lines estimated from the cell's volume (thousands of assigned trials).
     """
     if len(P) == 0:
         return P
@@ -342,12 +344,29 @@ def _prune(system, P, q, tol_q, n_pre=8, n_keep=48, n_first_pass=256, fast=False
     return P[np.argsort(-(n_hit - 1e-4 * np.minimum(n_calc, 9999)), kind="stable")[:n_keep]]
 
 
+def _refine(phi, w, q, grad, tol_q, max_shift):
+    """Least-squares parameters and zero shift from the peaks ``w`` indexed with basis
+    vectors ``phi``; None with too few peaks."""
+    d = phi.shape[1]
+    if w.sum() < d + 2:
+        return None
+    M = np.concatenate([phi[w], grad[w, None]], axis=1) / tol_q[w, None]
+    sol, *_ = np.linalg.lstsq(M, q[w] / tol_q[w], rcond=None)
+    z = sol[-1] if abs(sol[-1]) <= max_shift else 0.0
+    if z == 0.0:
+        sol, *_ = np.linalg.lstsq(phi[w] / tol_q[w, None], q[w] / tol_q[w], rcond=None)
+    return sol[:d], z
+
+
 def _best(system, P, q, tol_q, grad, n_refine=4, max_shift=0.1):
     """Index the peaks q with the trials P: the best trial refined, with its statistics.
 
     The refinement fits the parameters and a zero shift ``z`` (degrees; ``grad`` is
     ``dQ/d2theta`` of each peak, ``|z| <= max_shift``) to the peaks each top trial indexes
-    by least squares; the refined trials are scored on the shifted peaks.
+    by least squares; the refined trials are scored on the shifted peaks. The top trials
+    are the ``n_refine`` best on all peaks and the ``n_refine`` best on the lowest 8 (a
+    trial a little off the right cell indexes the low peaks only: refined on them, then
+    once more on what it then indexes, it indexes them all).
     """
     P = _prune(system, P[_valid(P, system)], q, tol_q)
     if len(P) == 0:
@@ -355,20 +374,22 @@ def _best(system, P, q, tol_q, grad, n_refine=4, max_shift=0.1):
     n_hit, n_calc, err, phi, hit = _score(system, P, q, tol_q)
     key = n_hit - 1e-4 * np.minimum(n_calc, 9999)
     top = np.argsort(-key, kind="stable")[:n_refine]
+    top = np.concatenate([top, np.setdiff1d(np.arange(min(n_refine, len(P))), top)])
     trials, shifted = [P[top]], [np.broadcast_to(q, (len(top), len(q)))]
     zs = [np.zeros(len(top))]
     for t in top:
-        w = hit[t]
-        if w.sum() >= P.shape[1] + 2:
-            M = np.concatenate([phi[t][w], grad[w, None]], axis=1) / tol_q[w, None]
-            sol, *_ = np.linalg.lstsq(M, q[w] / tol_q[w], rcond=None)
-            z = sol[-1] if abs(sol[-1]) <= max_shift else 0.0
-            if z == 0.0:
-                sol, *_ = np.linalg.lstsq(phi[t][w] / tol_q[w, None], q[w] / tol_q[w],
-                                          rcond=None)
-            trials.append(sol[None, :P.shape[1]])
-            shifted.append((q - grad * z)[None])
-            zs.append(np.array([z]))
+        r = _refine(phi[t], hit[t], q, grad, tol_q, max_shift)
+        if r is None:
+            continue
+        sol, z = r
+        if _valid(sol[None], system)[0]:  # a second round on the peaks it now indexes
+            e2, f2 = _match(system, sol[None], q - grad * z)
+            r2 = _refine(f2[0], e2[0] <= tol_q, q, grad, tol_q, max_shift)
+            if r2 is not None and (e2[0] <= tol_q).sum() > hit[t].sum():
+                sol, z = r2
+        trials.append(sol[None])
+        shifted.append((q - grad * z)[None])
+        zs.append(np.array([z]))
     R, Q, Z = np.concatenate(trials), np.concatenate(shifted), np.concatenate(zs)
     ok = _valid(R, system)
     R, Q, Z = R[ok], Q[ok], Z[ok]

@@ -23,9 +23,18 @@ within ``tolerance`` (degrees 2theta), ties going to the cell with fewer calcula
 The hexagonal search also tries the lowest lines of a rhombohedral lattice (012, 104,
 113) on the first peaks; the orthorhombic one takes its axial pairs from the 8 lowest
 peaks and adds the tetragonal and (orthohexagonal) hexagonal cells found as trials; the
-monoclinic one starts from the 16 best orthorhombic trials. Trials are pruned in two
-passes (the 5, then the 8 lowest peaks), the orthorhombic pruning shared with the
-monoclinic search.
+monoclinic one starts from the 16 best orthorhombic trials. As TREOR does, the
+orthorhombic and monoclinic searches also assign the lowest lines of any centring (100,
+010, 001, 110, 101, 011, 111, 200, 020, 002; monoclinic also -101 and -111) to every
+choice of 3 (orthorhombic) or 4 (monoclinic) of the 6 (5) lowest peaks and solve for the
+parameters: one matrix inverse a class of assignments that give the same cell (the axes
+relabelled), precomputed, so the thousands of trials cost a product of arrays; a first
+pass on the 5 lowest peaks with indices up to 3 keeps 256 of them. Trials are pruned in
+two passes (the 5, then the 8 lowest peaks), the orthorhombic pruning shared with the
+monoclinic search. The best trials on all peaks and on the lowest 8 are refined (twice:
+a trial a little off indexes only the low peaks at first), and the best cell's sub-cells
+(an axis halved or divided by 3; the tetragonal a by sqrt 2, the hexagonal one by
+sqrt 3), refined, replace it where they index as many peaks with fewer lines.
 """
 
 from functools import cache
@@ -1028,10 +1037,16 @@ class XRDIndexingFeatures(TransformerMixin, BaseEstimator):
 
     Notes
     -----
-    Real indexing programs (ITO, TREOR, DICVOL) search more trial cells and refine the
-    zero shift; this one is built to featurise tens of thousands of generated patterns
-    (``tests/feature_extraction/test_xrd_indexing.py`` checks the textbook cells and the
-    indexing of generated patterns).
+    Real indexing programs (ITO, TREOR, DICVOL) search more trial cells; this one is built
+    to featurise tens of thousands of generated patterns. Its orthorhombic and monoclinic
+    trials include TREOR's: the lowest lines assigned to three or four of the lowest peaks,
+    the parameters solved for (see the module's notes). On 100 orthorhombic and 100
+    monoclinic generated patterns the cell fitted in the pattern's own system is the
+    generator's (within 1%) for 0.47 and 0.17 of them (0.43 and 0.05 without those trials;
+    another cell choice of the same monoclinic lattice counts as a miss);
+    ``tests/feature_extraction/test_xrd_indexing.py`` checks that, the textbook cells and
+    the indexing of generated patterns, ``benchmarks/bench_xrd_errors.py`` the recovery in
+    every system.
 
     References
     ----------

@@ -37,6 +37,8 @@ from skphys.feature_extraction import XRDIndexingFeatures
 def reduced_monoclinic(a, b, c, beta):
     """The monoclinic cell with the shortest a, c of its lattice (Gauss reduction of the ac
     plane), beta obtuse: the same for every cell choice of one lattice."""
+    if min(a, b, c) <= 0:  # no cell fitted
+        return a, b, c, beta
     u = np.array([a, 0.0])
     v = c * np.array([np.cos(np.radians(beta)), np.sin(np.radians(beta))])
     for _ in range(50):

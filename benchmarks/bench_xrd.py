@@ -363,7 +363,8 @@ def features(kind, X, protos, two_theta, n_jobs, cache, path=None):
 
     With ``path`` (``--feature-cache``), the indexing features are read from that ``.npz``
     when it holds as many rows and the transformer's columns, else computed and saved there
-    (re-running the table with other models then costs the fits only); the
+    (re-running the table with other models then costs the fits only; a run stopped while
+    featurising resumes from ``<path>.partial.npz``, see ``_transform_in_chunks``); the
     reflection-condition features likewise (``E``, ``Ep`` in the same file), computed from
     the stored indexing features' cells when absent (``reflection_condition_features``: the
     same numbers as ``XRDIndexingFeatures(reflection_conditions=True)``)."""
@@ -382,8 +383,10 @@ def features(kind, X, protos, two_theta, n_jobs, cache, path=None):
                 raise RuntimeError(f"{path} holds the features of other patterns")
             print(f"indexing features read from {path}", flush=True)
         else:
-            cache["indexing"] = (index.transform(X), index.transform(protos))
-            cache["featurise s"] = time.perf_counter() - t0
+            F, seconds = _transform_in_chunks(index, X, path)
+            t0 = time.perf_counter()
+            cache["indexing"] = (F, index.transform(protos))
+            cache["featurise s"] = seconds + time.perf_counter() - t0
             if path:
                 np.savez(path, F=cache["indexing"][0], Fp=cache["indexing"][1],
                          names=np.array(names), seconds=cache["featurise s"])
@@ -416,6 +419,36 @@ def features(kind, X, protos, two_theta, n_jobs, cache, path=None):
                           log_d_autocorrelation(protos, two_theta)))
         cache[kind] = (np.hstack([p[0] for p in parts]), np.hstack([p[1] for p in parts]))
     return cache[kind]
+
+
+def _transform_in_chunks(index, X, path, chunk=1000):
+    """``index.transform(X)``, with ``path``, 1,000 rows at a time, each chunk saved to
+    ``<path>.partial.npz``: a run stopped while featurising resumes where it stopped (the
+    rows are featurised independently, so the result is the same). Returns the features and
+    the seconds spent on them, over all runs."""
+    if not path:
+        t0 = time.perf_counter()
+        return index.transform(X), time.perf_counter() - t0
+    partial = f"{path}.partial.npz"
+    names = np.array(index.get_feature_names_out(), dtype=str)
+    done, seconds = [], 0.0
+    if os.path.exists(partial):
+        stored = np.load(partial, allow_pickle=False)
+        if int(stored["n"]) == len(X) and list(stored["names"]) == list(names):
+            done, seconds = [stored["F"]], float(stored["seconds"])
+            # the stored rows must be those of these patterns
+            k = len(stored["F"]) - 1
+            if k >= 0 and not np.allclose(index.transform(X[k:k + 1]), stored["F"][k:]):
+                raise RuntimeError(f"{partial} holds the features of other patterns")
+            print(f"{len(stored['F'])} rows of features read from {partial}", flush=True)
+    start = sum(len(d) for d in done)
+    for lo in range(start, len(X), chunk):
+        t0 = time.perf_counter()
+        done.append(index.transform(X[lo:lo + chunk]))
+        seconds += time.perf_counter() - t0
+        np.savez(partial, F=np.concatenate(done), names=names, n=len(X), seconds=seconds)
+        print(f"featurised {lo + len(done[-1])} / {len(X)} ({seconds:.0f} s)", flush=True)
+    return (np.concatenate(done) if done else index.transform(X[:0])), seconds
 
 
 def generate(n, n_points, n_jobs=1):

@@ -116,8 +116,8 @@ for g, symbol in [(143, "P3"), (168, "P6")]:
 # %%
 # Generated patterns of the 230 groups (groups uniform, the 0.1-degree grid of
 # ``benchmarks/bench_xrd.py``), indexed and classified by crystal system. At this size
-# (1,200 patterns) the example runs in well under a minute; the benchmark trains on 30,000.
-N_TRAIN, N_TEST = 800, 400
+# (1,000 patterns) the example runs in under a minute; the benchmark trains on 30,000.
+N_TRAIN, N_TEST = 700, 300
 X, _, info = make_xrd_patterns(N_TRAIN + N_TEST, target="space_group", n_points=851,
                                return_info=True, random_state=0)
 y = np.array([CRYSTAL_SYSTEMS.index(s) for s in info.crystal_system])

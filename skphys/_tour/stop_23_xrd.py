@@ -45,7 +45,7 @@ def _indexing_rows(X, tasks, protos, n_train, quick):
     from ..datasets import xrd_extinction_classes
     from ..feature_extraction import XRDIndexingFeatures
 
-    n = 1200 if quick else len(X)  # the indexing search costs some 20 ms a pattern
+    n = 1200 if quick else len(X)  # the indexing search costs some 40 ms a pattern
     n_fit = min(n_train, int(0.75 * n))
     say(f"XRDIndexingFeatures: indexing {n} patterns and the prototypes in five systems")
     index = XRDIndexingFeatures().fit(X[:n])

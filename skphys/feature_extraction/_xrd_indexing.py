@@ -23,9 +23,18 @@ within ``tolerance`` (degrees 2theta), ties going to the cell with fewer calcula
 The hexagonal search also tries the lowest lines of a rhombohedral lattice (012, 104,
 113) on the first peaks; the orthorhombic one takes its axial pairs from the 8 lowest
 peaks and adds the tetragonal and (orthohexagonal) hexagonal cells found as trials; the
-monoclinic one starts from the 16 best orthorhombic trials. Trials are pruned in two
-passes (the 5, then the 8 lowest peaks), the orthorhombic pruning shared with the
-monoclinic search.
+monoclinic one starts from the 16 best orthorhombic trials. As TREOR does, the
+orthorhombic and monoclinic searches also assign the lowest lines of any centring (100,
+010, 001, 110, 101, 011, 111, 200, 020, 002; monoclinic also -101 and -111) to every
+choice of 3 (orthorhombic) or 4 (monoclinic) of the 6 (5) lowest peaks and solve for the
+parameters: one matrix inverse a class of assignments that give the same cell (the axes
+relabelled), precomputed, so the thousands of trials cost a product of arrays; a first
+pass on the 5 lowest peaks with indices up to 3 keeps 256 of them. Trials are pruned in
+two passes (the 5, then the 8 lowest peaks), the orthorhombic pruning shared with the
+monoclinic search. The best trials on all peaks and on the lowest 8 are refined (twice:
+a trial a little off indexes only the low peaks at first), and the best cell's sub-cells
+(an axis halved or divided by 3; the tetragonal a by sqrt 2, the hexagonal one by
+sqrt 3), refined, replace it where they index as many peaks with fewer lines.
 """
 
 from functools import cache
@@ -97,7 +106,8 @@ def _cap(q_max, coef, limit, factor=1.0):
     return int(min(limit, np.floor(factor * np.sqrt(q_max / max(coef.min(), 1e-12)))))
 
 
-def _match(system, P, q):
+def _match(system, P, q, small=False):
+    """``small``: enumerate indices up to 3 only (a first pass on the lowest peaks)."""
     q = np.atleast_2d(q)  # (1 or n_t, n_o)
     q_max = 1.001 * q.max()
     if system == "cubic":
@@ -119,7 +129,9 @@ def _match(system, P, q):
         return take(err, best[..., None], 2)[..., 0], phi
     if system == "orthorhombic":
         A, B, C = (P[:, j, None, None] for j in range(3))
-        HK = _HK[(_HK[:, 0] <= _cap(q_max, P[:, 0], 8)) & (_HK[:, 1] <= _cap(q_max, P[:, 1], 8))]
+        lim = 3 if small else 8
+        HK = _HK[(_HK[:, 0] <= _cap(q_max, P[:, 0], lim))
+                 & (_HK[:, 1] <= _cap(q_max, P[:, 1], lim))]
         h2, k2 = (HK[:, 0] ** 2)[None, None], (HK[:, 1] ** 2)[None, None]
         r = q[:, :, None] - A * h2 - B * k2
         l2 = _nearest_square(r / C)
@@ -131,8 +143,9 @@ def _match(system, P, q):
         return np.take_along_axis(err, best[..., None], 2)[..., 0], phi
     # monoclinic
     A, B, C, D = (P[:, j, None, None] for j in range(4))
-    HL = _HL[(np.abs(_HL[:, 0]) <= _cap(q_max, P[:, 0], 8, 2.0))
-             & (_HL[:, 1] <= _cap(q_max, P[:, 2], 8, 2.0))]
+    lim = 3 if small else 8
+    HL = _HL[(np.abs(_HL[:, 0]) <= _cap(q_max, P[:, 0], lim, 2.0))
+             & (_HL[:, 1] <= _cap(q_max, P[:, 2], lim, 2.0))]
     h, l = HL[:, 0][None, None], HL[:, 1][None, None]
     r = q[:, :, None] - A * h * h - C * l * l - D * h * l
     k2 = _nearest_square(r / B)
@@ -163,6 +176,20 @@ def _n_lines(system, P, q_max):
     x = q_max - P[:, 0, None] * h * h - P[:, 2, None] * l * l - P[:, 3, None] * h * l
     n = np.where((x >= 0) & keep, np.floor(np.sqrt(np.maximum(x, 0) / P[:, 1, None])) + 1, 0)
     return n.sum(axis=1) - 1
+
+
+def _n_lines_estimate(system, P, q_max):
+    """The number of calculated lines up to ``q_max`` from the cell's volume: the points of
+    the reciprocal lattice in the sphere of radius ``sqrt(q_max)`` over the lines' share of
+    them (a first pass's tie-break, where counting costs too much)."""
+    if system in ("cubic", "tetragonal", "hexagonal"):
+        return _n_lines(system, P, q_max)
+    if system == "orthorhombic":
+        v_star, share = np.sqrt(np.abs(P[:, 0] * P[:, 1] * P[:, 2])), 8.0
+    else:
+        v_star = np.sqrt(np.abs(P[:, 1] * (P[:, 0] * P[:, 2] - P[:, 3] ** 2 / 4)))
+        share = 4.0
+    return 4 * np.pi / 3 * q_max ** 1.5 / np.maximum(v_star, 1e-12) / share
 
 
 def _trials(system, q, n_first):
@@ -203,6 +230,74 @@ def _trials(system, q, n_first):
     return AB
 
 
+def _assignment_inverses(rows, variants):
+    """Inverses of the matrices that assign low-index lines to ``n`` peaks (TREOR's step).
+
+    ``rows`` (n_rows, n): the basis vector of each line (``Q = row . p``); every ordered
+    choice of ``n`` distinct rows is a matrix ``M`` whose solution ``p = M^-1 q`` is a trial
+    cell for ``n`` peaks ``q``. ``variants`` maps a matrix to those that give the same cell
+    up to a relabelling of the axes; one matrix of each class is kept, singular ones left
+    out.
+    """
+    from itertools import permutations
+
+    rows = np.asarray(rows, dtype=float)
+    n = rows.shape[1]
+    seen, out = set(), []
+    for pick in permutations(range(len(rows)), n):
+        M = rows[list(pick)]
+        if abs(np.linalg.det(M)) < 1e-9:
+            continue
+        key = min(tuple(v.ravel()) for v in variants(M))
+        if key not in seen:
+            seen.add(key)
+            out.append(np.linalg.inv(M))
+    return np.array(out)
+
+
+def _ortho_variants(M):
+    from itertools import permutations
+
+    return [M[:, list(p)] for p in permutations(range(3))]
+
+
+def _mono_variants(M):
+    swap = M[:, [2, 1, 0, 3]]  # a and c exchanged
+    flip = M * np.array([1, 1, 1, -1])  # h -> -h
+    return [M, swap, flip, swap * np.array([1, 1, 1, -1])]
+
+
+# the lowest lines of an orthorhombic cell (any centring, any axis order) and of a
+# monoclinic one (unique axis b, h of either sign), as basis vectors
+_ORTHO_LINES = [(h * h, k * k, l * l) for h, k, l in
+                [(1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 1, 0), (1, 0, 1), (0, 1, 1), (1, 1, 1),
+                 (2, 0, 0), (0, 2, 0), (0, 0, 2)]]
+_MONO_LINES = [(h * h, k * k, l * l, h * l) for h, k, l in
+               [(1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 1, 0), (0, 1, 1), (1, 0, 1), (-1, 0, 1),
+                (1, 1, 1), (-1, 1, 1), (2, 0, 0), (0, 0, 2), (0, 2, 0)]]
+
+
+@cache
+def _inverses(system):
+    if system == "orthorhombic":
+        return _assignment_inverses(_ORTHO_LINES, _ortho_variants)
+    return _assignment_inverses(_MONO_LINES, _mono_variants)
+
+
+def _assigned_trials(system, q, n_first):
+    """Trial cells from every assignment of the low-index lines to every choice of 3
+    (orthorhombic) or 4 (monoclinic) of the lowest ``n_first`` peaks: ``p = M^-1 q``."""
+    from itertools import combinations
+
+    inv = _inverses(system)
+    n = inv.shape[1]
+    pick = np.array(list(combinations(range(min(n_first, len(q))), n)), dtype=int)
+    if len(pick) == 0:
+        return np.empty((0, n))
+    P = np.einsum("mij,cj->cmi", inv, q[pick]).reshape(-1, n)
+    return P[_valid(P, system)]
+
+
 def _valid(P, system):
     """Positive metric within 2-40 angstrom; the monoclinic angle from 90 to 150 deg."""
     lo, hi = 1 / 40.0 ** 2, 1 / 2.0 ** 2
@@ -231,11 +326,13 @@ def _distinct(P):
     return P[np.sort(first)]
 
 
-def _prune(system, P, q, tol_q, n_pre=8, n_keep=48, n_first_pass=256):
+def _prune(system, P, q, tol_q, n_pre=8, n_keep=48, n_first_pass=256, fast=False):
     """Distinct trials (to 0.1%), the ``n_keep`` best on the lowest ``n_pre`` peaks.
 
     With more than ``n_first_pass`` trials, a first pass on the lowest ``n_pre - 3``
-    peaks keeps the ``n_first_pass`` best (the costly matching runs on fewer trials).
+    peaks keeps the ``n_first_pass`` best (the costly matching runs on fewer trials);
+    ``fast``: that pass enumerates indices up to 3 only and breaks ties by the number of
+    lines estimated from the cell's volume (thousands of assigned trials).
     """
     if len(P) == 0:
         return P
@@ -244,9 +341,9 @@ def _prune(system, P, q, tol_q, n_pre=8, n_keep=48, n_first_pass=256):
         return P
     if len(P) > n_first_pass and len(q) > n_pre - 3 >= 3:
         m = n_pre - 3
-        err, _ = _match(system, P, q[:m])
+        err, _ = _match(system, P, q[:m], small=fast)
         n_hit = (err <= tol_q[None, :m]).sum(axis=1)
-        n_calc = _n_lines(system, P, q[m - 1] * (1 + 1e-9))
+        n_calc = (_n_lines_estimate if fast else _n_lines)(system, P, q[m - 1] * (1 + 1e-9))
         P = P[np.argsort(-(n_hit - 1e-4 * np.minimum(n_calc, 9999)),
                          kind="stable")[:n_first_pass]]
     m = min(n_pre, len(q))
@@ -256,12 +353,29 @@ def _prune(system, P, q, tol_q, n_pre=8, n_keep=48, n_first_pass=256):
     return P[np.argsort(-(n_hit - 1e-4 * np.minimum(n_calc, 9999)), kind="stable")[:n_keep]]
 
 
+def _refine(phi, w, q, grad, tol_q, max_shift):
+    """Least-squares parameters and zero shift from the peaks ``w`` indexed with basis
+    vectors ``phi``; None with too few peaks."""
+    d = phi.shape[1]
+    if w.sum() < d + 2:
+        return None
+    M = np.concatenate([phi[w], grad[w, None]], axis=1) / tol_q[w, None]
+    sol, *_ = np.linalg.lstsq(M, q[w] / tol_q[w], rcond=None)
+    z = sol[-1] if abs(sol[-1]) <= max_shift else 0.0
+    if z == 0.0:
+        sol, *_ = np.linalg.lstsq(phi[w] / tol_q[w, None], q[w] / tol_q[w], rcond=None)
+    return sol[:d], z
+
+
 def _best(system, P, q, tol_q, grad, n_refine=4, max_shift=0.1):
     """Index the peaks q with the trials P: the best trial refined, with its statistics.
 
     The refinement fits the parameters and a zero shift ``z`` (degrees; ``grad`` is
     ``dQ/d2theta`` of each peak, ``|z| <= max_shift``) to the peaks each top trial indexes
-    by least squares; the refined trials are scored on the shifted peaks.
+    by least squares; the refined trials are scored on the shifted peaks. The top trials
+    are the ``n_refine`` best on all peaks and the ``n_refine`` best on the lowest 8 (a
+    trial a little off the right cell indexes the low peaks only: refined on them, then
+    once more on what it then indexes, it indexes them all).
     """
     P = _prune(system, P[_valid(P, system)], q, tol_q)
     if len(P) == 0:
@@ -269,26 +383,68 @@ def _best(system, P, q, tol_q, grad, n_refine=4, max_shift=0.1):
     n_hit, n_calc, err, phi, hit = _score(system, P, q, tol_q)
     key = n_hit - 1e-4 * np.minimum(n_calc, 9999)
     top = np.argsort(-key, kind="stable")[:n_refine]
+    top = np.concatenate([top, np.setdiff1d(np.arange(min(n_refine, len(P))), top)])
     trials, shifted = [P[top]], [np.broadcast_to(q, (len(top), len(q)))]
     zs = [np.zeros(len(top))]
     for t in top:
-        w = hit[t]
-        if w.sum() >= P.shape[1] + 2:
-            M = np.concatenate([phi[t][w], grad[w, None]], axis=1) / tol_q[w, None]
-            sol, *_ = np.linalg.lstsq(M, q[w] / tol_q[w], rcond=None)
-            z = sol[-1] if abs(sol[-1]) <= max_shift else 0.0
-            if z == 0.0:
-                sol, *_ = np.linalg.lstsq(phi[t][w] / tol_q[w, None], q[w] / tol_q[w],
-                                          rcond=None)
-            trials.append(sol[None, :P.shape[1]])
-            shifted.append((q - grad * z)[None])
-            zs.append(np.array([z]))
+        r = _refine(phi[t], hit[t], q, grad, tol_q, max_shift)
+        if r is None:
+            continue
+        sol, z = r
+        if _valid(sol[None], system)[0]:  # a second round on the peaks it now indexes
+            e2, f2 = _match(system, sol[None], q - grad * z)
+            r2 = _refine(f2[0], e2[0] <= tol_q, q, grad, tol_q, max_shift)
+            if r2 is not None and (e2[0] <= tol_q).sum() > hit[t].sum():
+                sol, z = r2
+        trials.append(sol[None])
+        shifted.append((q - grad * z)[None])
+        zs.append(np.array([z]))
     R, Q, Z = np.concatenate(trials), np.concatenate(shifted), np.concatenate(zs)
     ok = _valid(R, system)
     R, Q, Z = R[ok], Q[ok], Z[ok]
+    if len(R) == 0:
+        return None
     n_hit, n_calc, err, phi, hit = _score(system, R, Q, tol_q)
     t = int(np.argmax(n_hit - 1e-4 * np.minimum(n_calc, 9999)))
+    # a supercell indexes whatever its sub-cell does, with more lines: the best cell's
+    # sub-cells (an axis halved or divided by 3, the tetragonal a by sqrt 2, the hexagonal
+    # one by sqrt 3) replace it where they index as many peaks (twice: c / 4, c / 6)
+    for _ in range(2 if system in _SUBCELLS else 0):
+        S = R[t] * _SUBCELLS[system]
+        S = S[_valid(S, system)]
+        if len(S) == 0:
+            break
+        s_hit, s_calc, s_err, s_phi, s_ok = _score(system, S, Q[t], tol_q)
+        # each refined on the peaks it indexes (a supercell's fit drifts within the
+        # tolerance; its sub-cell may then miss a peak that it indexes once refined)
+        for j in range(len(S)):
+            w = s_ok[j]
+            if w.sum() >= S.shape[1] + 1:
+                S[j], *_ = np.linalg.lstsq(s_phi[j][w] / tol_q[w, None],
+                                           Q[t][w] / tol_q[w], rcond=None)
+        S = S[_valid(S, system)]
+        if len(S) == 0:
+            break
+        s_hit, s_calc, s_err, s_phi, s_ok = _score(system, S, Q[t], tol_q)
+        key = s_hit - 1e-4 * np.minimum(s_calc, 9999)
+        u = int(np.argmax(key))
+        if key[u] <= n_hit[t] - 1e-4 * min(n_calc[t], 9999):
+            break
+        R, Q, Z = S[u:u + 1], Q[t:t + 1], Z[t:t + 1]
+        n_hit, n_calc, err, phi, hit = (x[u:u + 1] for x in (s_hit, s_calc, s_err, s_phi, s_ok))
+        t = 0
     return R[t], n_hit[t], n_calc[t], err[t], phi[t], hit[t], Z[t]
+
+
+# factors of the quadratic form's parameters that give a sub-cell
+_SUBCELLS = {
+    "tetragonal": np.array([(1, 4), (1, 9), (2, 1), (4, 1)], dtype=float),
+    "hexagonal": np.array([(1, 4), (1, 9), (3, 1), (4, 1)], dtype=float),
+    "orthorhombic": np.array([(4, 1, 1), (1, 4, 1), (1, 1, 4), (9, 1, 1), (1, 9, 1),
+                              (1, 1, 9)], dtype=float),
+    "monoclinic": np.array([(4, 1, 1, 2), (1, 4, 1, 1), (1, 1, 4, 2), (9, 1, 1, 3),
+                            (1, 9, 1, 1), (1, 1, 9, 3)], dtype=float),
+}
 
 
 def _third_axis(AB, q, tol_q):
@@ -342,6 +498,10 @@ def _monoclinic_trials(T, q, tol_q, n_top=16):
     return np.concatenate(out) if out else np.empty((0, 4))
 
 
+# the lowest this many peaks give the assigned trials (3 of them orthorhombic, 4 monoclinic)
+N_ASSIGN = {"orthorhombic": 6, "monoclinic": 5}
+
+
 def index_peaks(two_theta, *, wavelength=1.5406, tolerance=0.05, n_first=6):
     """Index peak positions (degrees 2theta, ascending) in each crystal system.
 
@@ -365,9 +525,13 @@ def index_peaks(two_theta, *, wavelength=1.5406, tolerance=0.05, n_first=6):
               for r in (out["hexagonal"],) if r]
     if seeds:
         T = np.concatenate([np.array(seeds), T])
+    T = np.concatenate([T, _prune("orthorhombic", _assigned_trials(
+        "orthorhombic", q, N_ASSIGN["orthorhombic"]), q, tol_q, fast=True)])
     T = _prune("orthorhombic", T[_valid(T, "orthorhombic")], q, tol_q)  # once for both
     out["orthorhombic"] = _best("orthorhombic", T, q, tol_q, grad) if len(T) else None
     M = _monoclinic_trials(T[:16], q, tol_q) if len(T) else np.empty((0, 4))
+    M = np.concatenate([M, _prune("monoclinic", _assigned_trials(
+        "monoclinic", q, N_ASSIGN["monoclinic"]), q, tol_q, fast=True)])
     out["monoclinic"] = _best("monoclinic", M, q, tol_q, grad) if len(M) else None
     return out
 
@@ -873,10 +1037,16 @@ class XRDIndexingFeatures(TransformerMixin, BaseEstimator):
 
     Notes
     -----
-    Real indexing programs (ITO, TREOR, DICVOL) search more trial cells and refine the
-    zero shift; this one is built to featurise tens of thousands of generated patterns
-    (``tests/feature_extraction/test_xrd_indexing.py`` checks the textbook cells and the
-    indexing of generated patterns).
+    Real indexing programs (ITO, TREOR, DICVOL) search more trial cells; this one is built
+    to featurise tens of thousands of generated patterns. Its orthorhombic and monoclinic
+    trials include TREOR's: the lowest lines assigned to three or four of the lowest peaks,
+    the parameters solved for (see the module's notes). On 100 orthorhombic and 100
+    monoclinic generated patterns the cell fitted in the pattern's own system is the
+    generator's (within 1%) for 0.47 and 0.17 of them (0.43 and 0.05 without those trials;
+    another cell choice of the same monoclinic lattice counts as a miss);
+    ``tests/feature_extraction/test_xrd_indexing.py`` checks that, the textbook cells and
+    the indexing of generated patterns, ``benchmarks/bench_xrd_errors.py`` the recovery in
+    every system.
 
     References
     ----------

@@ -184,6 +184,15 @@ class ExcitedStates(MetaEstimatorMixin, BaseEstimator):
     another seed kept a level 2.6e-3 off: past the sampling noise, the optimisation of the
     excited level limits it.
 
+    Which ansatz: without symmetry that third level stays 3.6e-3 (alpha 2) and 3.3e-3
+    (alpha 4) above its exact value, and the same RBM fitted directly to the exact
+    eigenvector does no better (fidelity 0.992; 4.0e-3 and 3.8e-3;
+    ``benchmarks/bench_excited_ansatz.py``): the limit is the ansatz, not the VMC
+    optimiser, as far as a direct fit can tell. The projection of a plain complex RBM onto the
+    level's sector (``sector={"momentum": 0, "spin_flip": 1}``, alpha 1, 168 parameters),
+    orthogonalised against the sector's first state, reaches it within 8e-6 to 2.0e-5 on
+    seeds 0-3 (300 iterations; ``bench_excited_sector.py --ansatz projected``).
+
     Examples
     --------
     >>> from skphys.quantum import ExcitedStates, RBMWavefunction, TransverseFieldIsing

@@ -38,6 +38,7 @@ sqrt 3), refined, replace it where they index as many peaks with fewer lines.
 """
 
 from functools import cache
+from itertools import combinations, permutations
 from numbers import Integral, Real
 
 import numpy as np
@@ -239,8 +240,6 @@ def _assignment_inverses(rows, variants):
     up to a relabelling of the axes; one matrix of each class is kept, singular ones left
     out.
     """
-    from itertools import permutations
-
     rows = np.asarray(rows, dtype=float)
     n = rows.shape[1]
     seen, out = set(), []
@@ -256,8 +255,6 @@ def _assignment_inverses(rows, variants):
 
 
 def _ortho_variants(M):
-    from itertools import permutations
-
     return [M[:, list(p)] for p in permutations(range(3))]
 
 
@@ -287,8 +284,6 @@ def _inverses(system):
 def _assigned_trials(system, q, n_first):
     """Trial cells from every assignment of the low-index lines to every choice of 3
     (orthorhombic) or 4 (monoclinic) of the lowest ``n_first`` peaks: ``p = M^-1 q``."""
-    from itertools import combinations
-
     inv = _inverses(system)
     n = inv.shape[1]
     pick = np.array(list(combinations(range(min(n_first, len(q))), n)), dtype=int)

@@ -40,7 +40,7 @@ import torch
 
 from . import _rbm
 
-__all__ = ["SYMMETRIES", "Projection", "SymmetricRBMParams", "SymmetryGroup"]
+__all__ = ["SYMMETRIES", "Projection", "SymmetricRBMParams", "SymmetryGroup", "TermSum"]
 
 #: the values of ``RBMWavefunction(symmetry=...)``
 SYMMETRIES = ("translation", "lattice", "translation+spin_flip", "lattice+spin_flip")
@@ -146,6 +146,51 @@ class SymmetryGroup:
                 f *= (-1.0) ** int(a.sum())
             out[i] = f
         return out
+
+
+class TermSum:
+    """The ``K`` terms of a sum of RBMs, ``psi(sigma) = sum_k phi_k(sigma)``, as images.
+
+    Term ``k`` of configuration ``sigma`` is the image ``(0, ..., sigma, 1, ..., 0)`` of
+    length ``K (N + 1)``: ``sigma`` in block ``k`` and a constant unit of its own (block
+    ``k``'s last entry). One RBM on those ``K (N + 1)`` visible units evaluated on the ``K``
+    images is then the sum of ``K`` RBMs of ``N`` spins and its hidden units each: term ``k``
+    has the columns of block ``k`` as weights, and the constant unit's column and visible bias
+    as its own hidden biases and log-weight. A :class:`Projection` with characters 1 is that
+    sum, with every amplitude, log-derivative and local energy it computes. With a ``base``
+    group (a sector), the images are the terms of every ``g sigma``: the projection of the sum.
+    """
+
+    def __init__(self, n_terms, n_sites=None, base=None):
+        self.n_terms, self.base = int(n_terms), base
+        self.n_sites = base.n_sites if base is not None else int(n_sites)
+
+    @property
+    def n_visible(self):
+        """Visible units of the embedding RBM, ``K (N + 1)``."""
+        return self.n_terms * (self.n_sites + 1)
+
+    def __len__(self):
+        return self.n_terms * (len(self.base) if self.base is not None else 1)
+
+    def apply(self, sigma):
+        """The images of a batch: (B, G K, K (N + 1)), ``G = 1`` without a base group."""
+        img = self.base.apply(sigma) if self.base is not None else sigma[:, None, :]
+        B, G, N = img.shape
+        K = self.n_terms
+        one = torch.ones(B, G, 1, dtype=sigma.dtype, device=sigma.device)
+        block = torch.cat([img, one], -1)  # (B, G, N + 1)
+        out = torch.zeros(B, G, K, K, N + 1, dtype=sigma.dtype, device=sigma.device)
+        idx = torch.arange(K, device=sigma.device)
+        out[:, :, idx, idx] = block[:, :, None, :]
+        return out.reshape(B, G * K, K * (N + 1))
+
+    def characters(self, chi=None):
+        """The characters of the images: ``chi`` of the base group, each repeated ``K`` times
+        (ones without a base)."""
+        if chi is None:
+            return np.ones(len(self), dtype=complex)
+        return np.repeat(np.asarray(chi, dtype=complex), self.n_terms)
 
 
 def _point_ops(shape):
@@ -359,15 +404,16 @@ class ProjectedState:
         self.params, self.projection, self.n_up, self.shared = params, projection, n_up, shared
         self.sublattice_a = self._base.sublattice_a
 
-    n_sites = property(lambda self: self.params.n_visible)
+    n_sites = property(lambda self: self.projection.group.n_sites)
     device = property(lambda self: self.params.a.device)
     is_complex = property(lambda self: self.params.dtype.is_complex)
 
     def space_size(self):
-        return self._base.space_size()
+        N = self.n_sites
+        return math.comb(N, self.n_up) if self.n_up is not None else 2**N
 
     def space(self):
-        return self._base.space()
+        return _rbm.Space(self.n_sites, self.n_up, self.device)
 
     def _log_amp(self, sigma):
         return self.projection.log_psi(self.params, sigma.to(self.device))

@@ -410,11 +410,11 @@ class TimeEvolution(BaseEstimator):
             raise ValueError(f"initial_state has {init.n_features_in_} spins, the "
                              f"hamiltonian {N}")
         if getattr(init, "sector_characters_", None) is not None or init.n_up_ is not None \
-                or init.marshall_sign_:
+                or init.marshall_sign_ or getattr(init, "n_terms_", 1) != 1:
             raise ValueError("initial_state: a wave function with a sector, a magnetisation "
-                             "sector (n_up) or the Marshall sign is not supported yet; fit it "
-                             "with sector=None, n_up=None (sampler 'local' or 'gibbs') and "
-                             "marshall_sign=False")
+                             "sector (n_up), the Marshall sign or a sum of RBMs (n_terms) is "
+                             "not supported yet; fit it with sector=None, n_up=None (sampler "
+                             "'local' or 'gibbs'), marshall_sign=False and n_terms=1")
         if self.symmetry is not None or self.alpha != 1.0:
             raise ValueError("alpha and symmetry describe the 'x_polarised' initial state; a "
                              "fitted initial_state brings its own network: leave them at "

@@ -118,7 +118,8 @@ class TomographyFit:
         # for complex ones (see _pcd_epoch)
         self.natural = method == "pcd" and not complex_params
         self.lr0 = 0.1 if self.natural else 0.05 if method == "exact" else 0.01
-        self.unused = ["sampler", "n_chains", "marshall_sign", "symmetry", "sector"]
+        self.unused = ["sampler", "n_chains", "marshall_sign", "symmetry", "sector",
+                       "n_terms"]
         if method == "exact":
             self.unused += ["n_samples", "n_sweeps", "batch_size", "diag_shift", "solver"]
         elif not self.natural:

@@ -115,9 +115,32 @@ class GroundStateFit:
 
     # ---- the driver's protocol ---------------------------------------------------------
     def _setup_symmetry(self, est, H, complex_params):
-        """The weight-sharing group (``symmetry``) and the sector projection (``sector``)."""
-        self.group = self.projection = None
+        """The weight-sharing group (``symmetry``), the sector projection (``sector``) and the
+        sum of RBMs (``n_terms``)."""
+        self.group = self.projection = self.projection_group = self.characters = None
         self.n_filters = None
+        self.n_visible = self.n_sites
+        self._setup_sector(est, H, complex_params)
+        K = est.n_terms
+        if K == 1:
+            return
+        if self.group is not None:
+            raise ValueError(f"n_terms={K} sums plain RBMs; symmetry={est.symmetry!r} shares "
+                             "the weights of one: use one of them (sector= combines with "
+                             "n_terms)")
+        if reduction().world_size > 1:
+            raise ValueError("n_terms > 1 does not run over several processes yet: fit it in "
+                             "one process")
+        terms = _symmetric.TermSum(K, self.n_sites, self.projection_group)
+        self.projection = _symmetric.Projection(terms, terms.characters(self.characters))
+        self.n_visible = terms.n_visible
+        if self.sampler == "gibbs":
+            if est.sampler != "auto":
+                raise ValueError("sampler='gibbs' samples one RBM, not a sum of them "
+                                 "(n_terms > 1): use 'local', 'exchange' or 'exact'")
+            self.sampler = "local"
+
+    def _setup_sector(self, est, H, complex_params):
         sym, sector = est.symmetry, est.sector
         if sym is None and sector is None:
             return
@@ -218,8 +241,8 @@ class GroundStateFit:
         else:
             # a projection's amplitude is a signed sum over its group: a near-uniform start
             # nearly cancels, so it starts as spread as a symmetric RBM under translations
-            std = est._init_std(self.projection is not None)
-            params = _rbm.RBMParams.init(self.n_sites, self.n_hidden, std, self.dtype,
+            std = est._init_std(self.characters is not None)
+            params = _rbm.RBMParams.init(self.n_visible, self.n_hidden, std, self.dtype,
                                          self.device)
         return params, sym
 
@@ -455,6 +478,8 @@ class GroundStateFit:
                 else:
                     idx = torch.multinomial(probs, n_samples, replacement=True)
                 sigma = space.sigma[idx]
+                if self.projection is not None:  # its amplitudes are its own (no theta)
+                    return sigma, None, None
                 th = _rbm.theta(p, sigma)
                 return sigma, th, torch.tanh(th)
 
@@ -502,9 +527,7 @@ class GroundStateFit:
             for _ in range(per_chain):
                 ch.advance(n_sweeps + extra)
                 out.append(ch.sigma.clone())
-            sigma = torch.cat(out)[:n_samples]
-            th = _rbm.theta(p, sigma)
-            return sigma, th, torch.tanh(th)
+            return torch.cat(out)[:n_samples], None, None  # (no theta: see Projection)
 
         return draw
 

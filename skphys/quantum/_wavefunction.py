@@ -28,7 +28,7 @@ from ..utils._torch import draw_seed, resolve_device, seeded
 from . import _rbm
 from ._operators import ExactState, _SpinOperator
 from ._state import RBMState
-from ._symmetric import SYMMETRIES, ProjectedState, Projection, SymmetryGroup
+from ._symmetric import SYMMETRIES, ProjectedState, Projection, SymmetryGroup, TermSum
 from ._tomography import TomographyFit
 from ._vmc import GroundStateFit
 
@@ -211,6 +211,15 @@ class RBMWavefunction(BaseEstimator):
         the Marshall sign the labels refer to the physical state. Complex momenta need
         complex parameters (chosen by ``param_dtype="auto"``). Each amplitude costs
         ``|G|`` network evaluations.
+    n_terms : int, default=1
+        Ground state: the amplitude is a sum of ``n_terms`` RBMs, ``psi(sigma) = sum_k
+        phi_k(sigma)``, each with its own ``alpha N`` hidden units, weights and biases (and
+        a log-weight): about ``n_terms`` times the parameters and cost of one. A product of
+        ``cosh`` factors, one RBM represents a level with nodes poorly; a sum of them does
+        better without any symmetry (the third TFIM level of a ring of 12: see
+        :class:`ExcitedStates`). Combines with ``sector`` (the projection of the sum), not
+        with ``symmetry``. The fitted ``components_`` are those of one RBM on
+        ``n_terms (N + 1)`` visible units that gives the sum (see Attributes).
     random_state : int, RandomState instance or None, default=None
         Seeds parameters and samplers.
     device : str, default="auto"
@@ -230,18 +239,20 @@ class RBMWavefunction(BaseEstimator):
     Attributes
     ----------
     intercept_visible_ : ndarray of shape (`n_features_in_`,)
-        Visible biases ``a``.
+        Visible biases ``a``; with ``n_terms = K > 1``, of shape (K (N + 1),): term ``k``
+        reads block ``k`` of ``K (N + 1)`` visible units, its ``N`` spins and a constant 1.
     intercept_hidden_ : ndarray of shape (`n_hidden_`,)
         Hidden biases ``b``.
     components_ : ndarray of shape (`n_hidden_`, `n_features_in_`)
-        Weights ``W``.
+        Weights ``W``; with ``n_terms = K > 1``, of shape (`n_hidden_`, K (N + 1)).
     n_features_in_ : int
         Number of spins ``N``.
     n_hidden_ : int
         Number of hidden units ``M``.
     n_parameters_ : int
         ``N + M + N M`` (complex parameters count once); for a symmetric RBM the shared
-        parameters, ``F + F N`` (+ 1 with a visible bias).
+        parameters, ``F + F N`` (+ 1 with a visible bias); for a sum of ``K`` RBMs
+        ``V + M + V M`` with ``V = K (N + 1)``.
     filters_ : ndarray of shape (n_filters, `n_features_in_`) or None
         Ground state with ``symmetry``: the shared weights ``w_f`` (None otherwise).
     filter_biases_ : ndarray of shape (n_filters,) or None
@@ -252,6 +263,8 @@ class RBMWavefunction(BaseEstimator):
         Ground state: the site permutations ``p_g`` of ``symmetry``'s group.
     sector_ : dict or None
         Ground state: the sector fitted (``sector``), or None.
+    n_terms_ : int
+        The number of RBMs summed (``n_terms``; 1 for tomography).
     sector_permutations_, sector_signs_, sector_characters_ : ndarray or None
         The projection group (permutations, spin-flip signs) and its characters ``chi(g)``
         (with the Marshall sign's factors folded in) when ``sector`` is set.
@@ -385,6 +398,7 @@ class RBMWavefunction(BaseEstimator):
         "binarize": [None, Interval(Real, None, None, closed="neither")],
         "symmetry": [None, StrOptions(set(SYMMETRIES))],
         "sector": [None, dict],
+        "n_terms": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
         "device": [str, torch.device],
         "verbose": ["verbose"],
@@ -395,7 +409,8 @@ class RBMWavefunction(BaseEstimator):
                  max_iter=300, n_samples=1008, n_chains=None, n_sweeps=1, sampler="auto",
                  diag_shift=0.01, solver="auto", n_up="auto", marshall_sign="auto",
                  likelihood="auto", batch_size="auto", init_std="auto", phase_model="joint",
-                 binarize=None, symmetry=None, sector=None, random_state=None, device="auto",
+                 binarize=None, symmetry=None, sector=None, n_terms=1, random_state=None,
+                 device="auto",
                  verbose=0, callbacks=None):
         self.hamiltonian = hamiltonian
         self.alpha = alpha
@@ -417,6 +432,7 @@ class RBMWavefunction(BaseEstimator):
         self.binarize = binarize
         self.symmetry = symmetry
         self.sector = sector
+        self.n_terms = n_terms
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
@@ -517,11 +533,12 @@ class RBMWavefunction(BaseEstimator):
                 q["a"], q["b"], q["w"])
             self.symmetry_permutations_ = None if fitter.group is None else \
                 fitter.group.perms.copy()
-            proj = fitter.projection
-            self.sector_ = None if proj is None else dict(self.sector)
-            self.sector_permutations_ = None if proj is None else proj.group.perms.copy()
-            self.sector_signs_ = None if proj is None else proj.group.signs.copy()
-            self.sector_characters_ = None if proj is None else fitter.characters.copy()
+            group = fitter.projection_group
+            self.sector_ = None if group is None else dict(self.sector)
+            self.sector_permutations_ = None if group is None else group.perms.copy()
+            self.sector_signs_ = None if group is None else group.signs.copy()
+            self.sector_characters_ = None if group is None else fitter.characters.copy()
+        self.n_terms_ = self.n_terms if isinstance(fitter, GroundStateFit) else 1
         self.n_up_ = fitter.n_up
         sub_a = state.sublattice_a
         self.marshall_sign_ = sub_a is not None
@@ -574,9 +591,15 @@ class RBMWavefunction(BaseEstimator):
                                   (self.intercept_visible_, self.intercept_hidden_,
                                    self.components_)))
         chi = getattr(self, "sector_characters_", None)
+        group = None
         if chi is not None:
             group = SymmetryGroup.__new__(SymmetryGroup)
             group.perms, group.signs = self.sector_permutations_, self.sector_signs_
+        K = getattr(self, "n_terms_", 1)
+        if K > 1:
+            group = TermSum(K, self.n_features_in_, group)
+            chi = group.characters(chi)
+        if group is not None:
             return ProjectedState(params, Projection(group, chi), self.n_up_,
                                   self.marshall_sublattice_)
         return RBMState(params, self.n_up_, self.marshall_sublattice_)

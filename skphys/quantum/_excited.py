@@ -16,7 +16,9 @@ Two routes to low-lying excited states (Choo, Carleo, Regnault & Neupert, PRL 12
   gradient of the penalty is that of the energy with the local energy shifted by
   ``lambda B_k psi_k(sigma) / psi(sigma)``, ``B_k = <psi_k|psi> / <psi_k|psi_k>``
   estimated from samples of ``|psi_k|^2``: stochastic reconfiguration runs unchanged on
-  the shifted local energies (:class:`OrthogonalityPenalty`).
+  the shifted local energies (:class:`OrthogonalityPenalty`). Levels with nodes that one
+  RBM represents poorly are reached by a sum of RBMs (``RBMWavefunction(n_terms=2)``; see
+  :class:`ExcitedStates`, Notes).
 """
 
 import warnings
@@ -184,14 +186,20 @@ class ExcitedStates(MetaEstimatorMixin, BaseEstimator):
     another seed kept a level 2.6e-3 off: past the sampling noise, the optimisation of the
     excited level limits it.
 
-    Which ansatz: without symmetry that third level stays 3.6e-3 (alpha 2) and 3.3e-3
-    (alpha 4) above its exact value, and the same RBM fitted directly to the exact
+    Which ansatz: with one RBM and no symmetry that third level stays 3.6e-3 (alpha 2) and
+    3.3e-3 (alpha 4) above its exact value, and the same RBM fitted directly to the exact
     eigenvector does no better (fidelity 0.992; 4.0e-3 and 3.8e-3;
-    ``benchmarks/bench_excited_ansatz.py``): the limit is the ansatz, not the VMC
-    optimiser, as far as a direct fit can tell. The projection of a plain complex RBM onto the
-    level's sector (``sector={"momentum": 0, "spin_flip": 1}``, alpha 1, 168 parameters),
-    orthogonalised against the sector's first state, reaches it within 8e-6 to 2.0e-5 on
-    seeds 0-3 (300 iterations; ``bench_excited_sector.py --ansatz projected``).
+    ``benchmarks/bench_excited_ansatz.py``): a product of ``cosh`` factors represents this
+    level's nodes poorly, whatever the optimiser. A sum of two RBMs
+    (``RBMWavefunction(alpha=2, n_terms=2)``, 674 parameters, 600 iterations), still with no
+    symmetry, holds all three levels within 2.1e-5 (E0), 9.2e-5 (E1) and 1.9e-4 (E2) of ED on
+    seeds 0-3, about 75 s per excited level on one loaded core
+    (``bench_excited_ansatz.py --alpha 2 --iterations 600 --seeds 0 1 2 3 --n-terms 2``;
+    fitted directly to the eigenvector it reaches fidelity 0.9999). The projection of a
+    plain complex RBM onto the level's sector (``sector={"momentum": 0, "spin_flip": 1}``,
+    alpha 1, 168 parameters), orthogonalised against the sector's first state, reaches it
+    within 8e-6 to 2.0e-5 on seeds 0-3 (300 iterations; ``bench_excited_sector.py --ansatz
+    projected``).
 
     Examples
     --------

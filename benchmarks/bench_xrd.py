@@ -403,7 +403,13 @@ def hybrid_cnn(batch_size, *, conv=True, epochs=30):
         max_iter=epochs, n_iter_no_change=epochs + 1, learning_rate_init=1e-3,
         callbacks=[LRScheduler(policy="CosineAnnealingLR", T_max=epochs)], random_state=0,
         device="auto")
-    return make_pipeline(prepare, net)
+    # float32: the network trains in the input's precision (float64 convolutions cost
+    # several times as much on a CPU)
+    return make_pipeline(prepare, FunctionTransformer(_float32), net)
+
+
+def _float32(A):
+    return np.asarray(A, dtype=np.float32)
 
 
 class SystemFromGroups(ClassifierMixin, BaseEstimator):

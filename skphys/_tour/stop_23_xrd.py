@@ -71,7 +71,9 @@ def _indexing_rows(X, tasks, protos, n_train, quick, two_theta):
         TorchClassifier(HybridCNN, module__n_pattern=L.shape[1], module__dropout=0.2,
                         batch_size=128, max_iter=20, random_state=0, device="cpu",
                         callbacks=[Heartbeat("hybrid CNN")]))
-    LF, LF_proto = np.hstack([L, F]), np.hstack([L_proto, F_proto])
+    # float32: the network trains in its input's precision
+    LF = np.hstack([L, F]).astype(np.float32)
+    LF_proto = np.hstack([L_proto, F_proto]).astype(np.float32)
     hybrid.fit(LF[:n_fit], y[:n_fit])
     acc_h, acc_h_proto = hybrid.score(LF[n_fit:], y[n_fit:n]), hybrid.score(LF_proto, y_proto)
     ext = xrd_extinction_classes()

@@ -61,7 +61,7 @@ def test_hybrid_cnn_tells_crystal_systems_where_the_pattern_cnn_cannot():
         TorchClassifier(HybridCNN, module__n_pattern=L.shape[1], **{
             f"module__{k}": v for k, v in conv.items()}, module__hidden_layer_sizes=(128,),
             module__dropout=0.2, max_iter=20, random_state=0))
-    LF = np.hstack([L, F])
+    LF = np.hstack([L, F]).astype(np.float32)  # float32: the network trains in it
     acc_hybrid = hybrid.fit(LF[train], y[train]).score(LF[test], y[test])
     # measured: pattern-only CNN 0.26, hybrid 0.665 (majority class 0.335); at 30,000
     # patterns the hybrid reaches 0.79 (benchmarks/bench_xrd.py, bench_xrd_table_hybrid)

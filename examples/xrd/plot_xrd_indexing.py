@@ -139,7 +139,10 @@ print(f"crystal system, the 36 prototypes: "
 # patterns (``tests/neural_network/test_hybrid_cnn_xrd.py``: 0.26 on 600 training patterns
 # of this kind, the hybrid 0.665); ``benchmarks/bench_xrd.py`` trains the hybrid on 30,000
 # patterns (and the space groups) and also feeds it the reflection-condition features.
+import warnings
+
 from sklearn.compose import ColumnTransformer
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -155,7 +158,9 @@ hybrid = make_pipeline(
     TorchClassifier(HybridCNN, module__n_pattern=L.shape[1], module__filters=(8, 16, 32),
                     module__hidden_layer_sizes=(128,), module__dropout=0.2, max_iter=20,
                     random_state=0))
-hybrid.fit(LF[:N_TRAIN], y[:N_TRAIN])
+with warnings.catch_warnings():  # 20 epochs, by design: no convergence to wait for
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    hybrid.fit(LF[:N_TRAIN], y[:N_TRAIN])
 print(f"hybrid CNN, crystal system, generated test patterns: "
       f"{hybrid.score(LF[N_TRAIN:], y[N_TRAIN:]):.2f}")
 

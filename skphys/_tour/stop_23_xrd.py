@@ -42,6 +42,7 @@ def _indexing_rows(X, tasks, protos, n_train, quick, two_theta):
     """What indexing the patterns gives, and what peak positions allow at best."""
     from sklearn.compose import ColumnTransformer
     from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
@@ -74,7 +75,9 @@ def _indexing_rows(X, tasks, protos, n_train, quick, two_theta):
     # float32: the network trains in its input's precision
     LF = np.hstack([L, F]).astype(np.float32)
     LF_proto = np.hstack([L_proto, F_proto]).astype(np.float32)
-    hybrid.fit(LF[:n_fit], y[:n_fit])
+    with warnings.catch_warnings():  # 20 epochs, by design
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        hybrid.fit(LF[:n_fit], y[:n_fit])
     acc_h, acc_h_proto = hybrid.score(LF[n_fit:], y[n_fit:n]), hybrid.score(LF_proto, y_proto)
     ext = xrd_extinction_classes()
     return [

@@ -51,7 +51,7 @@ def test_hybrid_cnn_tells_crystal_systems_where_the_pattern_cnn_cannot():
                                rtol=1e-4, atol=1e-4)
     L = resample_log_d(X, two_theta)
     train, test = slice(0, N_TRAIN), slice(N_TRAIN, N)
-    conv = dict(filters=(8, 16, 32), kernel_size=7, pool_size=3)
+    conv = {"filters": (8, 16, 32), "kernel_size": 7, "pool_size": 3}
     cnn = CNNClassifier(**conv, hidden_layer_sizes=(128,), dropout=0.2, max_iter=20,
                         random_state=0)
     acc_cnn = cnn.fit(L[train], y[train]).score(L[test], y[test])

@@ -9,7 +9,7 @@ from ._autoencoder import (
     gaussian_kl,
     reconstruction_nll,
 )
-from ._cnn import CNN
+from ._cnn import CNN, HybridCNN
 from ._gan import (
     Discriminator,
     Generator,
@@ -33,6 +33,7 @@ __all__ = [
     "ConvEncoder",
     "Discriminator",
     "Generator",
+    "HybridCNN",
     "LatticeGenerator",
     "MinibatchStd",
     "NearestNeighbourLayer",

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from skphys.nn import CNN, MLP, RNN, make_activation
+from skphys.nn import CNN, MLP, RNN, HybridCNN, make_activation
 
 
 def test_mlp_layers_and_shapes():
@@ -41,3 +41,28 @@ def test_rnn_reads_the_last_step(cell):
 def test_unknown_activation():
     with pytest.raises(ValueError, match="Unknown activation"):
         make_activation("swishy")
+
+
+def test_hybrid_cnn_splits_the_row_into_signal_and_side_features():
+    torch.manual_seed(0)
+    net = HybridCNN(60 + 3, 5, n_pattern=60, filters=(4, 6), hidden_layer_sizes=(8,))
+    assert net(torch.randn(2, 63)).shape == (2, 5)
+    assert net.head[0].in_features == 6 + 3  # one maximum per filter of the last block + side
+    # the signal passes through the convolutions; shifting it by a multiple of the pooling
+    # strides (3 x 3), away from the edges, leaves the global maxima, hence the output, as
+    # they were; the side features reach the head
+    x = torch.zeros(1, 63)
+    x[0, 25:29] = torch.tensor([0.2, 1.0, 0.5, 0.1])
+    shifted = x.clone()
+    shifted[0, :60] = torch.roll(x[0, :60], 9)
+    assert torch.allclose(net(x), net(shifted), atol=1e-6)
+    assert not torch.allclose(net(x), net(torch.zeros(1, 63)))
+    side = x.clone()
+    side[0, 61] = 1.0
+    assert not torch.allclose(net(x), net(side))
+    flat = HybridCNN(43, 5, n_pattern=40, filters=(4,), pool_size=2, global_pooling=False)
+    assert flat.head[0].in_features == 4 * 20 + 3
+    plain = HybridCNN(7, 2, n_pattern=0, hidden_layer_sizes=(4,))
+    assert plain.features is None and plain(torch.zeros(3, 7)).shape == (3, 2)
+    with pytest.raises(ValueError, match="n_pattern"):
+        HybridCNN(7, 2, n_pattern=8)

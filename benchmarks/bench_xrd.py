@@ -427,14 +427,15 @@ class SystemFromGroups(ClassifierMixin, BaseEstimator):
     def fit(self, X, groups):
         self.estimator_ = clone(self.estimator).fit(X, groups)
         self.classes_ = np.arange(len(CRYSTAL_SYSTEMS))
+        # the crystal system of each of the estimator's groups (an index into classes_)
+        self.system_of_group_ = np.array([CRYSTAL_SYSTEMS.index(crystal_system_of(int(g)))
+                                          for g in self.estimator_.classes_])
         return self
 
     def predict_proba(self, X):
         P = self.estimator_.predict_proba(X)
-        system = [CRYSTAL_SYSTEMS.index(crystal_system_of(int(g)))
-                  for g in self.estimator_.classes_]
         out = np.zeros((len(P), len(CRYSTAL_SYSTEMS)))
-        np.add.at(out.T, system, P.T)
+        np.add.at(out.T, self.system_of_group_, P.T)
         return out
 
     def predict(self, X):
@@ -614,23 +615,25 @@ def table_rows(args):
                                           args.feature_jobs or args.n_jobs, cache,
                                           args.feature_cache)
             t0 = time.perf_counter()
-            if arch in GROUP_MODELS:  # fitted once, on the space groups
-                if arch not in on_groups:
-                    on_groups[arch] = SystemFromGroups(GROUP_MODELS[arch][1](args.batch_size))
-                    on_groups[arch].fit(X_all[:n], labels["space group"][:n])
-                    group_fit_s[arch] = time.perf_counter() - t0
-                model = (on_groups[arch] if task == "crystal system"
-                         else on_groups[arch].estimator_)
+            def fitted_on_groups(name):  # once, on the space groups
+                if name not in on_groups:
+                    t_start = time.perf_counter()
+                    on_groups[name] = SystemFromGroups(GROUP_MODELS[name][1](
+                        args.batch_size)).fit(X_all[:n], labels["space group"][:n])
+                    group_fit_s[name] = time.perf_counter() - t_start
+                return on_groups[name]
+
+            if arch in GROUP_MODELS:
+                model = fitted_on_groups(arch)
+                model = model if task == "crystal system" else model.estimator_
             else:
                 if arch in VOTES:  # the hybrid as fitted above (fitted here if it was not)
-                    if HYBRID not in on_groups:
-                        on_groups[HYBRID] = SystemFromGroups(GROUP_MODELS[HYBRID][1](
-                            args.batch_size)).fit(X_all[:n], labels["space group"][:n])
+                    hybrid = fitted_on_groups(HYBRID)
                     model = VotingClassifier(
                         [("boosting", make_pipeline(FunctionTransformer(_features_only),
                                                     FunctionTransformer(indexing_contrasts),
                                                     tuned_boosting())),
-                         ("hybrid", FrozenEstimator(on_groups[HYBRID]))],
+                         ("hybrid", FrozenEstimator(hybrid))],
                         voting="soft", weights=list(VOTES[arch]))
                     t0 = time.perf_counter()
                 with warnings.catch_warnings():

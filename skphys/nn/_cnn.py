@@ -7,6 +7,24 @@ from ._activations import make_activation
 from ._mlp import dense_stack
 
 
+def conv_blocks(ndim, channels, filters, kernel_size, activation, pooling, pool_size, *,
+                stride=1, padding="same", padding_mode="zeros"):
+    """``Conv -> activation -> pooling`` for each entry of ``filters`` (a list of modules;
+    ``pooling``: "max", "avg" or None, ceil mode so that small inputs never vanish)."""
+    conv = nn.Conv1d if ndim == 1 else nn.Conv2d
+    pool = {"max": nn.MaxPool1d, "avg": nn.AvgPool1d} if ndim == 1 else {
+        "max": nn.MaxPool2d, "avg": nn.AvgPool2d}
+    blocks = []
+    for f in filters:
+        blocks.append(conv(channels, f, kernel_size, stride=stride, padding=padding,
+                           padding_mode=padding_mode))
+        blocks.append(make_activation(activation))
+        if pooling is not None:
+            blocks.append(pool[pooling](pool_size, ceil_mode=True))
+        channels = f
+    return blocks
+
+
 class CNN(nn.Module):
     """Convolution blocks followed by a dense head.
 
@@ -50,19 +68,9 @@ class CNN(nn.Module):
         ndim = len(input_shape) - 1
         if ndim not in (1, 2):
             raise ValueError(f"input_shape must be (C, L) or (C, H, W), got {input_shape}.")
-        conv = nn.Conv1d if ndim == 1 else nn.Conv2d
-        pool = {"max": nn.MaxPool1d, "avg": nn.AvgPool1d} if ndim == 1 else {
-            "max": nn.MaxPool2d, "avg": nn.AvgPool2d}
-        blocks = []
-        channels = input_shape[0]
-        for f in filters:
-            blocks.append(conv(channels, f, kernel_size, stride=stride, padding=padding,
-                               padding_mode=padding_mode))
-            blocks.append(make_activation(activation))
-            if pooling is not None:
-                blocks.append(pool[pooling](pool_size, ceil_mode=True))
-            channels = f
-        self.features = nn.Sequential(*blocks)
+        self.features = nn.Sequential(*conv_blocks(
+            ndim, input_shape[0], filters, kernel_size, activation, pooling, pool_size,
+            stride=stride, padding=padding, padding_mode=padding_mode))
         with torch.no_grad():
             n_flat = self.features(torch.zeros(1, *input_shape)).numel()
         self.head = nn.Sequential(
@@ -133,11 +141,7 @@ class HybridCNN(nn.Module):
             raise ValueError(f"n_pattern must be in [0, {n_features_in}] (the width of a row); "
                              f"got {n_pattern}.")
         self.n_pattern = n_pattern
-        blocks, channels = [], 1
-        for f in filters:
-            blocks += [nn.Conv1d(channels, f, kernel_size, padding="same"),
-                       make_activation(activation), nn.MaxPool1d(pool_size, ceil_mode=True)]
-            channels = f
+        blocks = conv_blocks(1, 1, filters, kernel_size, activation, "max", pool_size)
         if global_pooling:
             blocks.append(nn.AdaptiveMaxPool1d(1))
         blocks.append(nn.Flatten())

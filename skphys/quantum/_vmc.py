@@ -121,6 +121,18 @@ class GroundStateFit:
         self.n_filters = None
         self.n_visible = self.n_sites
         self._setup_sector(est, H, complex_params)
+        self._setup_terms(est)
+        if self.projection is not None and self.sampler == "gibbs":
+            if est.sampler != "auto":
+                what = ("a sum of them (n_terms > 1)" if est.n_terms > 1
+                        else "its projection onto a sector")
+                raise ValueError(f"sampler='gibbs' samples one RBM, not {what}: use 'local', "
+                                 "'exchange' or 'exact'")
+            self.sampler = "local"
+
+    def _setup_terms(self, est):
+        """The sum of ``n_terms`` RBMs: a projection over the terms' images (of the sector's
+        projection group, when there is one)."""
         K = est.n_terms
         if K == 1:
             return
@@ -134,11 +146,6 @@ class GroundStateFit:
         terms = _symmetric.TermSum(K, self.n_sites, self.projection_group)
         self.projection = _symmetric.Projection(terms, terms.characters(self.characters))
         self.n_visible = terms.n_visible
-        if self.sampler == "gibbs":
-            if est.sampler != "auto":
-                raise ValueError("sampler='gibbs' samples one RBM, not a sum of them "
-                                 "(n_terms > 1): use 'local', 'exchange' or 'exact'")
-            self.sampler = "local"
 
     def _setup_sector(self, est, H, complex_params):
         sym, sector = est.symmetry, est.sector
@@ -201,11 +208,6 @@ class GroundStateFit:
         self.projection = _symmetric.Projection(group, chi)
         self.characters = chi
         self.projection_group = group
-        if self.sampler == "gibbs":
-            if est.sampler != "auto":
-                raise ValueError("sampler='gibbs' samples an RBM, not its projection onto a "
-                                 "sector: use 'local', 'exchange' or 'exact'")
-            self.sampler = "local"
 
     def _marshall_carries(self, shape, momentum):
         """Whether the Marshall factors of the translations are the sector's characters,

@@ -225,6 +225,20 @@ def _candidate_groups(space_groups, systems):
     return groups
 
 
+def _group_probabilities(weights, groups):
+    """The probability of each of ``groups`` from ``space_group_weights`` (None: None)."""
+    if weights is None:
+        return None
+    from ._xrd_spacegroups import _group_weights
+
+    w = _group_weights(weights)
+    p = np.array([w[g.number] for g in groups])
+    if not p.sum() > 0:
+        raise ValueError("space_group_weights gives no weight to the groups drawn from "
+                         f"({[g.number for g in groups][:10]}...).")
+    return p / p.sum()
+
+
 def _range(value, name):
     lo, hi = (value, value) if np.isscalar(value) else (float(v) for v in value)
     if not 0 <= lo <= hi:
@@ -251,8 +265,11 @@ def _xrd_chunk(start, stop, rng, s):
     chosen, cells, n_atoms = [], np.empty((n, 6)), np.empty(n, int)
     centres, intensities = [], []
     for i in range(n):
-        cls = classes[(start + i) % len(classes)]
-        g = members[cls][rng.integers(len(members[cls]))]
+        if s["p_groups"] is None:  # the classes in turn, a group of the class at random
+            cls = classes[(start + i) % len(classes)]
+            g = members[cls][rng.integers(len(members[cls]))]
+        else:
+            g = s["groups"][rng.choice(len(s["groups"]), p=s["p_groups"])]
         if s["holohedral"]:
             cell = _random_cell(g.crystal_system, g.centring, rng)
             A = cell_matrix(*cell)
@@ -302,6 +319,7 @@ def _xrd_chunk(start, stop, rng, s):
     {
         "n_samples": [Interval(Integral, 1, None, closed="left")],
         "space_groups": [StrOptions({"all", "holohedral"}), "array-like"],
+        "space_group_weights": [StrOptions({"materials_project"}), "array-like", None],
         "crystal_systems": [list, tuple, None],
         "target": [StrOptions({"crystal_system", "bravais_lattice", "space_group"})],
         "two_theta_range": [tuple, list],
@@ -323,8 +341,8 @@ def _xrd_chunk(start, stop, rng, s):
     },
     prefer_skip_nested_validation=True,
 )
-def make_xrd_patterns(n_samples=700, *, space_groups="all", crystal_systems=None,
-                      target="crystal_system", two_theta_range=(5.0, 90.0), n_points=1701,
+def make_xrd_patterns(n_samples=700, *, space_groups="all", space_group_weights=None,
+                      crystal_systems=None, target="crystal_system", two_theta_range=(5.0, 90.0), n_points=1701,
                       wavelength=1.5406, max_atoms=3, peak_width=(0.05, 0.25),
                       lorentz_fraction=(0.0, 1.0), debye_waller=(0.2, 1.5), zero_shift=0.02,
                       preferred_orientation=None, noise=0.01, background=0.05, verify=False,
@@ -341,7 +359,8 @@ def make_xrd_patterns(n_samples=700, *, space_groups="all", crystal_systems=None
     ``space_groups="holohedral"`` draws the 15 symmorphic holohedral groups of the Bravais
     lattices (``P-1, P2/m, C2/m, Pmmm, ..., Im-3m``) with simple Gaussian form factors (no
     extra needed). The classes of ``target`` come in equal numbers, the groups of a class
-    at random.
+    at random; with ``space_group_weights`` each crystal's group is drawn with those weights
+    instead (``"materials_project"``: as often as among real crystals).
 
     The pattern on a 2theta grid: Bragg peaks of the reciprocal lattice, intensities
     ``m |F(hkl)|^2 LP(theta) exp(-2B s^2) P(hkl)`` (multiplicity from the Laue group,
@@ -360,6 +379,15 @@ def make_xrd_patterns(n_samples=700, *, space_groups="all", crystal_systems=None
         The space groups to draw from: all 230 (needs the ``xrd`` extra: spglib and
         periodictable), the 15 holohedral groups of the Bravais lattices, or the given
         numbers (1-230).
+    space_group_weights : "materials_project", array-like of shape (230,) or None, \
+            default=None
+        How often each group is drawn (weights of the groups 1-230, those outside
+        ``space_groups`` and ``crystal_systems`` ignored); the classes of ``target`` then
+        come in the proportions the weights give. ``"materials_project"``: the number of
+        Materials Project structures in each group (88,678 structures, 225 groups; P-1,
+        P2_1/c and Fm-3m the most frequent, no P1), as shipped with pyxtal, so that the
+        groups come as often as among real crystals (the setting of Vecsei et al., who drew
+        their crystals from the ICSD). None: the classes of ``target`` in equal numbers.
     crystal_systems : list of str or None, default=None
         Keep only groups of these crystal systems (names in :data:`CRYSTAL_SYSTEMS`).
     target : {"crystal_system", "bravais_lattice", "space_group"}, default="crystal_system"
@@ -469,6 +497,7 @@ def make_xrd_patterns(n_samples=700, *, space_groups="all", crystal_systems=None
                              f"{preferred_orientation!r}.")
     holohedral = isinstance(space_groups, str) and space_groups == "holohedral"
     groups = _candidate_groups(space_groups, systems)
+    p_groups = _group_probabilities(space_group_weights, groups)
     n_sites_max = max_atoms if holohedral else max(2, max_atoms)
 
     def label(g):
@@ -484,6 +513,7 @@ def make_xrd_patterns(n_samples=700, *, space_groups="all", crystal_systems=None
     H = int(np.ceil(10.0 / d_min))  # the longest cell vector the generator draws: 10 A
     settings = {
         "classes": classes, "members": members, "holohedral": holohedral,
+        "groups": groups, "p_groups": p_groups,
         "max_atoms": max_atoms, "n_sites_max": n_sites_max, "verify": verify,
         "preferred_orientation": preferred_orientation,
         "r_range": (r_lo, r_hi) if preferred_orientation is not None else None,

@@ -270,7 +270,35 @@ def powder_classes(box=6, settings=True):
     return sorted(tuple(v) for v in signatures.values())
 
 
-def xrd_extinction_classes():
+@cache
+def _space_group_counts():
+    """Crystal structures per space group among real crystals: an int array of shape (231,),
+    index the group's number (index 0 unused). The counts of Materials Project structures
+    that pyxtal ships (``pyxtal/database/spg_num_wps_mp.csv``, summed over its Wyckoff
+    combinations; ``skphys/datasets/data/space_group_counts.csv``)."""
+    from importlib import resources
+
+    text = resources.files("skphys.datasets").joinpath("data", "space_group_counts.csv")
+    with text.open() as f:
+        table = np.loadtxt(f, delimiter=",", comments="#", skiprows=5, dtype=np.int64)
+    counts = np.zeros(231, dtype=np.int64)
+    counts[table[:, 0]] = table[:, 1]
+    return counts
+
+
+def _group_weights(weights):
+    """``space_group_weights`` of make_xrd_patterns as a float array of shape (231,) indexed
+    by the group's number (index 0: 0): ``"materials_project"`` or 230 weights."""
+    if isinstance(weights, str):  # "materials_project" (checked by validate_params)
+        return _space_group_counts().astype(float)
+    w = np.asarray(weights, dtype=float)
+    if w.shape != (230,) or not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise ValueError("space_group_weights must be 'materials_project' or 230 finite, "
+                         f"non-negative weights (groups 1-230), got shape {w.shape}.")
+    return np.concatenate([[0.0], w])
+
+
+def xrd_extinction_classes(space_group_weights=None):
     """The space groups that powder diffraction cannot tell apart, and the best accuracies.
 
     A powder pattern's peak positions depend on the cell's metric and on which reflections
@@ -290,7 +318,11 @@ def xrd_extinction_classes():
     groups of a system uniform) it is the sum over classes of the largest share of one
     system in the class (only trigonal and hexagonal groups on the hexagonal lattice share
     classes; ``crystal_system_bound_uniform_groups`` is the same bound when the groups, not
-    the systems, are drawn uniformly, as ``target="space_group"`` does). Intensities could
+    the systems, are drawn uniformly, as ``target="space_group"`` does). With
+    ``space_group_weights`` (as in :func:`make_xrd_patterns`: the groups drawn with these
+    weights) the same two bounds for that draw come as ``space_group_bound_weighted``
+    (the sum over classes of the largest probability of one group in the class) and
+    ``crystal_system_bound_weighted``. Intensities could
     lift these bounds a little (centric and acentric intensity
     statistics differ), never above what the structure factors can tell.
 
@@ -300,7 +332,16 @@ def xrd_extinction_classes():
         ``classes`` (list of tuples of space-group numbers, sorted), ``labels`` (int ndarray
         of shape (231,): ``labels[g]`` is the index in ``classes`` of group ``g``;
         ``labels[0] = -1``), ``space_group_bound`` and ``crystal_system_bound`` (float),
-        the best accuracies with balanced labels, and ``crystal_system_bound_uniform_groups``.
+        the best accuracies with balanced labels, and ``crystal_system_bound_uniform_groups``;
+        with ``space_group_weights`` also ``space_group_bound_weighted`` and
+        ``crystal_system_bound_weighted``.
+
+    Parameters
+    ----------
+    space_group_weights : "materials_project", array-like of shape (230,) or None, \
+            default=None
+        How often each group is drawn (see :func:`make_xrd_patterns`); None: no weighted
+        bounds.
 
     See Also
     --------
@@ -316,6 +357,9 @@ def xrd_extinction_classes():
     0.93
     >>> [ext.classes[ext.labels[g]] for g in (47, 62)]  # Pmmm; Pnma
     [(16, 25, 47), (33, 62)]
+    >>> real = xrd_extinction_classes(space_group_weights="materials_project")
+    >>> round(real.space_group_bound_weighted, 3), round(real.crystal_system_bound_weighted, 3)
+    (0.691, 0.97)
     """
     from sklearn.utils import Bunch
 
@@ -334,6 +378,17 @@ def xrd_extinction_classes():
             count[s] = count.get(s, 0) + 1
         best += max(mass.values())
         best_uniform += max(count.values()) / 230
-    return Bunch(classes=classes, labels=labels, space_group_bound=len(classes) / 230,
-                 crystal_system_bound=float(best),
-                 crystal_system_bound_uniform_groups=float(best_uniform))
+    out = Bunch(classes=classes, labels=labels, space_group_bound=len(classes) / 230,
+                crystal_system_bound=float(best),
+                crystal_system_bound_uniform_groups=float(best_uniform))
+    if space_group_weights is not None:
+        p = _group_weights(space_group_weights)
+        p /= p.sum()
+        out.space_group_bound_weighted = float(sum(p[list(m)].max() for m in classes))
+        by_system = [{} for _ in classes]
+        for k, members in enumerate(classes):
+            for g in members:
+                s = crystal_system_of(g)
+                by_system[k][s] = by_system[k].get(s, 0.0) + p[g]
+        out.crystal_system_bound_weighted = float(sum(max(d.values()) for d in by_system))
+    return out

@@ -216,3 +216,77 @@ def test_xrd_extinction_classes_bounds():
     lost = sum(min(sum(crystal_system_of(g) == s for g in c) for s in ("trigonal", "hexagonal"))
                for c in mixed) / 230
     assert ext.crystal_system_bound_uniform_groups == pytest.approx(1 - lost)
+    # weighted bounds: equal weights give the uniform-groups bounds; one group per class
+    # (weight on the class's first member only) makes every class's guess certain
+    flat = xrd_extinction_classes(space_group_weights=np.ones(230))
+    assert flat.space_group_bound_weighted == pytest.approx(ext.space_group_bound)
+    assert flat.crystal_system_bound_weighted == pytest.approx(
+        ext.crystal_system_bound_uniform_groups)
+    one = np.zeros(230)
+    one[[c[0] - 1 for c in ext.classes]] = 1.0
+    sharp = xrd_extinction_classes(space_group_weights=one)
+    assert sharp.space_group_bound_weighted == pytest.approx(1.0)
+    assert sharp.crystal_system_bound_weighted == pytest.approx(1.0)
+    assert "space_group_bound_weighted" not in ext
+
+
+def test_space_group_weights_draw_groups_as_often_as_real_crystals():
+    from scipy.stats import binomtest
+
+    from skphys.datasets._xrd_spacegroups import _space_group_counts
+
+    counts = _space_group_counts()
+    assert counts.shape == (231,) and counts.sum() == 88678 and counts[0] == 0
+    # the most frequent groups among real crystals, and none in P1 in this table
+    assert set(np.argsort(-counts)[:3]) == {2, 225, 14} and counts[1] == 0
+    _, y, info = make_xrd_patterns(3000, n_points=300, target="space_group",
+                                   space_group_weights="materials_project",
+                                   return_info=True, random_state=0)
+    np.testing.assert_array_equal(y, info.space_group)
+    assert set(y) <= set(np.flatnonzero(counts))  # groups of weight 0 never drawn
+    p = counts / counts.sum()
+    for g in (2, 14, 225, 62, 194):  # drawn as often as the weights say (binomial test)
+        assert binomtest(int(np.sum(y == g)), len(y), p[g]).pvalue > 1e-3, g
+    # the crystal systems now in real proportions: monoclinic most, hexagonal least of
+    # the six; uniform groups would give cubic 36/230 and triclinic 2/230
+    share = {s: np.mean(info.crystal_system == s) for s in CRYSTAL_SYSTEMS}
+    assert max(share, key=share.get) == "monoclinic"
+    assert share["triclinic"] > 0.05  # 2/230 = 0.009 with uniform groups
+    # the default is unchanged: the classes of target in equal numbers
+    _, y_default = make_xrd_patterns(14, n_points=300, random_state=0)
+    assert np.bincount(y_default).tolist() == [2] * 7
+
+
+def test_space_group_weights_as_an_array_and_bad_weights():
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    w = np.zeros(230)
+    w[14 - 1], w[225 - 1], w[2 - 1] = 1.0, 3.0, 5.0
+    _, y = make_xrd_patterns(400, n_points=300, target="space_group", space_group_weights=w,
+                             crystal_systems=["monoclinic", "cubic"], random_state=1)
+    assert set(y) == {14, 225}  # P-1 is triclinic: outside crystal_systems
+    assert 0.65 < np.mean(y == 225) < 0.85  # 3 / 4
+    with pytest.raises(ValueError, match="230 finite, non-negative"):
+        make_xrd_patterns(5, space_group_weights=np.ones(229))
+    with pytest.raises(ValueError, match="230 finite, non-negative"):
+        make_xrd_patterns(5, space_group_weights=-w)
+    with pytest.raises(ValueError, match="no weight"):
+        make_xrd_patterns(5, space_group_weights=w, crystal_systems=["tetragonal"])
+    with pytest.raises(InvalidParameterError, match="space_group_weights"):
+        make_xrd_patterns(5, space_group_weights="icsd")
+
+
+def test_shipped_space_group_counts_are_pyxtals():
+    """The shipped table is pyxtal's Materials Project statistics summed per group."""
+    import csv
+    from importlib import resources
+
+    pytest.importorskip("pyxtal")
+    from skphys.datasets._xrd_spacegroups import _space_group_counts
+
+    path = resources.files("pyxtal").joinpath("database", "spg_num_wps_mp.csv")
+    counts = np.zeros(231, dtype=np.int64)
+    with path.open() as f:
+        for row in csv.DictReader(f):
+            counts[int(row["spg"])] += int(row["count"])
+    np.testing.assert_array_equal(_space_group_counts(), counts)

@@ -138,7 +138,9 @@ print(f"crystal system, the 36 prototypes: "
 # scikit-learn classifier. A CNN that reads the pattern alone learns little from so few
 # patterns (``tests/neural_network/test_hybrid_cnn_xrd.py``: 0.26 on 600 training patterns
 # of this kind, the hybrid 0.665); ``benchmarks/bench_xrd.py`` trains the hybrid on 30,000
-# patterns (and the space groups) and also feeds it the reflection-condition features.
+# patterns (and the space groups) and also feeds it the reflection-condition features: 0.79
+# on the crystal system, and 0.80 for the soft vote of five such networks that differ only
+# in their seed (scikit-learn's ``VotingClassifier``, a deep ensemble).
 import warnings
 
 from sklearn.compose import ColumnTransformer

@@ -113,3 +113,19 @@ plt.show()
 # several groups give identical powder patterns). The network on the autocorrelation is
 # ahead of both here (the table above): it need not learn that a bigger cell is the same
 # lattice. ``benchmarks/bench_xrd.py`` prints the same table for 30,000 training patterns.
+
+# %%
+# How often each group comes matters as much as the network. These patterns draw the 230
+# groups uniformly; the paper's crystals came from the ICSD, where a few groups hold a large
+# share. ``make_xrd_patterns(space_group_weights="materials_project")`` draws them as often
+# as among the Materials Project's crystals, and
+# :func:`~skphys.datasets.xrd_extinction_classes` gives the best accuracy that peak
+# positions allow for either draw (groups with the same peaks cannot be told apart; with
+# real frequencies one group of such a class usually dominates).
+from skphys.datasets import xrd_extinction_classes
+
+uniform = xrd_extinction_classes()
+real = xrd_extinction_classes(space_group_weights="materials_project")
+print(f"best space-group accuracy from peak positions: groups uniform "
+      f"{uniform.space_group_bound:.2f}, as among real crystals "
+      f"{real.space_group_bound_weighted:.2f} (the paper: 0.57 dense, 0.76 CNN)")

@@ -342,8 +342,9 @@ def _xrd_chunk(start, stop, rng, s):
     prefer_skip_nested_validation=True,
 )
 def make_xrd_patterns(n_samples=700, *, space_groups="all", space_group_weights=None,
-                      crystal_systems=None, target="crystal_system", two_theta_range=(5.0, 90.0), n_points=1701,
-                      wavelength=1.5406, max_atoms=3, peak_width=(0.05, 0.25),
+                      crystal_systems=None, target="crystal_system",
+                      two_theta_range=(5.0, 90.0), n_points=1701, wavelength=1.5406,
+                      max_atoms=3, peak_width=(0.05, 0.25),
                       lorentz_fraction=(0.0, 1.0), debye_waller=(0.2, 1.5), zero_shift=0.02,
                       preferred_orientation=None, noise=0.01, background=0.05, verify=False,
                       return_info=False, shuffle=True, random_state=None, n_jobs=None):

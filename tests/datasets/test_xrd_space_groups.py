@@ -237,6 +237,7 @@ def test_space_group_weights_draw_groups_as_often_as_real_crystals():
 
     counts = _space_group_counts()
     assert counts.shape == (231,) and counts.sum() == 88678 and counts[0] == 0
+    assert np.count_nonzero(counts) == 225  # the docstring's figures
     # the most frequent groups among real crystals, and none in P1 in this table
     assert set(np.argsort(-counts)[:3]) == {2, 225, 14} and counts[1] == 0
     _, y, info = make_xrd_patterns(3000, n_points=300, target="space_group",

@@ -17,8 +17,12 @@ Protocol (one thread; the peers are used when installed, else a warning line say
 3. The table of Vecsei et al. (PRB 99, 245120 (2019)): dense and convolutional networks
    trained on ``--n-train`` generated patterns (groups uniform over all 230, or with
    ``--space-group-weights materials_project`` as often as among the Materials Project's
-   crystals, as the paper's ICSD crystals came; the grid at
-   0.1 degree: 851 points, resampled on an even ln d grid; a third network, dense, reads the
+   crystals, as the paper's ICSD crystals came; generated on the generator's default grid,
+   0.05 degree (``--feature-points 1701``), from which the indexing features below are
+   computed, while the networks read every other point, the grid at 0.1 degree: 851 points
+   (the tables before 2026-11-26 were generated on that grid and indexed there too,
+   ``--feature-points 851``; on the finer grid the indexing finds the generating cell far
+   more often, see ``bench_xrd_errors.py --n-points``), resampled on an even ln d grid; a third network, dense, reads the
    pattern's autocorrelation on that grid, ``log_d_autocorrelation``, where the cell's size
    drops out) for the crystal system and for the space group, tested on ``--n-test`` new generated patterns and on the 36 prototypes. Refusal:
    a ``ConfidenceThresholdClassifier`` on the fitted (frozen) network, its threshold tuned
@@ -59,6 +63,7 @@ Protocol (one thread; the peers are used when installed, else a warning line say
                                    [--feature-jobs N] [--feature-cache F.npz]
                                    [--ensemble-jobs N] [--name bench_xrd_table]
                                    [--space-group-weights materials_project]
+                                   [--feature-points 1701]
 """
 
 import argparse
@@ -471,6 +476,45 @@ def hybrid_ensemble(batch_size, *, first=None, n_jobs=None):
         voting="soft", n_jobs=n_jobs)
 
 
+class WithinClassPrior(ClassifierMixin, BaseEstimator):
+    """The space group from a group classifier's powder class and the groups' frequencies.
+
+    ``fit`` fits a clone of ``estimator`` (a ``FrozenEstimator``: not refitted). The
+    probability of a powder class (``powder_classes``: groups whose peaks sit at the same
+    angles) is the sum of the estimator's probabilities of its groups; it is shared among
+    the class's groups in proportion to ``weights``, the frequencies the groups were drawn
+    with (``make_xrd_patterns(space_group_weights=)``). Peak positions cannot tell a class's
+    groups apart: where a network's split of a class among its groups is noisier than the
+    known frequencies, this decodes better; where intensities tell, worse.
+    """
+
+    def __init__(self, estimator, weights="materials_project"):
+        self.estimator = estimator
+        self.weights = weights
+
+    def fit(self, X, y):
+        from skphys.datasets._xrd_spacegroups import _group_weights
+
+        self.estimator_ = clone(self.estimator).fit(X, y)
+        self.class_of_group_ = np.zeros(231, dtype=int)  # index: the group's number
+        for k, members in enumerate(powder_classes()):
+            self.class_of_group_[list(members)] = k
+        w = _group_weights(self.weights)
+        total = np.bincount(self.class_of_group_, weights=w)[self.class_of_group_]
+        self.share_ = np.divide(w, total, out=np.zeros(231), where=total > 0)[1:]
+        self.classes_ = np.arange(1, 231)
+        return self
+
+    def predict_proba(self, X):
+        P = self.estimator_.predict_proba(X)
+        C = np.zeros((len(P), self.class_of_group_.max() + 1))
+        np.add.at(C.T, self.class_of_group_[self.estimator_.classes_.astype(int)], P.T)
+        return C[:, self.class_of_group_[1:]] * self.share_
+
+    def predict(self, X):
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+
 def _features_only(A):  # the pattern's columns dropped (the table's grid: 851 points)
     return np.asarray(A)[:, len(GRID):]
 
@@ -486,8 +530,18 @@ GROUP_MODELS = {
 }
 
 
-def features(kind, X, protos, two_theta, n_jobs, cache, path=None):
+#: space-group rows decoded from a network fitted above (with --space-group-weights):
+#: its powder class, the group by the frequencies within the class (``WithinClassPrior``)
+PRIOR_DECODED = {f"{HYBRID}; group by frequency within its powder class": HYBRID,
+                 f"{ENSEMBLE}; group by frequency within its powder class": ENSEMBLE}
+
+
+def features(kind, X, protos, two_theta, n_jobs, cache, path=None, fine=None):
     """Indexing (and autocorrelation) features of the patterns and the prototypes, once.
+
+    ``fine``: the same patterns and prototypes on a finer grid, ``(X, protos, two_theta)``,
+    from which the indexing and reflection-condition features are computed (the pattern's
+    own columns and the autocorrelation stay on ``two_theta``).
 
     With ``path`` (``--feature-cache``), the indexing features are read from that ``.npz``
     when it holds as many rows and the transformer's columns, else computed and saved there
@@ -496,6 +550,9 @@ def features(kind, X, protos, two_theta, n_jobs, cache, path=None):
     reflection-condition features likewise (``E``, ``Ep`` in the same file), computed from
     the stored indexing features' cells when absent (``reflection_condition_features``: the
     same numbers as ``XRDIndexingFeatures(reflection_conditions=True)``)."""
+    X_coarse, protos_coarse, two_theta_coarse = X, protos, two_theta
+    if fine is not None:
+        X, protos, two_theta = fine
     if "indexing" not in cache:
         t0 = time.perf_counter()
         index = XRDIndexingFeatures((two_theta[0], two_theta[-1]), n_jobs=n_jobs).fit(X)
@@ -538,6 +595,7 @@ def features(kind, X, protos, two_theta, n_jobs, cache, path=None):
             np.savez(path, F=F, Fp=Fp, names=np.array(indexing_names()),
                      seconds=cache["featurise s"], E=cache["reflections"][0],
                      Ep=cache["reflections"][1], reflections_seconds=cache["reflections s"])
+    X, protos, two_theta = X_coarse, protos_coarse, two_theta_coarse
     if kind not in cache:
         parts = [(X, protos)] if kind.startswith("pattern") else []
         parts.append(cache["indexing"])
@@ -603,13 +661,31 @@ def generate(n, n_points, n_jobs=1, weights=None):
     return np.concatenate([p[0] for p in parts]), info
 
 
+def _every(A, step):
+    """Every ``step``-th point of each pattern, scaled to a maximum of 1 again (as the
+    generator scales its patterns on any grid)."""
+    if step == 1:
+        return A
+    A = np.ascontiguousarray(A[:, ::step])
+    return A / A.max(axis=1, keepdims=True)
+
+
 def table_rows(args):
-    n_points = 851
+    # patterns on the feature grid (--feature-points, 0.05 degree by default: the indexing
+    # finds more cells than on 0.1 degree, see the protocol); the networks read every
+    # ``step``-th point, the table's 0.1-degree GRID
+    n_points = args.feature_points
+    step = (n_points - 1) // (len(GRID) - 1)
+    if step < 1 or (n_points - 1) % (len(GRID) - 1):
+        raise ValueError(f"--feature-points must be 1 + a multiple of {len(GRID) - 1}")
     t0 = time.perf_counter()
-    X, info = generate(args.n_train + args.n_test, n_points, args.n_jobs,
-                       args.space_group_weights)
+    X_fine, info = generate(args.n_train + args.n_test, n_points, args.n_jobs,
+                            args.space_group_weights)
     t_gen = time.perf_counter() - t0
     protos = load_xrd_prototypes(n_points=n_points)
+    fine = (X_fine, protos.data, info.two_theta) if step > 1 else None
+    X, two_theta = _every(X_fine, step), info.two_theta[::step]
+    protos_data = _every(protos.data, step)
     labels = {"crystal system": np.array([CRYSTAL_SYSTEMS.index(s)
                                           for s in info.crystal_system]),
               "space group": info.space_group}
@@ -621,26 +697,30 @@ def table_rows(args):
     powder_class = {g: k for k, members in enumerate(powder_classes()) for g in members}
     same_class = np.vectorize(lambda a, b: powder_class[a] == powder_class[b])
     rows, cache, on_groups, group_fit_s = [], {}, {}, {}
-    if not np.allclose(info.two_theta, GRID):
+    if not np.allclose(two_theta, GRID):
         raise RuntimeError("the table's patterns are not on GRID")
     for task, y in labels.items():
         candidates = [(arch, model, None) for arch, model in
-                      models(info.two_theta, args.cnn_epochs, args.batch_size).items()]
+                      models(two_theta, args.cnn_epochs, args.batch_size).items()]
         candidates += [(arch, make(args.batch_size), kind)
                        for arch, (kind, make, tasks) in FEATURE_MODELS.items()
                        if tasks is None or task in tasks]
         candidates += [(arch, None, kind) for arch, (kind, _) in GROUP_MODELS.items()]
         if task == "crystal system":
             candidates += [(arch, None, "pattern+indexing+reflections") for arch in VOTES]
+        elif args.space_group_weights is not None:
+            candidates += [(arch, None, "pattern+indexing+reflections")
+                           for arch in PRIOR_DECODED]
         for arch, model, kind in candidates:
-            if args.models and arch not in args.models:
+            if args.models and arch not in args.models \
+                    and PRIOR_DECODED.get(arch) not in args.models:
                 continue
             if kind is None:
-                X_all, X_proto = X, protos.data
+                X_all, X_proto = X, protos_data
             else:
-                X_all, X_proto = features(kind, X, protos.data, info.two_theta,
+                X_all, X_proto = features(kind, X, protos_data, two_theta,
                                           args.feature_jobs or args.n_jobs, cache,
-                                          args.feature_cache)
+                                          args.feature_cache, fine)
             t0 = time.perf_counter()
             def fitted_on_groups(name):  # once, on the space groups
                 if name not in on_groups:
@@ -658,6 +738,10 @@ def table_rows(args):
             if arch in GROUP_MODELS:
                 model = fitted_on_groups(arch)
                 model = model if task == "crystal system" else model.estimator_
+            elif arch in PRIOR_DECODED:  # no fit: the network above, decoded otherwise
+                model = WithinClassPrior(
+                    FrozenEstimator(fitted_on_groups(PRIOR_DECODED[arch]).estimator_),
+                    args.space_group_weights).fit(X_all[:n], y[:n])
             else:
                 if arch in VOTES:  # the hybrid as fitted above (fitted here if it was not)
                     hybrid = fitted_on_groups(HYBRID)
@@ -678,7 +762,7 @@ def table_rows(args):
                                  "note": f"fit failed: {str(exc)[:160]}"})
                     print(rows[-1], flush=True)
                     continue
-            t_fit = group_fit_s.get(arch, time.perf_counter() - t0)
+            t_fit = group_fit_s.get(PRIOR_DECODED.get(arch, arch), time.perf_counter() - t0)
             X_test, y_test = X_all[n:], y[n:]
             half = len(y_test) // 2
             refuse = ConfidenceThresholdClassifier(FrozenEstimator(model), coverage=0.5)
@@ -708,7 +792,8 @@ def table_rows(args):
                 "prototype coverage": proto.coverage,
                 "prototype selective acc.": proto.selective_accuracy,
                 "fit s": t_fit,
-                "trained on": "space groups" if arch in GROUP_MODELS else (
+                "trained on": "space groups" if arch in GROUP_MODELS or arch in PRIOR_DECODED
+                else (
                     "crystal system (the hybrid: space groups, frozen)" if arch in VOTES
                     else task),
                 "featurise s": cache.get("featurise s") if kind else None,
@@ -754,6 +839,11 @@ def main():
                              "(make_xrd_patterns(space_group_weights=); default: uniform)")
     parser.add_argument("--ensemble-jobs", type=int, default=1,
                         help="networks of the hybrid's seed ensemble fitted at once")
+    parser.add_argument("--feature-points", type=int, default=1701,
+                        help="grid points (5-90 degrees) of the patterns the indexing "
+                             "features are computed from: 1701 (0.05 degree, the default) "
+                             "or 851 (0.1 degree, the tables before 2026-11-26); the "
+                             "networks read the 851-point grid either way")
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--feature-jobs", type=int, default=None,
@@ -778,7 +868,7 @@ def main():
     report(args.name, rows, list(dict.fromkeys(k for r in rows for k in r)),
            {"protocol": __doc__, "n_train": args.n_train, "n_test": args.n_test,
             "generation_s": t_gen, "cnn_epochs": args.cnn_epochs, "n_jobs": args.n_jobs,
-            "ensemble_jobs": args.ensemble_jobs,
+            "ensemble_jobs": args.ensemble_jobs, "feature_points": args.feature_points,
             "space_group_weights": args.space_group_weights,
             "batch_size": args.batch_size,
             "device": _device()})

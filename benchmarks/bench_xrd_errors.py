@@ -1,7 +1,10 @@
 """Powder XRD: where the crystal-system errors of the indexing classifiers fall.
 
 Protocol (one thread): ``--n`` generated patterns (``make_xrd_patterns``, groups uniform over
-the 230, the 0.1-degree grid of ``bench_xrd.py``, ``random_state=0``), featurised by
+the 230 or, with ``--space-group-weights materials_project``, as often as among real
+crystals; on ``--n-points`` points from 5 to 90 degrees: 851, the 0.1-degree grid of
+``bench_xrd.py``'s tables before 2026-11-26, or 1701, the generator's 0.05-degree default
+that ``bench_xrd.py`` now indexes; ``random_state=0``), featurised by
 ``XRDIndexingFeatures(reflection_conditions=True)`` (``--feature-cache`` to store them),
 the first 75% for training, the rest for testing. Two classifiers of the crystal system:
 gradient boosting on the 124 indexing features (``bench_xrd.py``'s first indexing row) and
@@ -14,7 +17,9 @@ cell choice of the same lattice counts as not found; a last row gives the monocl
 again with both cells reduced (any cell choice of the lattice). No peer: this is a
 diagnosis.
 
-    python benchmarks/bench_xrd_errors.py [--n 4000] [--feature-cache F.npz]
+    python benchmarks/bench_xrd_errors.py [--n 4000] [--feature-cache F.npz] [--n-points 851]
+                                          [--space-group-weights materials_project]
+                                          [--name bench_xrd_errors]
 """
 
 import argparse
@@ -86,8 +91,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=4000)
     parser.add_argument("--feature-cache", default=None)
+    parser.add_argument("--n-points", type=int, default=851)
+    parser.add_argument("--space-group-weights", default=None, choices=["materials_project"])
+    parser.add_argument("--name", default="bench_xrd_errors")
     args = parser.parse_args()
-    X, _, info = make_xrd_patterns(args.n, target="space_group", n_points=851,
+    X, _, info = make_xrd_patterns(args.n, target="space_group", n_points=args.n_points,
+                                   space_group_weights=args.space_group_weights,
                                    return_info=True, random_state=0)
     index = XRDIndexingFeatures((info.two_theta[0], info.two_theta[-1]),
                                 reflection_conditions=True).fit(X)
@@ -141,8 +150,9 @@ def main():
     mono = info.crystal_system == "monoclinic"
     rows.append({"what": "monoclinic lattice found (any cell choice: both cells reduced)",
                  "note": f"{np.mean([cell_found(F[i], names, 'monoclinic', info.cell[i], True) for i in np.flatnonzero(mono)]):.3f} of {mono.sum()}"})
-    report("bench_xrd_errors", rows, list(dict.fromkeys(k for r in rows for k in r)),
-           {"protocol": __doc__, "n": args.n, "featurise_s": t_feat})
+    report(args.name, rows, list(dict.fromkeys(k for r in rows for k in r)),
+           {"protocol": __doc__, "n": args.n, "featurise_s": t_feat, "n_points": args.n_points,
+            "space_group_weights": args.space_group_weights})
 
 
 if __name__ == "__main__":

@@ -1036,9 +1036,11 @@ class XRDIndexingFeatures(TransformerMixin, BaseEstimator):
     to featurise tens of thousands of generated patterns. Its orthorhombic and monoclinic
     trials include TREOR's: the lowest lines assigned to three or four of the lowest peaks,
     the parameters solved for (see the module's notes). On 100 orthorhombic and 100
-    monoclinic generated patterns the cell fitted in the pattern's own system is the
-    generator's (within 1%) for 0.47 and 0.17 of them (0.43 and 0.05 without those trials;
-    another cell choice of the same monoclinic lattice counts as a miss);
+    monoclinic generated patterns on a 0.1-degree grid the cell fitted in the pattern's own
+    system is the generator's (within 1%) for 0.47 and 0.17 of them (0.43 and 0.05 without
+    those trials; another cell choice of the same monoclinic lattice counts as a miss), on
+    the generator's default 0.05-degree grid for 0.56 and 0.27 (sharper peak positions: give
+    it patterns sampled at least that finely);
     ``tests/feature_extraction/test_xrd_indexing.py`` checks that, the textbook cells and
     the indexing of generated patterns, ``benchmarks/bench_xrd_errors.py`` the recovery in
     every system.

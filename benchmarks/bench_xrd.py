@@ -22,7 +22,8 @@ Protocol (one thread; the peers are used when installed, else a warning line say
    computed, while the networks read every other point, the grid at 0.1 degree: 851 points
    (the tables before 2026-11-26 were generated on that grid and indexed there too,
    ``--feature-points 851``; on the finer grid the indexing finds the generating cell far
-   more often, see ``bench_xrd_errors.py --n-points``), resampled on an even ln d grid; a third network, dense, reads the
+   more often: orthorhombic 0.56 against 0.47, monoclinic 0.27 against 0.17 in
+   ``tests/feature_extraction/test_xrd_indexing.py``), resampled on an even ln d grid; a third network, dense, reads the
    pattern's autocorrelation on that grid, ``log_d_autocorrelation``, where the cell's size
    drops out) for the crystal system and for the space group, tested on ``--n-test`` new generated patterns and on the 36 prototypes. Refusal:
    a ``ConfidenceThresholdClassifier`` on the fitted (frozen) network, its threshold tuned

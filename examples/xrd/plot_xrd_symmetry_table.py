@@ -112,7 +112,10 @@ plt.show()
 # intensities, needs far more data (the paper used about 10^5 computed patterns, and
 # several groups give identical powder patterns). The network on the autocorrelation is
 # ahead of both here (the table above): it need not learn that a bigger cell is the same
-# lattice. ``benchmarks/bench_xrd.py`` prints the same table for 30,000 training patterns.
+# lattice. ``benchmarks/bench_xrd.py`` prints the same table for 30,000 training patterns,
+# with a hybrid network that also reads indexing features computed on the finer 0.05-degree
+# grid (the generator's default; peak positions at 0.1 degree are too coarse to index
+# reliably): crystal system 0.83 with groups uniform.
 
 # %%
 # How often each group comes matters as much as the network. These patterns draw the 230

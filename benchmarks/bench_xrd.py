@@ -477,6 +477,15 @@ def hybrid_ensemble(batch_size, *, first=None, n_jobs=None):
         voting="soft", n_jobs=n_jobs)
 
 
+def _powder_class_of():
+    """The index of each space group's powder class (``powder_classes``): an int array of
+    shape (231,) indexed by the group's number (index 0 unused)."""
+    of = np.zeros(231, dtype=int)
+    for k, members in enumerate(powder_classes()):
+        of[list(members)] = k
+    return of
+
+
 class WithinClassPrior(ClassifierMixin, BaseEstimator):
     """The space group from a group classifier's powder class and the groups' frequencies.
 
@@ -497,9 +506,7 @@ class WithinClassPrior(ClassifierMixin, BaseEstimator):
         from skphys.datasets._xrd_spacegroups import _group_weights
 
         self.estimator_ = clone(self.estimator).fit(X, y)
-        self.class_of_group_ = np.zeros(231, dtype=int)  # index: the group's number
-        for k, members in enumerate(powder_classes()):
-            self.class_of_group_[list(members)] = k
+        self.class_of_group_ = _powder_class_of()  # index: the group's number
         w = _group_weights(self.weights)
         total = np.bincount(self.class_of_group_, weights=w)[self.class_of_group_]
         self.share_ = np.divide(w, total, out=np.zeros(231), where=total > 0)[1:]
@@ -551,9 +558,23 @@ def features(kind, X, protos, two_theta, n_jobs, cache, path=None, fine=None):
     reflection-condition features likewise (``E``, ``Ep`` in the same file), computed from
     the stored indexing features' cells when absent (``reflection_condition_features``: the
     same numbers as ``XRDIndexingFeatures(reflection_conditions=True)``)."""
-    X_coarse, protos_coarse, two_theta_coarse = X, protos, two_theta
-    if fine is not None:
-        X, protos, two_theta = fine
+    _index_features(kind, *(fine or (X, protos, two_theta)), n_jobs, cache, path)
+    if kind not in cache:
+        parts = [(X, protos)] if kind.startswith("pattern") else []
+        parts.append(cache["indexing"])
+        if "reflections" in kind:
+            parts.append(cache["reflections"])
+        if "autocorrelation" in kind:
+            parts.append((log_d_autocorrelation(X, two_theta),
+                          log_d_autocorrelation(protos, two_theta)))
+        cache[kind] = (np.hstack([p[0] for p in parts]), np.hstack([p[1] for p in parts]))
+    return cache[kind]
+
+
+
+def _index_features(kind, X, protos, two_theta, n_jobs, cache, path):
+    """The indexing (and, for a ``kind`` with reflections, reflection-condition) features of
+    ``X`` and ``protos`` on ``two_theta`` into ``cache``, once (see ``features``)."""
     if "indexing" not in cache:
         t0 = time.perf_counter()
         index = XRDIndexingFeatures((two_theta[0], two_theta[-1]), n_jobs=n_jobs).fit(X)
@@ -596,18 +617,6 @@ def features(kind, X, protos, two_theta, n_jobs, cache, path=None, fine=None):
             np.savez(path, F=F, Fp=Fp, names=np.array(indexing_names()),
                      seconds=cache["featurise s"], E=cache["reflections"][0],
                      Ep=cache["reflections"][1], reflections_seconds=cache["reflections s"])
-    X, protos, two_theta = X_coarse, protos_coarse, two_theta_coarse
-    if kind not in cache:
-        parts = [(X, protos)] if kind.startswith("pattern") else []
-        parts.append(cache["indexing"])
-        if "reflections" in kind:
-            parts.append(cache["reflections"])
-        if "autocorrelation" in kind:
-            parts.append((log_d_autocorrelation(X, two_theta),
-                          log_d_autocorrelation(protos, two_theta)))
-        cache[kind] = (np.hstack([p[0] for p in parts]), np.hstack([p[1] for p in parts]))
-    return cache[kind]
-
 
 def _transform_in_chunks(index, X, path, chunk=1000):
     """``index.transform(X)``, with ``path``, 1,000 rows at a time, each chunk saved to
@@ -695,8 +704,10 @@ def table_rows(args):
                     "space group": protos.space_group}
     n = args.n_train
     # groups whose peaks sit at the same angles for any cell (see powder_classes)
-    powder_class = {g: k for k, members in enumerate(powder_classes()) for g in members}
-    same_class = np.vectorize(lambda a, b: powder_class[a] == powder_class[b])
+    powder_class = _powder_class_of()
+
+    def same_class(a, b):
+        return powder_class[np.asarray(a, dtype=int)] == powder_class[np.asarray(b, dtype=int)]
     rows, cache, on_groups, group_fit_s = [], {}, {}, {}
     if not np.allclose(two_theta, GRID):
         raise RuntimeError("the table's patterns are not on GRID")

@@ -312,6 +312,46 @@ def _score(system, P, q, tol_q):
     return n_hit, n_calc, err, phi, hit
 
 
+def _lattice_share(system, phi, hit):
+    """The share of a trial's calculated lines that its lattice keeps: the smallest share
+    (I, A, B, C centring 1/2, F 1/4) among the centrings that every indexed peak obeys,
+    else 1 (tetragonal I, orthorhombic, monoclinic C, A, I). A centred cell's absent lines
+    are no evidence against it: ties between cells that index as many peaks go to the one
+    with fewer *allowed* lines (the true I- or C-centred cell over a smaller wrong one
+    that happens to index them). Not for cubic and hexagonal cells: counted as distinct
+    ``h^2 + k^2 + l^2`` (``h^2 + hk + k^2``) their lines do not halve with the centring,
+    and a supercell (c tripled) would tie with the true cell; measured there, the
+    discount found fewer generating cells."""
+    phi, hit = np.asarray(phi), np.asarray(hit, dtype=bool)
+    share = np.ones(phi.shape[0])
+    enough = hit.sum(axis=1) >= 2
+
+    def obeys(cond):  # every indexed peak obeys the condition
+        return np.all(cond | ~hit, axis=1) & enough
+
+    if system == "tetragonal":
+        m = np.rint(phi[..., 0]).astype(np.int64)
+        l = np.rint(np.sqrt(phi[..., 1])).astype(np.int64)
+        return np.where(obeys((m + l) % 2 == 0), 0.5, share)
+    if system not in ("orthorhombic", "monoclinic"):
+        return share
+    h, k, l = (np.rint(np.sqrt(np.abs(phi[..., j]))).astype(np.int64) % 2
+               for j in range(3))
+    conds = [(h + k + l) % 2 == 0, (k + l) % 2 == 0, (h + k) % 2 == 0]
+    if system == "orthorhombic":  # B; on a monoclinic cell (unique axis b) B is primitive
+        conds.append((h + l) % 2 == 0)
+    for cond in conds:
+        share = np.where(obeys(cond), 0.5, share)
+    if system == "orthorhombic":
+        share = np.where(obeys((h == k) & (k == l)), 0.25, share)
+    return share
+
+
+def _key(system, n_hit, n_calc, phi, hit):
+    """Trials ranked by the peaks they index, ties by their allowed lines."""
+    return n_hit - 1e-4 * np.minimum(n_calc * _lattice_share(system, phi, hit), 9999)
+
+
 def _distinct(P):
     """The trials that differ (to 0.1% in some parameter), in their order."""
     key = np.rint(np.log(np.abs(P) + 1e-12) * 1000).astype(np.int64)
@@ -336,16 +376,17 @@ def _prune(system, P, q, tol_q, n_pre=8, n_keep=48, n_first_pass=256, fast=False
         return P
     if len(P) > n_first_pass and len(q) > n_pre - 3 >= 3:
         m = n_pre - 3
-        err, _ = _match(system, P, q[:m], small=fast)
-        n_hit = (err <= tol_q[None, :m]).sum(axis=1)
+        err, phi = _match(system, P, q[:m], small=fast)
+        hit = err <= tol_q[None, :m]
         n_calc = (_n_lines_estimate if fast else _n_lines)(system, P, q[m - 1] * (1 + 1e-9))
-        P = P[np.argsort(-(n_hit - 1e-4 * np.minimum(n_calc, 9999)),
+        P = P[np.argsort(-_key(system, hit.sum(axis=1), n_calc, phi, hit),
                          kind="stable")[:n_first_pass]]
     m = min(n_pre, len(q))
-    err, _ = _match(system, P, q[:m])
-    n_hit = (err <= tol_q[None, :m]).sum(axis=1)
+    err, phi = _match(system, P, q[:m])
+    hit = err <= tol_q[None, :m]
     n_calc = _n_lines(system, P, q[m - 1] * (1 + 1e-9))
-    return P[np.argsort(-(n_hit - 1e-4 * np.minimum(n_calc, 9999)), kind="stable")[:n_keep]]
+    return P[np.argsort(-_key(system, hit.sum(axis=1), n_calc, phi, hit),
+                        kind="stable")[:n_keep]]
 
 
 def _refine(phi, w, q, grad, tol_q, max_shift):
@@ -376,7 +417,7 @@ def _best(system, P, q, tol_q, grad, n_refine=4, max_shift=0.1):
     if len(P) == 0:
         return None
     n_hit, n_calc, err, phi, hit = _score(system, P, q, tol_q)
-    key = n_hit - 1e-4 * np.minimum(n_calc, 9999)
+    key = _key(system, n_hit, n_calc, phi, hit)
     top = np.argsort(-key, kind="stable")[:n_refine]
     top = np.concatenate([top, np.setdiff1d(np.arange(min(n_refine, len(P))), top)])
     trials, shifted = [P[top]], [np.broadcast_to(q, (len(top), len(q)))]
@@ -400,7 +441,7 @@ def _best(system, P, q, tol_q, grad, n_refine=4, max_shift=0.1):
     if len(R) == 0:
         return None
     n_hit, n_calc, err, phi, hit = _score(system, R, Q, tol_q)
-    t = int(np.argmax(n_hit - 1e-4 * np.minimum(n_calc, 9999)))
+    t = int(np.argmax(_key(system, n_hit, n_calc, phi, hit)))
     # a supercell indexes whatever its sub-cell does, with more lines: the best cell's
     # sub-cells (an axis halved or divided by 3, the tetragonal a by sqrt 2, the hexagonal
     # one by sqrt 3) replace it where they index as many peaks (twice: c / 4, c / 6)
@@ -421,9 +462,10 @@ def _best(system, P, q, tol_q, grad, n_refine=4, max_shift=0.1):
         if len(S) == 0:
             break
         s_hit, s_calc, s_err, s_phi, s_ok = _score(system, S, Q[t], tol_q)
-        key = s_hit - 1e-4 * np.minimum(s_calc, 9999)
+        key = _key(system, s_hit, s_calc, s_phi, s_ok)
         u = int(np.argmax(key))
-        if key[u] <= n_hit[t] - 1e-4 * min(n_calc[t], 9999):
+        if key[u] <= _key(system, n_hit[t:t + 1], n_calc[t:t + 1], phi[t:t + 1],
+                          hit[t:t + 1])[0]:
             break
         R, Q, Z = S[u:u + 1], Q[t:t + 1], Z[t:t + 1]
         n_hit, n_calc, err, phi, hit = (x[u:u + 1] for x in (s_hit, s_calc, s_err, s_phi, s_ok))

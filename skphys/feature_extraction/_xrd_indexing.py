@@ -26,10 +26,11 @@ peaks and adds the tetragonal and (orthohexagonal) hexagonal cells found as tria
 monoclinic one starts from the 16 best orthorhombic trials. As TREOR does, the
 orthorhombic and monoclinic searches also assign the lowest lines of any centring (100,
 010, 001, 110, 101, 011, 111, 200, 020, 002; monoclinic also -101 and -111) to every
-choice of 3 (orthorhombic) or 4 (monoclinic) of the 6 (5) lowest peaks and solve for the
+choice of 3 (orthorhombic) or 4 (monoclinic) of the 6 lowest peaks and solve for the
 parameters: one matrix inverse a class of assignments that give the same cell (the axes
 relabelled), precomputed, so the thousands of trials cost a product of arrays; a first
-pass on the 5 lowest peaks with indices up to 3 keeps 256 of them. Trials are pruned in
+pass on the 5 lowest peaks with indices up to 3 keeps 256 of them (monoclinic 512), ties
+broken by the lines the centring that every indexed peak obeys allows. Trials are pruned in
 two passes (the 5, then the 8 lowest peaks), the orthorhombic pruning shared with the
 monoclinic search. The best trials on all peaks and on the lowest 8 are refined (twice:
 a trial a little off indexes only the low peaks at first), and the best cell's sub-cells
@@ -361,7 +362,7 @@ def _distinct(P):
     return P[np.sort(first)]
 
 
-def _prune(system, P, q, tol_q, n_pre=8, n_keep=48, n_first_pass=256, fast=False):
+def _prune(system, P, q, tol_q, n_pre=8, n_keep=48, n_first_pass=None, fast=False):
     """Distinct trials (to 0.1%), the ``n_keep`` best on the lowest ``n_pre`` peaks.
 
     With more than ``n_first_pass`` trials, a first pass on the lowest ``n_pre - 3``
@@ -371,6 +372,7 @@ def _prune(system, P, q, tol_q, n_pre=8, n_keep=48, n_first_pass=256, fast=False
     """
     if len(P) == 0:
         return P
+    n_first_pass = n_first_pass or N_FIRST_PASS.get(system, 256)
     P = _distinct(P)
     if len(P) <= n_keep:
         return P
@@ -536,7 +538,11 @@ def _monoclinic_trials(T, q, tol_q, n_top=16):
 
 
 # the lowest this many peaks give the assigned trials (3 of them orthorhombic, 4 monoclinic)
-N_ASSIGN = {"orthorhombic": 6, "monoclinic": 5}
+N_ASSIGN = {"orthorhombic": 6, "monoclinic": 6}
+# trials a pruning's first pass keeps (monoclinic: more; on 300 monoclinic patterns of
+# Materials Project frequencies, 4 of the lowest 6 peaks and 512 kept found the generating
+# lattice for 0.567 of them, against 0.513 with 4 of 5 and 256; orthorhombic unchanged)
+N_FIRST_PASS = {"monoclinic": 512}
 
 
 def index_peaks(two_theta, *, wavelength=1.5406, tolerance=0.05, n_first=6):

@@ -541,7 +541,7 @@ def _monoclinic_trials(T, q, tol_q, n_top=16):
 N_ASSIGN = {"orthorhombic": 6, "monoclinic": 6}
 # trials a pruning's first pass keeps (monoclinic: more; on 300 monoclinic patterns of
 # Materials Project frequencies, 4 of the lowest 6 peaks and 512 kept found the generating
-# lattice for 0.567 of them, against 0.513 with 4 of 5 and 256; orthorhombic unchanged)
+# lattice for 0.570 of them, against 0.513 with 4 of 5 and 256; orthorhombic unchanged)
 N_FIRST_PASS = {"monoclinic": 512}
 
 
@@ -1028,7 +1028,7 @@ class XRDIndexingFeatures(TransformerMixin, BaseEstimator):
     parity of ``l``), the share of the 00l and hhl intensity in odd ``l``, and the ratios of
     22 low lines (``hexagonal_I_001`` ... ``hexagonal_I_220``, named by ``hk`` and ``l``);
     ``-1`` where a zone or line has no clean line in the grid. Gradient boosting on 8,000
-    trigonal and hexagonal patterns gets 0.644 of them right without these and 0.684 with
+    trigonal and hexagonal patterns gets 0.649 of them right without these and 0.690 with
     them (peak positions alone allow 0.692; ``benchmarks/bench_xrd_trigonal.py``).
 
     The transformer learns nothing: ``fit`` checks the input and records the grid.

@@ -262,7 +262,7 @@ def test_hexagonal_line_intensities_follow_the_epsilon_factors():
     assert med[143]["hexagonal_I_00l"] > 1.5 * med[143]["hexagonal_I_hk0"]
 
 
-@pytest.mark.parametrize("n_points, bars", [(851, (0.45, 0.13)), (1701, (0.53, 0.23))])
+@pytest.mark.parametrize("n_points, bars", [(851, (0.48, 0.20)), (1701, (0.57, 0.30))])
 def test_assigned_trials_recover_the_generating_orthorhombic_and_monoclinic_cells(n_points,
                                                                                   bars):
     # the cell the search fits in the pattern's own system equals the generator's within 1%
@@ -272,7 +272,9 @@ def test_assigned_trials_recover_the_generating_orthorhombic_and_monoclinic_cell
     # lines (100, 010, 001, 110, ...) to three or four of the lowest peaks found 0.43 and
     # 0.05 of them; this one 0.47 and 0.17 (another cell choice of the same monoclinic
     # lattice counts as a miss). On the generator's default 0.05-degree grid (1701 points;
-    # other crystals from the same seed) 0.56 and 0.27: the peaks' positions are sharper
+    # other crystals from the same seed) 0.56 and 0.27: the peaks' positions are sharper.
+    # Ties between cells that index as many peaks broken by the lines their centring allows
+    # and a wider monoclinic search (4 of the 6 lowest peaks): 0.52 / 0.24 and 0.61 / 0.35
     X, _, info = make_xrd_patterns(200, crystal_systems=["orthorhombic", "monoclinic"],
                                    n_points=n_points, return_info=True, random_state=1)
     found = []

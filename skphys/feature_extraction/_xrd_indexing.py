@@ -93,6 +93,20 @@ def _nearest_square(x):
     return np.rint(np.sqrt(np.maximum(x, 0.0))) ** 2
 
 
+def _nearest_square_err(r, c):
+    """``k2 = _nearest_square(r / c)`` and ``|r - c k2|``, in place on two arrays of
+    ``r``'s shape (the matching's largest arrays; the same arithmetic, fewer copies)."""
+    k2 = np.divide(r, c)
+    np.maximum(k2, 0.0, out=k2)
+    np.sqrt(k2, out=k2)
+    np.rint(k2, out=k2)
+    np.square(k2, out=k2)
+    err = np.multiply(c, k2)
+    np.subtract(r, err, out=err)
+    np.abs(err, out=err)
+    return k2, err
+
+
 # --------------------------------------------------------------------------- per system
 # Each system: a function returning, for trial parameters P (n_t, d) and observed Q
 # (n_o,), the error (n_t, n_o) of the nearest calculated line, the basis vector phi
@@ -135,9 +149,9 @@ def _match(system, P, q, small=False):
         HK = _HK[(_HK[:, 0] <= _cap(q_max, P[:, 0], lim))
                  & (_HK[:, 1] <= _cap(q_max, P[:, 1], lim))]
         h2, k2 = (HK[:, 0] ** 2)[None, None], (HK[:, 1] ** 2)[None, None]
-        r = q[:, :, None] - A * h2 - B * k2
-        l2 = _nearest_square(r / C)
-        err = np.abs(r - C * l2)
+        r = q[:, :, None] - A * h2
+        r -= B * k2
+        l2, err = _nearest_square_err(r, C)
         best = np.argmin(err, axis=2)
         l2 = np.take_along_axis(l2, best[..., None], 2)[..., 0]
         phi = np.stack([(HK[best, 0] ** 2).astype(float), (HK[best, 1] ** 2).astype(float),
@@ -149,9 +163,10 @@ def _match(system, P, q, small=False):
     HL = _HL[(np.abs(_HL[:, 0]) <= _cap(q_max, P[:, 0], lim, 2.0))
              & (_HL[:, 1] <= _cap(q_max, P[:, 2], lim, 2.0))]
     h, l = HL[:, 0][None, None], HL[:, 1][None, None]
-    r = q[:, :, None] - A * h * h - C * l * l - D * h * l
-    k2 = _nearest_square(r / B)
-    err = np.abs(r - B * k2)
+    r = q[:, :, None] - A * h * h
+    r -= C * l * l
+    r -= D * h * l
+    k2, err = _nearest_square_err(r, B)
     best = np.argmin(err, axis=2)
     k2 = np.take_along_axis(k2, best[..., None], 2)[..., 0]
     hb, lb = HL[best, 0].astype(float), HL[best, 1].astype(float)

@@ -89,13 +89,9 @@ def _nearest_allowed(x, table):
     return np.where(x - a <= b - x, a, b)
 
 
-def _nearest_square(x):
-    return np.rint(np.sqrt(np.maximum(x, 0.0))) ** 2
-
-
 def _nearest_square_err(r, c):
-    """``k2 = _nearest_square(r / c)`` and ``|r - c k2|``, in place on two arrays of
-    ``r``'s shape (the matching's largest arrays; the same arithmetic, fewer copies)."""
+    """The square ``k2`` nearest to each ``r / c`` (0 for negative ones) and ``|r - c k2|``,
+    in place on two arrays of ``r``'s shape (the matching's largest arrays)."""
     k2 = np.divide(r, c)
     np.maximum(k2, 0.0, out=k2)
     np.sqrt(k2, out=k2)
@@ -345,14 +341,13 @@ def _lattice_share(system, phi, hit):
     def obeys(cond):  # every indexed peak obeys the condition
         return np.all(cond | ~hit, axis=1) & enough
 
+    # parities from the squared indices in phi (n^2 and n are even or odd together)
     if system == "tetragonal":
-        m = np.rint(phi[..., 0]).astype(np.int64)
-        l = np.rint(np.sqrt(phi[..., 1])).astype(np.int64)
-        return np.where(obeys((m + l) % 2 == 0), 0.5, share)
+        m, l2 = (np.rint(phi[..., j]).astype(np.int64) for j in range(2))
+        return np.where(obeys((m + l2) % 2 == 0), 0.5, share)
     if system not in ("orthorhombic", "monoclinic"):
         return share
-    h, k, l = (np.rint(np.sqrt(np.abs(phi[..., j]))).astype(np.int64) % 2
-               for j in range(3))
+    h, k, l = (np.rint(np.abs(phi[..., j])).astype(np.int64) % 2 for j in range(3))
     conds = [(h + k + l) % 2 == 0, (k + l) % 2 == 0, (h + k) % 2 == 0]
     if system == "orthorhombic":  # B; on a monoclinic cell (unique axis b) B is primitive
         conds.append((h + l) % 2 == 0)
@@ -458,7 +453,8 @@ def _best(system, P, q, tol_q, grad, n_refine=4, max_shift=0.1):
     if len(R) == 0:
         return None
     n_hit, n_calc, err, phi, hit = _score(system, R, Q, tol_q)
-    t = int(np.argmax(_key(system, n_hit, n_calc, phi, hit)))
+    keys = _key(system, n_hit, n_calc, phi, hit)
+    t = int(np.argmax(keys))
     # a supercell indexes whatever its sub-cell does, with more lines: the best cell's
     # sub-cells (an axis halved or divided by 3, the tetragonal a by sqrt 2, the hexagonal
     # one by sqrt 3) replace it where they index as many peaks (twice: c / 4, c / 6)
@@ -481,10 +477,9 @@ def _best(system, P, q, tol_q, grad, n_refine=4, max_shift=0.1):
         s_hit, s_calc, s_err, s_phi, s_ok = _score(system, S, Q[t], tol_q)
         key = _key(system, s_hit, s_calc, s_phi, s_ok)
         u = int(np.argmax(key))
-        if key[u] <= _key(system, n_hit[t:t + 1], n_calc[t:t + 1], phi[t:t + 1],
-                          hit[t:t + 1])[0]:
+        if key[u] <= keys[t]:
             break
-        R, Q, Z = S[u:u + 1], Q[t:t + 1], Z[t:t + 1]
+        R, Q, Z, keys = S[u:u + 1], Q[t:t + 1], Z[t:t + 1], key[u:u + 1]
         n_hit, n_calc, err, phi, hit = (x[u:u + 1] for x in (s_hit, s_calc, s_err, s_phi, s_ok))
         t = 0
     return R[t], n_hit[t], n_calc[t], err[t], phi[t], hit[t], Z[t]
@@ -526,8 +521,7 @@ def _match_zone(AB, q):
     A, B = AB[:, 0, None, None], AB[:, 1, None, None]
     h = np.arange(0, 9)[None, None]
     r = q[None, :, None] - A * h * h
-    k2 = _nearest_square(r / B)
-    return np.abs(r - B * k2).min(axis=2)
+    return _nearest_square_err(r, B)[1].min(axis=2)
 
 
 def _monoclinic_trials(T, q, tol_q, n_top=16):

@@ -140,9 +140,9 @@ print(f"crystal system, the 36 prototypes: "
 # of this kind, the hybrid 0.645); ``benchmarks/bench_xrd.py`` trains the hybrid on 30,000
 # patterns (and the space groups) and also feeds it the reflection-condition features, with
 # the indexing on the generator's 0.05-degree grid: 0.83 on the crystal system with the
-# groups uniform, 0.85 with the groups as among
-# real crystals, also for the soft vote of five such networks that differ only in their
-# seed (scikit-learn's ``VotingClassifier``, a deep ensemble: 0.854 against 0.846).
+# groups uniform, 0.85 with the groups as among real crystals, also for the soft vote of
+# five such networks that differ only in their seed (scikit-learn's ``VotingClassifier``,
+# a deep ensemble: 0.854 against 0.846).
 import warnings
 
 from sklearn.compose import ColumnTransformer

@@ -69,7 +69,8 @@ def test_hybrid_cnn_tells_crystal_systems_where_the_pattern_cnn_cannot():
     # condition features too) reaches 0.7905 on the crystal system, the soft vote of five
     # such networks (seeds 0-4) 0.8012 (bench_xrd_table_hybrid); with the features computed
     # on the 0.05-degree grid one network 0.8275 (bench_xrd_table_hybrid_fine_grid), 0.835
-    # with the indexing below and the wider head (bench_xrd_table_uniform_wide); with
+    # with ties broken by the allowed lines and the wider head below
+    # (bench_xrd_table_uniform_wide); with
     # the groups as among real crystals and ties broken by the allowed lines 0.843
     # (bench_xrd_table_real_groups_centring), with dense layers 1024 and 512 (dropout 0.4)
     # 0.846 (bench_xrd_table_real_groups_wide)

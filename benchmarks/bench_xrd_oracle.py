@@ -43,7 +43,8 @@ from skphys.datasets._xrd_spacegroups import crystal_system_of
 from skphys.feature_extraction import XRDIndexingFeatures
 from skphys.feature_extraction._xrd_indexing import reflection_condition_features
 
-WAVELENGTH = 1.5406
+# the featuriser's defaults, as the table computes its features
+_DEFAULTS = XRDIndexingFeatures().get_params()
 
 
 def quadratic_form(family, cell):
@@ -73,7 +74,7 @@ def oracle_features(patterns, two_theta, families, cells, mode):
     for x, family, cell in zip(patterns, families, cells):
         p = quadratic_form(family, cell)
 
-        def index_peaks(tt, *, wavelength=WAVELENGTH, tolerance=0.05, n_first=6):
+        def index_peaks(tt, *, wavelength, tolerance, n_first=6):
             res = search(tt, wavelength=wavelength, tolerance=tolerance, n_first=n_first)
             theta = np.radians(np.sort(tt)) / 2
             q = (2 * np.sin(theta) / wavelength) ** 2
@@ -87,7 +88,9 @@ def oracle_features(patterns, two_theta, families, cells, mode):
 
         indexing.index_peaks = index_peaks
         try:
-            row = indexing._indexing_features(x, two_theta, WAVELENGTH, 20, 0.04, 0.08)
+            row = indexing._indexing_features(
+                x, two_theta, *(_DEFAULTS[k] for k in ("wavelength", "n_peaks", "prominence",
+                                                       "tolerance")))
         finally:
             indexing.index_peaks = search
         rows.append(np.concatenate([row, reflection_condition_features(x, row, two_theta)]))

@@ -26,7 +26,8 @@ import time
 
 import numpy as np
 from _common import report
-from bench_xrd import _every, _powder_class_of, generate, hybrid_cnn
+from bench_xrd import _every, _powder_class_of, generate
+from bench_xrd_oracle import _fit_predict  # the table's hybrid, seed 0, one thread
 from joblib import Parallel, delayed
 
 from skphys.datasets import CRYSTAL_SYSTEMS
@@ -48,16 +49,6 @@ def _checked(index, X, F, name):
     rows = np.linspace(0, len(X) - 1, 3).astype(int)
     if not np.allclose(index.transform(X[rows]), F[rows]):
         raise RuntimeError(f"{name} holds the features of other patterns")
-
-
-def _fit_predict(A, y, n, epochs):
-    import torch
-
-    torch.set_num_threads(1)
-    pipe = hybrid_cnn(128, epochs=epochs, random_state=0)
-    t0 = time.perf_counter()
-    pipe.fit(A[:n], y[:n])
-    return pipe.predict(A[n:]), time.perf_counter() - t0
 
 
 def main():

@@ -38,9 +38,10 @@ from skphys.feature_extraction._xrd_indexing import reflection_condition_feature
 _WEIGHTS = "materials_project"
 
 
-def featurise(patterns, two_theta):
-    """The table's features of ``patterns``: indexing, then reflection conditions."""
-    F = XRDIndexingFeatures((two_theta[0], two_theta[-1])).fit(patterns[:1]).transform(patterns)
+def featurise(index, patterns, two_theta):
+    """The table's features of ``patterns`` (``index``: the fitted featuriser): indexing,
+    then reflection conditions."""
+    F = index.transform(patterns)
     E = np.array([reflection_condition_features(x, f, two_theta) for x, f in zip(patterns, F)])
     return F, E
 
@@ -78,7 +79,7 @@ def main():
     else:
         t0 = time.perf_counter()
         parts = Parallel(n_jobs=args.n_jobs)(
-            delayed(featurise)(Xg[c], tt) for c in np.array_split(np.arange(args.n_extra),
+            delayed(featurise)(index, Xg[c], tt) for c in np.array_split(np.arange(args.n_extra),
                                                                   24 * args.n_jobs))
         G, H = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
         featurise_s = time.perf_counter() - t0

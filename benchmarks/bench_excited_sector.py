@@ -6,7 +6,7 @@ Protocol. The three lowest levels of H = -sum Z Z - sum X on the ring of 12 are 
 state (k=0, even under the spin flip P), the lowest (k=0, P=-1) state, and the SECOND state of
 the (k=0, P=+1) sector; levels 4 and 5 (k=+-1, P=-1) lie only 0.12 above the third, which is
 what makes the third level hard for an ansatz without symmetry (``bench_quantum.py --only
-excited``: 3.5e-3). Here ``ExcitedStates(n_states=2)`` runs on a complex RBM symmetric under
+excited``: 3.3e-3). Here ``ExcitedStates(n_states=2)`` runs on a complex RBM symmetric under
 translations and the spin flip (``symmetry="translation+spin_flip"``: amplitudes in the
 (k=0, P=+1) sector only), so its second state is the third level of H: alpha ``--alpha``
 (default 4 and 6: 2 and 3 filters), exact draws (``sampler="exact"``: the excited level by

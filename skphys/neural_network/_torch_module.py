@@ -157,7 +157,9 @@ def _doc(outputs, default_loss):
                          "training_params": params}
 
 
-class TorchClassifier(NeuralClassifierMixin, _TorchModuleMixin, BaseNeuralNetwork):
+# _TorchModuleMixin first: its _criterion (the user's criterion) must win over the
+# task mixin's default loss, which it falls back to
+class TorchClassifier(_TorchModuleMixin, NeuralClassifierMixin, BaseNeuralNetwork):
     __doc__ = (
         """Classifier around your own torch.nn.Module, with scikit-learn's interface.
 """
@@ -204,7 +206,9 @@ class TorchClassifier(NeuralClassifierMixin, _TorchModuleMixin, BaseNeuralNetwor
 
 
 
-class TorchRegressor(NeuralRegressorMixin, _TorchModuleMixin, BaseNeuralNetwork):
+# _TorchModuleMixin first: its _criterion (the user's criterion) must win over the
+# task mixin's default loss, which it falls back to
+class TorchRegressor(_TorchModuleMixin, NeuralRegressorMixin, BaseNeuralNetwork):
     __doc__ = (
         """Regressor around your own torch.nn.Module, with scikit-learn's interface.
 """

@@ -1,4 +1,4 @@
-"""Powder XRD: the table's hybrid network on 30,000 and on 100,000 training patterns.
+"""Powder XRD: the table's hybrid network on 30,000 and on 30,000 + more training patterns.
 
 Protocol (one thread a process): the patterns of ``bench_xrd.py``'s table with the groups as
 among real crystals (``make_xrd_patterns(space_group_weights="materials_project",
@@ -18,6 +18,10 @@ crystal system 0.85, space group 0.76). No peer run: a learning-curve point.
 
     python benchmarks/bench_xrd_more_data.py --feature-cache F.npz --extra-cache G.npz
                                              [--n-extra 70000] [--n-jobs 2]
+
+Recorded runs: the defaults (100,000 patterns, JSON ``bench_xrd_more_data``) and
+``--n-extra 140000 --n-jobs 4 --name bench_xrd_more_data_170k`` (170,000; streams 1000-1003
+of 35,000 patterns each, the first two those of the 100,000 run).
 """
 
 import argparse

@@ -54,7 +54,10 @@ _TRAINING = {  # the training parameters of scikit-learn's MLP (no dropout: the 
 
 
 class _TorchModuleMixin:
-    """``module`` + ``module__*`` parameters: construction, get/set_params, sizes."""
+    """``module`` + ``module__*`` parameters: construction, get/set_params, sizes.
+
+    First among an estimator's bases: its ``_criterion`` (the user's ``criterion``)
+    must come before the task mixin's default loss, which it falls back to."""
 
     _X_check_params = {"allow_nd": True}
     _parameter_constraints = {
@@ -157,8 +160,6 @@ def _doc(outputs, default_loss):
                          "training_params": params}
 
 
-# _TorchModuleMixin first: its _criterion (the user's criterion) must win over the
-# task mixin's default loss, which it falls back to
 class TorchClassifier(_TorchModuleMixin, NeuralClassifierMixin, BaseNeuralNetwork):
     __doc__ = (
         """Classifier around your own torch.nn.Module, with scikit-learn's interface.
@@ -206,8 +207,6 @@ class TorchClassifier(_TorchModuleMixin, NeuralClassifierMixin, BaseNeuralNetwor
 
 
 
-# _TorchModuleMixin first: its _criterion (the user's criterion) must win over the
-# task mixin's default loss, which it falls back to
 class TorchRegressor(_TorchModuleMixin, NeuralRegressorMixin, BaseNeuralNetwork):
     __doc__ = (
         """Regressor around your own torch.nn.Module, with scikit-learn's interface.

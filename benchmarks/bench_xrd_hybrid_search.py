@@ -27,7 +27,7 @@ Recorded run: ``--n-jobs 2 --top 1 --seeds 0 --name bench_xrd_hybrid_search_cpu 
 with nine of the variants, on this 2-core CPU (the best, label smoothing 0.1 with a
 2048-1024 head and dropout 0.5: validation 0.505 against the recipe's 0.494, test 0.503
 against 0.496). On a GPU the processes share the one device: time one fit alone before
-choosing ``--n-jobs`` (twelve at once on an H200 finished none within a 240 s budget).
+choosing ``--n-jobs``.
 """
 
 import argparse
@@ -39,7 +39,7 @@ import time
 
 import numpy as np
 from _common import report
-from bench_xrd import _every, _powder_class_of, generate, hybrid_cnn
+from bench_xrd import _device, _every, _powder_class_of, generate, hybrid_cnn
 
 from skphys.datasets._xrd_spacegroups import crystal_system_of
 from skphys.feature_extraction import XRDIndexingFeatures
@@ -195,8 +195,10 @@ def main():
     np.save(data + "_y.npy", y)
     del A
 
-    def proba(stage, name):
-        return os.path.join(tmp, f"{stage}_{abs(hash(name))}.npy")
+    paths = {}
+
+    def proba(stage, name):  # where a fit's probabilities go
+        return paths.setdefault((stage, name), os.path.join(tmp, f"{stage}_{len(paths)}.npy"))
 
     # the search: first 24,000 training patterns, scored on the last 6,000 of the training set
     # (the longest fits first, so that the budget cuts short ones)
@@ -259,12 +261,6 @@ def main():
             "test s": test_s,
             "threads per process": 1, "device": _device()})
     tmpdir.cleanup()
-
-
-def _device():
-    import torch
-
-    return torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu"
 
 
 if __name__ == "__main__":

@@ -95,9 +95,10 @@ def _cuda_instances():
             yield pytest.param(est.set_params(**{keys[0]: "cuda"}), id=cls.__name__)
 
 
-# what a fitted model computes, comparable across devices: its predictions, or for a generative
-# model without one (the GAN) its generator on fixed latents drawn on the CPU (sample() draws
-# its noise on the model's device, whose random streams differ between CUDA and CPU)
+# what a fitted model computes, comparable across devices: its predictions, for a model of wave
+# functions without one their amplitudes, or for a generative model without one (the GAN) its
+# generator on fixed latents drawn on the CPU (sample() draws its noise on the model's device,
+# whose random streams differ between CUDA and CPU)
 _OUTPUTS = """
 import numpy as np, torch
 from skphys.utils.estimator_checks import _OUTPUT_METHODS, _output
@@ -105,6 +106,11 @@ from skphys.utils.estimator_checks import _OUTPUT_METHODS, _output
 def outputs(est, X):
     if any(hasattr(est, m) for m in _OUTPUT_METHODS):
         return _output(est, X)
+    states = [est.state_] if hasattr(est, "state_") else getattr(est, "estimators_", None)
+    if states is not None:  # wave functions (time evolution, excited states): log psi of
+        n = states[0].n_features_in_  # every configuration (0/1 spins)
+        spins = (np.arange(2 ** n)[:, None] >> np.arange(n)) & 1
+        return np.stack([s.log_psi(spins) for s in states])
     G = est.generator_
     G.train(False)
     torch.manual_seed(0)
@@ -113,7 +119,10 @@ def outputs(est, X):
         return G(z.to(next(G.parameters()).device)).cpu().numpy()
 
 def device(est):  # the fitted network's device, also inside a meta-estimator or its pipeline
-    est = getattr(est, "estimator_", est)
+    if hasattr(est, "estimator_"):
+        est = est.estimator_
+    elif hasattr(est, "estimators_"):  # one network per state (ExcitedStates)
+        est = est.estimators_[0]
     return (est[-1] if hasattr(est, "steps") else est).device_
 """
 

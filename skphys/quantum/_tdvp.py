@@ -184,6 +184,9 @@ class TimeEvolution(BaseEstimator):
         Number of spins.
     history_ : list of dict
         The driver's rows, one per step (the figures of ``trajectory_`` and ``dur``).
+    device_ : torch.device
+        The device the state lives on (``state_.device_``: the one the evolution ran on, or
+        the CPU once a model evolved on a GPU is loaded on a machine without CUDA).
 
     See Also
     --------
@@ -370,6 +373,12 @@ class TimeEvolution(BaseEstimator):
         return self
 
     # ------------------------------------------------------------------------------
+    @property
+    def device_(self):
+        # read from the state, so that it follows the state when a pickle is loaded elsewhere
+        # (AttributeError before fit, as for any fitted attribute)
+        return self.state_.device_
+
     def _check_observables(self, N):
         obs = {} if self.observables is None else dict(self.observables)
         for name, op in obs.items():

@@ -1,5 +1,7 @@
 """TimeEvolution (t-VMC / TDVP) against closed forms and exact evolution (expm_multiply)."""
 
+import pickle
+
 import numpy as np
 import pytest
 import torch
@@ -316,6 +318,10 @@ def test_api_trajectory_state_and_clone():
     # the final state is a fitted wave function: its energy is the trajectory's last one
     assert est.state_.expectation(H) == pytest.approx(tr["energy"][-1], abs=1e-10)
     assert est.state_.n_features_in_ == n
+    # the device it ran on, read from the state (absent before fit, kept through a pickle)
+    assert est.device_ == est.state_.device_ == torch.device("cpu")
+    assert not hasattr(clone(est), "device_")
+    assert pickle.loads(pickle.dumps(est)).device_ == torch.device("cpu")
 
 
 def test_initial_state_survives_clone():

@@ -57,34 +57,45 @@ def reduced_monoclinic(a, b, c, beta):
     return np.sqrt(u @ u), b, np.sqrt(v @ v), np.degrees(np.arccos(-cosb))
 
 
-def cell_found(F, names, system, cell, any_choice=False):
-    """Whether the cell fitted in ``system``'s family is the generating ``cell`` (with
+#: the parameters ``XRDIndexingFeatures`` fits in each lattice family (its ``<family>_<name>``)
+_CELL_PARAMETERS = {"cubic": ("a",), "tetragonal": ("a", "c"), "hexagonal": ("a", "c"),
+                    "orthorhombic": ("a", "b", "c"), "monoclinic": ("a", "b", "c", "beta")}
+
+
+def same_cell(fit, system, cell, any_choice=False):
+    """Whether ``fit``, the cell fitted in ``system``'s lattice family (its parameters in
+    ``_CELL_PARAMETERS``' order; None: no cell), is the generating ``cell`` (with
     ``any_choice``, monoclinic cells are compared reduced: any cell of the lattice)."""
-    col = {n: i for i, n in enumerate(names)}
+    if fit is None:
+        return False
 
     def ok(x, t):
         return abs(x / t - 1) < 0.01
 
     a, b, c, _, beta, _ = cell
-    f = {n: F[col[n]] for n in col if n.split("_")[0] in
-         ("cubic", "tetragonal", "hexagonal", "orthorhombic", "monoclinic")}
     if system == "cubic":
-        return ok(f["cubic_a"], a)
-    if system == "tetragonal":
-        return ok(f["tetragonal_a"], a) and ok(f["tetragonal_c"], c)
-    if system in ("trigonal", "hexagonal"):
-        return ok(f["hexagonal_a"], a) and ok(f["hexagonal_c"], c)
+        return ok(fit[0], a)
+    if system in ("tetragonal", "trigonal", "hexagonal"):
+        return ok(fit[0], a) and ok(fit[1], c)
     if system == "orthorhombic":
-        fit = sorted(f[f"orthorhombic_{k}"] for k in "abc")
-        return all(ok(x, t) for x, t in zip(fit, sorted((a, b, c))))
+        return all(ok(x, t) for x, t in zip(sorted(fit), sorted((a, b, c))))
     if system == "monoclinic":
-        fit = [f[f"monoclinic_{k}"] for k in ("a", "b", "c", "beta")]
-        true = [a, b, c, beta]
+        fit, true = list(fit), [a, b, c, beta]
         if any_choice:
             fit, true = reduced_monoclinic(*fit), reduced_monoclinic(*true)
         return (all(ok(x, t) for x, t in zip(sorted(fit[:3]), sorted(true[:3])))
                 and abs(fit[3] - true[3]) < 1)
     return False  # triclinic: no cell is fitted
+
+
+def cell_found(F, names, system, cell, any_choice=False):
+    """``same_cell`` with the fitted cell read from a row ``F`` of indexing features."""
+    family = "hexagonal" if system == "trigonal" else system
+    if family not in _CELL_PARAMETERS:
+        return False
+    col = {n: i for i, n in enumerate(names)}
+    return same_cell([F[col[f"{family}_{k}"]] for k in _CELL_PARAMETERS[family]], system,
+                     cell, any_choice)
 
 
 def main():

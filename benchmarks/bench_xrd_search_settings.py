@@ -31,11 +31,12 @@ alone. No peer: a diagnosis of the search, whose misses cost the space group mos
 
 import argparse
 import time
+from unittest import mock
 
 import numpy as np
 from _common import report
 from bench_xrd import generate
-from bench_xrd_errors import reduced_monoclinic
+from bench_xrd_errors import same_cell
 from joblib import Parallel, delayed
 
 import skphys.feature_extraction._xrd_indexing as indexing
@@ -56,21 +57,18 @@ SETTINGS = {
 
 def _cells(X, two_theta, systems, changes):
     """The fitted cell of each pattern's lattice family under ``changes``, and the seconds
-    ``index_peaks`` took; the module's settings are restored afterwards (a worker process
+    ``index_peaks`` took (the module's settings patched for the call only: a worker process
     runs several settings)."""
-    saved = dict(indexing.N_ASSIGN), dict(indexing.N_FIRST_PASS), indexing._best
-    indexing.N_ASSIGN.update(changes.get("N_ASSIGN", {}))
-    indexing.N_FIRST_PASS.update(changes.get("N_FIRST_PASS", {}))
-    if "n_refine" in changes:
-        best, n = saved[2], changes["n_refine"]
+    best = indexing._best
+    n = changes.get("n_refine")
 
-        def refined(system, P, q, tol_q, grad, n_refine=4, max_shift=0.1):
-            return best(system, P, q, tol_q, grad, n if system in LOW else n_refine,
-                        max_shift)
+    def refined(system, P, q, tol_q, grad, n_refine=4, max_shift=0.1):
+        return best(system, P, q, tol_q, grad, n if system in LOW else n_refine, max_shift)
 
-        indexing._best = refined
     out, seconds = [], 0.0
-    try:
+    with mock.patch.dict(indexing.N_ASSIGN, changes.get("N_ASSIGN", {})), \
+            mock.patch.dict(indexing.N_FIRST_PASS, changes.get("N_FIRST_PASS", {})), \
+            mock.patch.object(indexing, "_best", refined if n else best):
         for x, system in zip(X, systems):
             tt = indexing.pick_peaks(x, two_theta, prominence=0.04, n_peaks=20)
             tt = tt[(tt > 0) & (tt < 180)]
@@ -80,33 +78,7 @@ def _cells(X, two_theta, systems, changes):
             family = "hexagonal" if system == "trigonal" else system
             r = res.get(family)
             out.append(None if r is None else indexing._cell(family, r[0]))
-    finally:
-        indexing.N_ASSIGN.clear()
-        indexing.N_ASSIGN.update(saved[0])
-        indexing.N_FIRST_PASS.clear()
-        indexing.N_FIRST_PASS.update(saved[1])
-        indexing._best = saved[2]
     return out, seconds
-
-
-def found(fitted, system, cell):
-    """Whether ``fitted`` (``_cell``'s parameters) is the generating ``cell``."""
-    if fitted is None:
-        return False
-    a, b, c, _, beta, _ = cell
-
-    def ok(x, t):
-        return abs(x / t - 1) < 0.01
-
-    if system == "cubic":
-        return ok(fitted[0], a)
-    if system in ("tetragonal", "trigonal", "hexagonal"):
-        return ok(fitted[0], a) and ok(fitted[1], c)
-    if system == "orthorhombic":
-        return all(ok(x, t) for x, t in zip(sorted(fitted), sorted((a, b, c))))
-    fit, true = reduced_monoclinic(*fitted), reduced_monoclinic(a, b, c, beta)
-    return (all(ok(x, t) for x, t in zip(sorted(fit[:3]), sorted(true[:3])))
-            and abs(fit[3] - true[3]) < 1)
 
 
 def main():
@@ -131,7 +103,8 @@ def main():
             delayed(_cells)(X[p], two_theta, systems[p], changes) for p in parts)
         fitted = [c for r in res for c in r[0]]
         seconds = sum(r[1] for r in res)
-        hit = np.array([found(f, systems[i], cells[i]) for f, i in zip(fitted, idx)])
+        hit = np.array([same_cell(f, systems[i], cells[i], any_choice=True)
+                        for f, i in zip(fitted, idx)])
         row = {"setting": name, "patterns": len(idx),
                "ms / pattern": 1000 * seconds / len(idx)}
         for s in SYSTEMS:

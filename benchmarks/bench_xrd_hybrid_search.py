@@ -12,7 +12,10 @@ spline knots, seed) is trained on the first 24,000 training patterns and scored 
 6,000 of them (validation: the test patterns are not looked at). Test: the table's recipe
 and the ``--top`` variants of best validation space-group accuracy are refitted on all
 30,000 and scored on the 6,000 test patterns, as is the best one with ``--seeds`` more
-seeds, and the soft votes of these networks. Scores: space group, right powder class
+seeds, and the soft votes of these networks. With ``--fusion-betas``, each fit of both
+stages is also pooled with ``SpaceGroupRanker`` fitted on the same patterns
+(``bench_xrd.PowderClassFusion``, one row an exponent; the ranker alone has its row): the
+table's fusion exponent is chosen here, on validation. Scores: space group, right powder class
 (``powder_classes``), crystal system (from the predicted group). ``--n-jobs`` processes at
 a time, one thread each, on the estimator's ``device="auto"`` (one GPU, when there is one,
 shared by them); ``--budget`` seconds for the search and ``--deadline`` seconds in all
@@ -22,6 +25,7 @@ CPU: a variant picked here has to be confirmed there, in the table.
 
     python benchmarks/bench_xrd_hybrid_search.py --feature-cache F.npz [--n-jobs 12]
                                                  [--top 3] [--budget 300] [--quick]
+                                                 [--fusion-betas 0.25 0.5 0.75]
 
 Recorded run: ``--n-jobs 2 --top 1 --seeds 0 --name bench_xrd_hybrid_search_cpu --variants``
 with nine of the variants, on this 2-core CPU (the best, label smoothing 0.1 with a
@@ -39,7 +43,17 @@ import time
 
 import numpy as np
 from _common import report
-from bench_xrd import _device, _every, _powder_class_of, generate, hybrid_cnn
+from bench_xrd import (
+    N_INDEX,
+    N_REFLECT,
+    SpaceGroupRanker,
+    _device,
+    _every,
+    _powder_class_of,
+    generate,
+    hybrid_cnn,
+    pool_powder_classes,
+)
 
 from skphys.datasets._xrd_spacegroups import crystal_system_of
 from skphys.feature_extraction import XRDIndexingFeatures
@@ -83,18 +97,45 @@ VARIANTS = {
     "ls 0.2, head 2048-1024, dropout 0.5, 60 epochs": {
         "ls": 0.2, "module__hidden_layer_sizes": (2048, 1024), "module__dropout": 0.5,
         "epochs": 60},
+    # the powder-class scorer (bench_xrd.ClassScoredHybrid)
+    "ls 0.1, class scorer": {"ls": 0.1, "class_scorer": True},
 }
 
 
-def variant_pipeline(batch=128, epochs=30, seed=0, ls=0.0, knots=6, **net_params):
+def variant_pipeline(batch=128, epochs=30, seed=0, ls=0.0, knots=6, class_scorer=False,
+                     **net_params):
     """``bench_xrd.hybrid_cnn`` with the changes of a ``VARIANTS`` entry."""
-    import torch
-
-    pipe = hybrid_cnn(batch, epochs=epochs, random_state=seed)
+    model = hybrid_cnn(batch, epochs=epochs, random_state=seed, class_scorer=class_scorer,
+                       label_smoothing=ls)
+    pipe = model.estimator if class_scorer else model  # PowderClassScored wraps the pipeline
     pipe.set_params(columntransformer__features__splinetransformer__n_knots=knots)
-    pipe.steps[-1][1].set_params(
-        criterion=torch.nn.CrossEntropyLoss(label_smoothing=ls) if ls else None, **net_params)
-    return pipe
+    pipe.steps[-1][1].set_params(**net_params)
+    return model
+
+
+def _network(model):
+    """The ``TorchClassifier`` of a fitted variant."""
+    return (model.estimator_ if hasattr(model, "estimator_") else model).steps[-1][1]
+
+
+def fused(P, R, beta):
+    """``bench_xrd.PowderClassFusion``'s pooling of stored network probabilities ``P`` and
+    ranker probabilities ``R`` (both ``(n, 231)``, columns: groups 0..230, 0 unused)."""
+    out = np.zeros_like(P)
+    groups = np.arange(1, 231)
+    out[:, 1:] = pool_powder_classes(P[:, 1:], groups, R[:, 1:], groups, beta)
+    return out
+
+
+def ranker_probabilities(data, train, scored):
+    """``SpaceGroupRanker`` fitted on rows ``train`` of the saved data's indexing and
+    reflection-condition columns; its probabilities on rows ``scored``, ``(n, 231)``."""
+    A, y = np.load(data + "_A.npy", mmap_mode="r"), np.load(data + "_y.npy")
+    F = np.asarray(A[:, -(N_INDEX + N_REFLECT):], dtype=float)
+    ranker = SpaceGroupRanker().fit(F[train[0]:train[1]], y[train[0]:train[1]])
+    R = np.zeros((scored[1] - scored[0], 231))
+    R[:, ranker.classes_] = ranker.predict_proba(F[scored[0]:scored[1]])
+    return R
 
 
 def _fit_score(name, variant, data, train, scored, proba_path):
@@ -115,7 +156,7 @@ def _fit_score(name, variant, data, train, scored, proba_path):
     P = np.zeros((scored[1] - scored[0], 231), dtype=np.float32)
     P[:, pipe.classes_] = pipe.predict_proba(A[scored[0]:scored[1]])
     np.save(proba_path, P)
-    return name, fit_s, str(pipe.steps[-1][1].device_)
+    return name, fit_s, str(_network(pipe).device_)
 
 
 def scores(P, y):
@@ -146,6 +187,27 @@ def _run(jobs, n_jobs, budget=None):
     return done
 
 
+def fused_rows(betas, stage, done, proba, data, train, scored, y):
+    """Rows of the fits ``done`` of a stage pooled with ``SpaceGroupRanker`` (fitted on the
+    same rows ``train``) for each exponent in ``betas``; none without ``betas``."""
+    if not betas or not done:
+        return []
+    t0 = time.perf_counter()
+    R = ranker_probabilities(data, train, scored)
+    ranker_s = time.perf_counter() - t0
+    rows = [{"stage": stage, "variant": "SpaceGroupRanker alone", "train patterns": train[1],
+             "scored on": "validation" if stage == "search" else "test",
+             **scores(R, y[scored[0]:scored[1]]), "fit s": ranker_s}]
+    for k in done:
+        for beta in betas:
+            rows.append({**rows[0], "variant": f"{k}; fused with the class ranker (beta {beta})",
+                         **scores(fused(np.load(proba(stage, k)), R, beta),
+                                  y[scored[0]:scored[1]]), "fit s": None})
+    for row in rows:
+        print(row, flush=True)
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--feature-cache", required=True)
@@ -161,6 +223,9 @@ def main():
     parser.add_argument("--variants", nargs="*", default=None)
     parser.add_argument("--quick", action="store_true",
                         help="a smoke test: 2 epochs, the patterns cut to a tenth")
+    parser.add_argument("--fusion-betas", type=float, nargs="*", default=[],
+                        help="also score each fit pooled with SpaceGroupRanker "
+                             "(bench_xrd.PowderClassFusion) with these exponents")
     parser.add_argument("--name", default="bench_xrd_hybrid_search")
     args = parser.parse_args()
     t_start = time.perf_counter()
@@ -218,6 +283,8 @@ def main():
             print(row, flush=True)
     ranked = sorted((r for r in out if r["variant"] != "table recipe"),
                     key=lambda r: -r["space group"])
+    out += fused_rows(args.fusion_betas, "search", done, proba, data, (0, n_train),
+                      (n_train, n_val), y)
     top = [r["variant"] for r in ranked[:args.top]]
     # the test: the table's recipe and the best variants on all 30,000, the best with more seeds
     best = variants[top[0]] if top else {}
@@ -248,6 +315,7 @@ def main():
                    "scored on": "test", **scores(sum(P[k] for k in members), yt)}
             out.append(row)
             print(row, flush=True)
+    out += fused_rows(args.fusion_betas, "test", P, proba, data, (0, n_val), (n_val, n_all), y)
     if not out:
         raise SystemExit("no fit finished: nothing to report")
     report(args.name, out, ["stage", "variant", "train patterns", "scored on", "space group",

@@ -116,8 +116,9 @@ plt.show()
 # with a hybrid network that also reads indexing features computed on the finer 0.05-degree
 # grid (the generator's default; peak positions at 0.1 degree are too coarse to index
 # reliably): crystal system 0.83 with groups uniform; with the groups as among real
-# crystals 0.85, and space group 0.50 (0.51 for the soft vote of five such networks; the
-# paper's dense network 0.57 on about 10^5 patterns).
+# crystals 0.85, and space group 0.50 (0.51 for the soft vote of five such networks; 0.53
+# for five with a scorer of the powder classes shared by all of them; the paper's dense
+# network 0.57 on about 10^5 patterns).
 
 # %%
 # How often each group comes matters as much as the network. These patterns draw the 230

@@ -453,8 +453,9 @@ class PowderClassScored(ClassifierMixin, BaseEstimator):
         groups = np.unique(np.asarray(y, dtype=int))
         self.estimator_ = clone(self.estimator)
         last = self.estimator_.steps[-1][0]
+        class_of = _powder_class_of(_class_layout()[0])  # the scorer's order of the classes
         self.estimator_.set_params(**{f"{last}__module__group_class":
-                                      tuple(int(k) for k in _powder_class_of(_class_layout()[0])[groups])})
+                                      tuple(int(k) for k in class_of[groups])})
         self.estimator_.fit(X, y)
         self.classes_ = self.estimator_.classes_
         return self
@@ -652,7 +653,7 @@ def hybrid_ensemble(batch_size, *, first=None, n_jobs=None, **kwargs):
     networks = [("seed 0", first)] + [
         (f"seed {s}", hybrid_cnn(batch_size, random_state=s, **kwargs))
         for s in range(1, N_SEEDS)]
-    if kwargs.get("class_scorer"):  # the scored network needs the group numbers as labels (see SoftVote)
+    if kwargs.get("class_scorer"):  # the scorer needs the group numbers as labels (SoftVote)
         return SoftVote(networks, n_jobs=n_jobs)
     return VotingClassifier(networks, voting="soft", n_jobs=n_jobs)
 

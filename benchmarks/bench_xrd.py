@@ -288,6 +288,24 @@ def _class_layout():
     return classes, np.array(family), np.array(cols)
 
 
+def _class_shares(F):
+    """Each powder class's unexplained share ``U`` and absent share ``A`` (``(n, 97)``, in
+    ``_class_layout``'s order; the triclinic class 0), ``U`` less the smallest of its family,
+    and the class's rank in its family (0: the best, by ``U`` then ``A``), from the indexing +
+    reflection-condition features ``F``."""
+    F = np.asarray(F, dtype=float)
+    classes, family, cols = _class_layout()
+    n, K = len(F), len(classes)
+    U, A = np.zeros((n, K)), np.zeros((n, K))
+    U[:, :-1], A[:, :-1] = F[:, cols], F[:, cols + 1]
+    dU, rank = np.zeros((n, K)), np.zeros((n, K))
+    for f in range(6):
+        w = family == f
+        dU[:, w] = U[:, w] - U[:, w].min(axis=1, keepdims=True)
+        rank[:, w] = np.argsort(np.argsort(U[:, w] * 1000 + A[:, w], axis=1), axis=1)
+    return U, A, dU, rank
+
+
 class SpaceGroupRanker(ClassifierMixin, BaseEstimator):
     """The space group by ranking the powder extinction classes of each pattern.
 
@@ -316,17 +334,11 @@ class SpaceGroupRanker(ClassifierMixin, BaseEstimator):
         return np.stack([P[:, 6], P[:, 3], P[:, 4] + P[:, 5], P[:, 2], P[:, 1], P[:, 0]], 1)
 
     def _pairs(self, X, P_sys):
-        classes, family, cols = self._layout()
+        classes, family, _ = self._layout()
         n, K = len(X), len(classes)
-        U, A = np.zeros((n, K)), np.zeros((n, K))
-        U[:, :-1], A[:, :-1] = X[:, cols], X[:, cols + 1]
-        best, rank = np.zeros((n, K)), np.zeros((n, K))
-        for f in range(6):
-            w = family == f
-            best[:, w] = U[:, w].min(axis=1, keepdims=True)
-            rank[:, w] = np.argsort(np.argsort(U[:, w] * 1000 + A[:, w], axis=1), axis=1)
+        U, A, dU, rank = _class_shares(X)
         size = np.log([len(c) for c in classes])
-        Z = np.stack([np.broadcast_to(np.arange(K), (n, K)), U, A, U - best, rank,
+        Z = np.stack([np.broadcast_to(np.arange(K), (n, K)), U, A, dU, rank,
                       self._family_proba(P_sys)[:, family], np.broadcast_to(size, (n, K))], -1)
         return Z.reshape(n * K, -1)
 
@@ -384,21 +396,17 @@ def class_features(F):
     ``CLASS_QUALITIES`` (the residual's log) and its family one-hot (five families and the
     triclinic class, which has no cell: zeros but its size and family)."""
     F = np.asarray(F, dtype=float)
-    classes, family, cols = _class_layout()
+    classes, family, _ = _class_layout()
     n, K = len(F), len(classes)
-    U, A = np.zeros((n, K)), np.zeros((n, K))
-    U[:, :-1], A[:, :-1] = F[:, cols], F[:, cols + 1]
-    dU, dA, rank = np.zeros((n, K)), np.zeros((n, K)), np.zeros((n, K))
+    U, A, dU, rank = _class_shares(F)
+    dA = np.zeros((n, K))
     quality = np.zeros((n, K, len(CLASS_QUALITIES)))
     column = {name: i for i, name in enumerate(indexing_names())}
     resid = CLASS_QUALITIES.index("resid")
     for f, name in enumerate(FAMILIES):
         w = family == f
-        key = U[:, w] * 1000 + A[:, w]
-        best = np.argmin(key, axis=1)
-        dU[:, w] = U[:, w] - U[:, w].min(axis=1, keepdims=True)
-        dA[:, w] = A[:, w] - A[:, w][np.arange(n), best][:, None]
-        rank[:, w] = np.argsort(np.argsort(key, axis=1), axis=1) / w.sum()
+        dA[:, w] = A[:, w] - np.sum(A[:, w] * (rank[:, w] == 0), axis=1, keepdims=True)
+        rank[:, w] /= w.sum()
         q = np.stack([F[:, column[f"{name}_{quality}"]] for quality in CLASS_QUALITIES], 1)
         q[:, resid] = np.log(q[:, resid] + 1e-4)
         quality[:, w] = q[:, None]

@@ -64,7 +64,9 @@ Protocol (one thread; the peers are used when installed, else a warning line say
    smoothing 0.1), its deep ensemble likewise, and each fused with ``SpaceGroupRanker``
    (``PowderClassFusion``: the network's class probabilities pulled towards the ranker's,
    exponent ``FUSION_BETA``; scorer and exponent chosen on the training set's 24,000 /
-   6,000 split, not on the test patterns).
+   6,000 split, not on the test patterns). Peak-list row: the scored hybrid with
+   ``peak_list`` beside the indexing features (the lowest 20 peaks' ``ln(Q_k / Q_1)`` and
+   prominences, picked on the indexing's grid).
 
     python benchmarks/bench_xrd.py [--n-train 30000] [--n-test 6000] [--skip-table]
                                    [--models NAME ...] [--n-jobs N] [--batch-size B]
@@ -110,6 +112,7 @@ from skphys.feature_extraction import XRDIndexingFeatures
 from skphys.feature_extraction._xrd_extinction import FAMILIES, extinction_tables
 from skphys.feature_extraction._xrd_extinction import feature_names as reflection_names
 from skphys.feature_extraction._xrd_indexing import _feature_names as indexing_names
+from skphys.feature_extraction._xrd_indexing import pick_peaks
 from skphys.feature_extraction._xrd_indexing import reflection_condition_features
 from skphys.model_selection import ConfidenceThresholdClassifier
 from skphys.neural_network import CNNClassifier, MLPClassifier, TorchClassifier
@@ -605,6 +608,28 @@ def _float32(A):
     return np.asarray(A, dtype=np.float32)
 
 
+#: peaks in ``peak_list``
+N_PEAKS = 20
+
+
+def peak_list(X, two_theta, n_peaks=N_PEAKS):
+    """The lowest peaks of each pattern as numbers the network reads beside the indexing:
+    ``(n, 2 * n_peaks)``, in the first ``n_peaks`` columns ``ln(Q_k / Q_1)`` of peak ``k`` =
+    2, 3, ... over the first (``Q = sin^2 theta``; the ratios that tell a cubic P, I or F
+    lattice, or a hexagonal one, whatever the cell's size), in the others each peak's
+    prominence over the largest (the intensities), zero where a pattern has fewer peaks
+    (``pick_peaks``' defaults: prominence 4% of the maximum; ``n_peaks`` 20 leaves the
+    ratios' last column zero). Patterns on the indexing's grid (``fine``)."""
+    out = np.zeros((len(X), 2 * n_peaks), dtype=np.float32)
+    for i, x in enumerate(X):
+        tt, prom = pick_peaks(x, two_theta, n_peaks=n_peaks, return_prominence=True)
+        if len(tt):
+            q = np.sin(np.radians(tt) / 2) ** 2
+            out[i, :len(tt) - 1] = np.log(q[1:] / q[0])
+            out[i, n_peaks:n_peaks + len(tt)] = prom / prom.max()
+    return out
+
+
 class SystemFromGroups(ClassifierMixin, BaseEstimator):
     """The crystal system from a space-group classifier.
 
@@ -649,6 +674,7 @@ SCORED = "hybrid CNN + powder-class scorer (label smoothing 0.1)"
 SCORED_ENSEMBLE = f"{SCORED}, {N_SEEDS} seeds"
 FUSED = f"{SCORED}; fused with the class ranker"
 FUSED_ENSEMBLE = f"{SCORED_ENSEMBLE}; fused with the class ranker"
+PEAKS = "hybrid CNN + powder-class scorer + peak list (label smoothing 0.1)"
 
 
 def hybrid_ensemble(batch_size, *, first=None, n_jobs=None, **kwargs):
@@ -784,6 +810,10 @@ GROUP_MODELS = {
             fused_with_ranker(FrozenEstimator(first))),
     FUSED_ENSEMBLE: ("pattern+indexing+reflections", lambda batch_size, first, n_jobs=None:
                      fused_with_ranker(FrozenEstimator(first))),
+    # the scored hybrid with ``peak_list`` beside the indexing features (through the same
+    # quantile and spline expansion; the class scorer reads the same class features)
+    PEAKS: ("pattern+indexing+reflections+peaks",
+            lambda batch_size: hybrid_cnn(batch_size, **SCORED_KWARGS)),
 }
 #: networks built on one fitted above, taken frozen (its fit time counted in theirs)
 BUILT_ON = {ENSEMBLE: HYBRID, SCORED_ENSEMBLE: SCORED, FUSED: SCORED,
@@ -819,6 +849,9 @@ def features(kind, X, protos, two_theta, n_jobs, cache, path=None, fine=None):
         if "autocorrelation" in kind:
             parts.append((log_d_autocorrelation(X, two_theta),
                           log_d_autocorrelation(protos, two_theta)))
+        if "peaks" in kind:  # picked on the indexing's grid, as the indexing picks them
+            X_f, protos_f, tt_f = fine or (X, protos, two_theta)
+            parts.append((peak_list(X_f, tt_f), peak_list(protos_f, tt_f)))
         cache[kind] = (np.hstack([p[0] for p in parts]), np.hstack([p[1] for p in parts]))
     return cache[kind]
 

@@ -938,22 +938,36 @@ def generate(n, n_points, n_jobs=1, weights=None):
     ``make_xrd_patterns(space_group_weights=)``); with ``n_jobs`` > 1 made in that many
     processes, each its own random stream (``random_state`` 0 with one process, 1000 + i
     otherwise)."""
+    return generate_sets([(n, n_jobs)], n_points, weights, n_jobs)[0]
+
+
+def generate_sets(sets, n_points, weights=None, processes=1):
+    """Several sets of patterns at once: ``generate(n, n_points, n_jobs, weights)`` for each
+    ``(n, n_jobs)`` in ``sets`` (the same patterns), their random streams made in
+    ``processes`` processes together. Returns a list of ``(X, info)``."""
     kw = {"target": "space_group", "n_points": n_points, "return_info": True,
           "space_group_weights": weights}
-    if n_jobs == 1:
-        X, _, info = make_xrd_patterns(n, random_state=0, **kw)
-        return X, info
-    from joblib import Parallel, delayed
+    streams = [[(n, 0)] if n_jobs == 1 else
+               [(len(part), 1000 + i)
+                for i, part in enumerate(np.array_split(np.arange(n), n_jobs))]
+               for n, n_jobs in sets]
+    flat = [s for group in streams for s in group]
+    if processes == 1:
+        parts = [make_xrd_patterns(m, random_state=rs, **kw) for m, rs in flat]
+    else:
+        from joblib import Parallel, delayed
 
-    sizes = [len(part) for part in np.array_split(np.arange(n), n_jobs)]
-    parts = Parallel(n_jobs=n_jobs)(
-        delayed(make_xrd_patterns)(m, random_state=1000 + i, **kw)
-        for i, m in enumerate(sizes))
-    info = parts[0][2]
-    for key, value in info.items():
-        if isinstance(value, np.ndarray) and key != "two_theta":
-            info[key] = np.concatenate([p[2][key] for p in parts])
-    return np.concatenate([p[0] for p in parts]), info
+        parts = Parallel(n_jobs=processes)(
+            delayed(make_xrd_patterns)(m, random_state=rs, **kw) for m, rs in flat)
+    out, start = [], 0
+    for group in streams:
+        mine, start = parts[start:start + len(group)], start + len(group)
+        info = mine[0][2]
+        for key, value in info.items():
+            if isinstance(value, np.ndarray) and key != "two_theta":
+                info[key] = np.concatenate([p[2][key] for p in mine])
+        out.append((np.concatenate([p[0] for p in mine]), info))
+    return out
 
 
 def _every(A, step):

@@ -41,8 +41,19 @@ import time
 
 import numpy as np
 from _common import report
-from bench_xrd import CRYSTAL_SYSTEMS, _device, _every, generate_sets, peak_list
-from bench_xrd_hybrid_search import _run, scores
+from bench_xrd import (
+    CRYSTAL_SYSTEMS,
+    FUSION_BETA,
+    GRID,
+    N_INDEX,
+    N_REFLECT,
+    SpaceGroupRanker,
+    _device,
+    _every,
+    generate_sets,
+    peak_list,
+)
+from bench_xrd_hybrid_search import _run, fused, scores
 from joblib import Parallel, delayed
 
 from skphys.datasets._xrd_spacegroups import crystal_system_of
@@ -113,6 +124,22 @@ def _cached(path, index, X, two_theta, n_jobs, name):
     return F, E, seconds
 
 
+def ranker_probabilities(data, train, scored):
+    """``SpaceGroupRanker`` fitted on rows ``train`` of the saved data's indexing and
+    reflection-condition columns (after the pattern's); its probabilities on rows
+    ``scored``, ``(n, 231)``, and its fit's seconds."""
+    A, y = np.load(data + "_A.npy", mmap_mode="r"), np.load(data + "_y.npy")
+    columns = slice(len(GRID), len(GRID) + N_INDEX + N_REFLECT)
+    t0 = time.perf_counter()
+    ranker = SpaceGroupRanker().fit(np.asarray(A[train[0]:train[1], columns], dtype=float),
+                                    y[train[0]:train[1]])
+    seconds = time.perf_counter() - t0
+    R = np.zeros((scored[1] - scored[0], 231))
+    R[:, ranker.classes_] = ranker.predict_proba(
+        np.asarray(A[scored[0]:scored[1], columns], dtype=float))
+    return R, seconds
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--feature-cache", required=True)
@@ -135,6 +162,10 @@ def main():
                              "dropped and the table is written")
     parser.add_argument("--quick", action="store_true",
                         help="a smoke test: a hundredth of the patterns, 2 epochs")
+    parser.add_argument("--fusion", action="store_true",
+                        help="also fit SpaceGroupRanker on each arm's training patterns (in "
+                             "other processes, beside the networks) and score every network "
+                             "fused with it (bench_xrd.PowderClassFusion, beta FUSION_BETA)")
     parser.add_argument("--save-proba", default=None,
                         help="an .npz to save each fit's test probabilities to (float16)")
     parser.add_argument("--name", default="bench_xrd_more_data")
@@ -170,6 +201,14 @@ def main():
     fits = {("large", 0): (n_large, epochs[1])}  # the longest first
     fits.update({("table", s): (n, epochs[0]) for s in range(args.seeds)})
     paths = {k: os.path.join(tmpdir.name, f"{k[0]}_{k[1]}.npy") for k in fits}
+    rankers = None
+    if args.fusion:  # beside the networks: each arm's ranker in a process of its own
+        import concurrent.futures as futures
+        import multiprocessing
+
+        rankers = futures.ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"))
+        ranked = {arm: rankers.submit(ranker_probabilities, data, (0, m), scored)
+                  for arm, m in (("table", n), ("large", n_large))}
     done = _run({k: ({**variant, "epochs": e, "seed": k[1]}, data, (0, m), scored, paths[k])
                  for k, (m, e) in fits.items()},
                 args.fits_at_once, None if args.deadline is None else
@@ -179,7 +218,7 @@ def main():
 
     def row(P, n_train, epochs, seeds, fit_s=None, device=None):
         pred = P.argmax(axis=1)
-        return {"train patterns": n_train, "epochs": epochs, "seeds": seeds, **scores(P, yt),
+        return {"network": args.network, "train patterns": n_train, "epochs": epochs, "seeds": seeds, **scores(P, yt),
                 "space group per system": ", ".join(
                     f"{s[:5]} {np.mean((pred == yt)[st == s]):.3f}" for s in CRYSTAL_SYSTEMS),
                 "fit s": fit_s, "device": device}
@@ -194,16 +233,43 @@ def main():
         rows.append(row(sum(np.load(paths[k]) for k in table) / len(table), n, epochs[0],
                         f"{len(table)} (soft vote)"))
         print(rows[-1], flush=True)
+    if rankers is not None:
+        R = {}
+        for arm, f in ranked.items():
+            left = None if args.deadline is None else max(
+                1.0, args.deadline + 60 - (time.perf_counter() - t_start))
+            try:
+                R[arm] = f.result(timeout=left)
+            except futures.TimeoutError:
+                print(f"the {arm} arm's ranker did not finish: no fused rows", flush=True)
+        rankers.shutdown(wait=False, cancel_futures=True)
+        for arm, m in (("table", n), ("large", n_large)):
+            if arm not in R:
+                continue
+            rows.append({**row(R[arm][0], m, None, None, R[arm][1]),
+                         "network": "SpaceGroupRanker alone"})
+            print(rows[-1], flush=True)
+        for k in sorted((k for k in done if k[0] in R), key=lambda k: (k[0] == "large", k[1])):
+            rows.append({**row(fused(np.load(paths[k]), R[k[0]][0], FUSION_BETA), fits[k][0],
+                               fits[k][1], str(k[1])), "network": f"fused, beta {FUSION_BETA}"})
+            print(rows[-1], flush=True)
+        if len(table) > 1 and "table" in R:
+            vote = sum(np.load(paths[k]) for k in table) / len(table)
+            rows.append({**row(fused(vote, R["table"][0], FUSION_BETA), n, epochs[0],
+                               f"{len(table)} (soft vote)"),
+                         "network": f"fused, beta {FUSION_BETA}"})
+            print(rows[-1], flush=True)
     if args.save_proba and done:
         np.savez_compressed(args.save_proba, y=yt, **{
             f"{k[0]}_{k[1]}": np.load(paths[k]).astype(np.float16) for k in done})
     if not rows:
         raise SystemExit("no fit finished: nothing to report")
-    report(args.name, rows, list(rows[0]),
+    report(args.name, rows, list(dict.fromkeys(c for r in rows for c in r)),
            {"protocol": __doc__, "network": args.network, "variant": variant,
             "n_test": n_test, "n_extra": n_extra, "extra featurise s": featurise_s,
             "prepare s": prepare_s, "fits at once": args.fits_at_once, "seeds": args.seeds,
-            "deadline": args.deadline, "quick": args.quick, "device": _device(),
+            "deadline": args.deadline, "quick": args.quick, "fusion": args.fusion,
+            "fusion beta": FUSION_BETA if args.fusion else None, "device": _device(),
             "threads per process": 1})
 
 

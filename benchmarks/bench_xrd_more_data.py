@@ -32,6 +32,12 @@ crystal system 0.85, space group 0.76). No peer run: a learning-curve point.
 Recorded runs: the defaults (100,000 patterns, JSON ``bench_xrd_more_data``) and
 ``--n-extra 140000 --n-jobs 4 --name bench_xrd_more_data_170k`` (170,000; streams 1000-1003
 of 35,000 patterns each, the first two those of the 100,000 run), both on the 2-core CPU.
+``--network peaks --seeds 5 --fits-at-once 3 --deadline 450 --fusion --processes 12`` on an
+H200 (``results/gpu/bench_xrd_more_data_peaks_h200``; the extra patterns' indexing features
+computed beforehand on the 2-core CPU, 3,372 s in 2 processes, and carried in float32): 100,000
+patterns space group 0.551, crystal system 0.859 (212 s); 30,000 patterns 0.513-0.516 a seed
+(96-102 s each, three fits sharing the GPU; 1,352 s on one CPU thread), 0.524 for the vote of
+the four seeds the deadline left (0.527 fused with the ranker); the fifth seed did not finish.
 """
 
 import argparse

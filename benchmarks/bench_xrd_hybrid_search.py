@@ -129,11 +129,13 @@ def fused(P, R, beta):
     return out
 
 
-def ranker_probabilities(data, train, scored):
+def ranker_probabilities(data, train, scored, columns=None):
     """``SpaceGroupRanker`` fitted on rows ``train`` of the saved data's indexing and
-    reflection-condition columns; its probabilities on rows ``scored``, ``(n, 231)``."""
+    reflection-condition columns (``columns``; default the last ones); its probabilities on
+    rows ``scored``, ``(n, 231)``."""
     A, y = np.load(data + "_A.npy", mmap_mode="r"), np.load(data + "_y.npy")
-    F = np.asarray(A[:, -(N_INDEX + N_REFLECT):], dtype=float)
+    columns = slice(-(N_INDEX + N_REFLECT), None) if columns is None else columns
+    F = np.asarray(A[:, columns], dtype=float)
     ranker = SpaceGroupRanker().fit(F[train[0]:train[1]], y[train[0]:train[1]])
     R = np.zeros((scored[1] - scored[0], 231))
     R[:, ranker.classes_] = ranker.predict_proba(F[scored[0]:scored[1]])

@@ -53,13 +53,12 @@ from bench_xrd import (
     GRID,
     N_INDEX,
     N_REFLECT,
-    SpaceGroupRanker,
     _device,
     _every,
     generate_sets,
     peak_list,
 )
-from bench_xrd_hybrid_search import _run, fused, scores
+from bench_xrd_hybrid_search import _run, fused, ranker_probabilities, scores
 from joblib import Parallel, delayed
 
 from skphys.datasets._xrd_spacegroups import crystal_system_of
@@ -130,20 +129,13 @@ def _cached(path, index, X, two_theta, n_jobs, name):
     return F, E, seconds
 
 
-def ranker_probabilities(data, train, scored):
-    """``SpaceGroupRanker`` fitted on rows ``train`` of the saved data's indexing and
-    reflection-condition columns (after the pattern's); its probabilities on rows
-    ``scored``, ``(n, 231)``, and its fit's seconds."""
-    A, y = np.load(data + "_A.npy", mmap_mode="r"), np.load(data + "_y.npy")
-    columns = slice(len(GRID), len(GRID) + N_INDEX + N_REFLECT)
+def _timed_ranker(data, train, scored):
+    """``bench_xrd_hybrid_search.ranker_probabilities`` on the indexing and
+    reflection-condition columns (after the pattern's), and its seconds."""
     t0 = time.perf_counter()
-    ranker = SpaceGroupRanker().fit(np.asarray(A[train[0]:train[1], columns], dtype=float),
-                                    y[train[0]:train[1]])
-    seconds = time.perf_counter() - t0
-    R = np.zeros((scored[1] - scored[0], 231))
-    R[:, ranker.classes_] = ranker.predict_proba(
-        np.asarray(A[scored[0]:scored[1], columns], dtype=float))
-    return R, seconds
+    R = ranker_probabilities(data, train, scored,
+                             slice(len(GRID), len(GRID) + N_INDEX + N_REFLECT))
+    return R, time.perf_counter() - t0
 
 
 def main():
@@ -213,7 +205,7 @@ def main():
         import multiprocessing
 
         rankers = futures.ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"))
-        ranked = {arm: rankers.submit(ranker_probabilities, data, (0, m), scored)
+        ranked = {arm: rankers.submit(_timed_ranker, data, (0, m), scored)
                   for arm, m in (("table", n), ("large", n_large))}
     done = _run({k: ({**variant, "epochs": e, "seed": k[1]}, data, (0, m), scored, paths[k])
                  for k, (m, e) in fits.items()},
@@ -224,7 +216,8 @@ def main():
 
     def row(P, n_train, epochs, seeds, fit_s=None, device=None):
         pred = P.argmax(axis=1)
-        return {"network": args.network, "train patterns": n_train, "epochs": epochs, "seeds": seeds, **scores(P, yt),
+        return {"network": args.network, "train patterns": n_train, "epochs": epochs,
+                "seeds": seeds, **scores(P, yt),
                 "space group per system": ", ".join(
                     f"{s[:5]} {np.mean((pred == yt)[st == s]):.3f}" for s in CRYSTAL_SYSTEMS),
                 "fit s": fit_s, "device": device}

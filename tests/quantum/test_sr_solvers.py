@@ -97,6 +97,7 @@ def test_natural_gradient_with_each_solver(dtype, solver):
     assert float((got - expected).norm() / expected.norm()) < 1e-3
 
 
+@pytest.mark.gpu  # in `make test-gpu` (it was not: it had never run on a GPU)
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 @pytest.mark.parametrize("dtype", [torch.float64, torch.complex128])
 def test_natural_gradient_on_cuda(dtype):

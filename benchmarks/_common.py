@@ -35,8 +35,15 @@ def report(name, rows, columns, meta):
     for r in rows:
         print("  ".join(_fmt(r.get(c)).ljust(widths[c]) for c in columns))
     RESULTS.mkdir(exist_ok=True)
+    import numpy
+    import scipy
+    import sklearn
+
+    # cached features and fitted figures are comparable only within one environment
     meta = {**meta, "python": platform.python_version(), "torch": torch.__version__,
-            "machine": platform.machine(), "threads": torch.get_num_threads()}
+            "numpy": numpy.__version__, "scipy": scipy.__version__,
+            "scikit-learn": sklearn.__version__, "machine": platform.machine(),
+            "threads": torch.get_num_threads()}
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
     print(f"\nwritten: {path}")

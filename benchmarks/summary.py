@@ -46,7 +46,8 @@ def main():
         parts += [f"## {path.stem}{where}", ""]
         protocol = meta.get("protocol")
         parts += [protocol.strip() if protocol else "_(no protocol recorded)_", ""]
-        env = ", ".join(f"{k} {meta[k]}" for k in ("machine", "python", "torch", "threads")
+        env = ", ".join(f"{k} {meta[k]}" for k in ("machine", "python", "torch", "numpy", "scipy",
+                                                   "scikit-learn", "threads")
                         if k in meta)
         if env:
             parts += [f"Environment: {env}.", ""]

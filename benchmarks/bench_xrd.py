@@ -890,18 +890,18 @@ def _index_features(kind, X, protos, two_theta, n_jobs, cache, path):
     if "reflections" in kind and "reflections" not in cache:
         t0 = time.perf_counter()
         F, Fp = cache["indexing"]
-
-        def extra(P, R):
-            return np.array([reflection_condition_features(p, r, two_theta)
-                             for p, r in zip(P, R)])
-
-        cache["reflections"] = (extra(X, F), extra(protos, Fp))
+        cache["reflections"] = (reflections(X, F, two_theta), reflections(protos, Fp, two_theta))
         cache["reflections s"] = time.perf_counter() - t0
         print(f"reflection-condition features: {cache['reflections s']:.0f} s", flush=True)
         if path:
             np.savez(path, F=F, Fp=Fp, names=np.array(indexing_names()),
                      seconds=cache["featurise s"], E=cache["reflections"][0],
                      Ep=cache["reflections"][1], reflections_seconds=cache["reflections s"])
+
+def reflections(patterns, F, two_theta):
+    """The reflection-condition features of ``patterns`` from their indexing features ``F``."""
+    return np.array([reflection_condition_features(x, f, two_theta) for x, f in zip(patterns, F)])
+
 
 def _transform_in_chunks(index, X, path, chunk=1000):
     """``index.transform(X)``, with ``path``, 1,000 rows at a time, each chunk saved to

@@ -57,13 +57,13 @@ from bench_xrd import (
     _every,
     generate_sets,
     peak_list,
+    reflections,
 )
 from bench_xrd_hybrid_search import _run, fused, ranker_probabilities, scores
 from joblib import Parallel, delayed
 
 from skphys.datasets._xrd_spacegroups import crystal_system_of
 from skphys.feature_extraction import XRDIndexingFeatures
-from skphys.feature_extraction._xrd_indexing import reflection_condition_features
 
 _WEIGHTS = "materials_project"
 
@@ -71,18 +71,6 @@ _WEIGHTS = "materials_project"
 #: keys) and whether the peak list joins the features: the table's ``HYBRID`` and ``PEAKS``
 NETWORKS = {"hybrid": ({}, False),
             "peaks": ({"ls": 0.1, "class_scorer": True}, True)}
-
-
-def reflections(patterns, F, two_theta):
-    """The reflection-condition features of ``patterns`` from their indexing features."""
-    return np.array([reflection_condition_features(x, f, two_theta) for x, f in zip(patterns, F)])
-
-
-def featurise(index, patterns, two_theta):
-    """The table's features of ``patterns`` (``index``: the fitted featuriser): indexing,
-    then reflection conditions."""
-    F = index.transform(patterns)
-    return F, reflections(patterns, F, two_theta)
 
 
 def _in_chunks(function, n_jobs, *arrays):
@@ -104,7 +92,7 @@ def _checked(index, X, F, name):
         raise RuntimeError(f"{name} holds the features of other patterns")
 
 
-def _cached(path, index, X, two_theta, n_jobs, name):
+def _cached(path, index, X, two_theta, n_jobs):
     """Indexing and reflection-condition features of ``X``: ``F`` read from ``path`` (checked)
     and ``E`` with it, or computed where absent (``F`` then saved to ``path``); and the
     seconds the computed ones took."""
@@ -114,7 +102,7 @@ def _cached(path, index, X, two_theta, n_jobs, name):
         F = stored["F"].astype(float)
         if len(F) != len(X):
             raise RuntimeError(f"{path} holds {len(F)} rows, not {len(X)}")
-        _checked(index, X, F, name)
+        _checked(index, X, F, path)
         seconds = float(stored["seconds"]) if "seconds" in stored.files else float("nan")
         if "E" in stored.files:
             return F, stored["E"].astype(float), seconds
@@ -125,7 +113,7 @@ def _cached(path, index, X, two_theta, n_jobs, name):
         np.savez(path, F=F, seconds=seconds)
     t0 = time.perf_counter()
     E = _in_chunks(lambda P, G: reflections(P, G, two_theta), n_jobs, X, F)
-    print(f"{name}: reflection conditions {time.perf_counter() - t0:.0f} s", flush=True)
+    print(f"{path}: reflection conditions {time.perf_counter() - t0:.0f} s", flush=True)
     return F, E, seconds
 
 
@@ -176,8 +164,8 @@ def main():
                                              _WEIGHTS, processes)
     tt, y = info.two_theta, info.space_group
     index = XRDIndexingFeatures((tt[0], tt[-1])).fit(Xf[:1])
-    F, E, _ = _cached(args.feature_cache, index, Xf, tt, processes, args.feature_cache)
-    G, H, featurise_s = _cached(args.extra_cache, index, Xg, tt, processes, args.extra_cache)
+    F, E, _ = _cached(args.feature_cache, index, Xf, tt, processes)
+    G, H, featurise_s = _cached(args.extra_cache, index, Xg, tt, processes)
     variant, with_peaks = NETWORKS[args.network]
     # rows: the table's training patterns, the extra ones, then the table's test patterns
     X = np.vstack([Xf[:n], Xg, Xf[n:]])
@@ -222,15 +210,16 @@ def main():
                     f"{s[:5]} {np.mean((pred == yt)[st == s]):.3f}" for s in CRYSTAL_SYSTEMS),
                 "fit s": fit_s, "device": device}
 
+    # each fit's test probabilities, the 30,000-pattern seeds first
+    P = {k: np.load(paths[k]) for k in sorted(done, key=lambda k: (k[0] == "large", k[1]))}
+    table = [k for k in P if k[0] == "table"]
+    vote = sum(P[k] for k in table) / len(table) if len(table) > 1 else None
     rows = []
-    for k in sorted(done, key=lambda k: (k[0] == "large", k[1])):
-        m, e = fits[k]
-        rows.append(row(np.load(paths[k]), m, e, str(k[1]), *done[k]))
+    for k in P:
+        rows.append(row(P[k], *fits[k], str(k[1]), *done[k]))
         print(rows[-1], flush=True)
-    table = [k for k in done if k[0] == "table"]
-    if len(table) > 1:  # the soft vote of the seeds on the 30,000
-        rows.append(row(sum(np.load(paths[k]) for k in table) / len(table), n, epochs[0],
-                        f"{len(table)} (soft vote)"))
+    if vote is not None:  # the soft vote of the seeds on the 30,000
+        rows.append(row(vote, n, epochs[0], f"{len(table)} (soft vote)"))
         print(rows[-1], flush=True)
     if rankers is not None:
         R = {}
@@ -248,19 +237,18 @@ def main():
             rows.append({**row(R[arm][0], m, None, None, R[arm][1]),
                          "network": "SpaceGroupRanker alone"})
             print(rows[-1], flush=True)
-        for k in sorted((k for k in done if k[0] in R), key=lambda k: (k[0] == "large", k[1])):
-            rows.append({**row(fused(np.load(paths[k]), R[k[0]][0], FUSION_BETA), fits[k][0],
-                               fits[k][1], str(k[1])), "network": f"fused, beta {FUSION_BETA}"})
+        for k in (k for k in P if k[0] in R):
+            rows.append({**row(fused(P[k], R[k[0]][0], FUSION_BETA), *fits[k], str(k[1])),
+                         "network": f"fused, beta {FUSION_BETA}"})
             print(rows[-1], flush=True)
-        if len(table) > 1 and "table" in R:
-            vote = sum(np.load(paths[k]) for k in table) / len(table)
+        if vote is not None and "table" in R:
             rows.append({**row(fused(vote, R["table"][0], FUSION_BETA), n, epochs[0],
                                f"{len(table)} (soft vote)"),
                          "network": f"fused, beta {FUSION_BETA}"})
             print(rows[-1], flush=True)
-    if args.save_proba and done:
+    if args.save_proba and P:
         np.savez_compressed(args.save_proba, y=yt, **{
-            f"{k[0]}_{k[1]}": np.load(paths[k]).astype(np.float16) for k in done})
+            f"{k[0]}_{k[1]}": p.astype(np.float16) for k, p in P.items()})
     if not rows:
         raise SystemExit("no fit finished: nothing to report")
     report(args.name, rows, list(dict.fromkeys(c for r in rows for c in r)),

@@ -163,6 +163,26 @@ def _buffer(workspace, key, shape, dtype, device):
     return buf
 
 
+def distinct_rows(sigma):
+    """The distinct rows of a batch of configurations and where each row is among them:
+    ``(rows, inverse)`` with ``rows[inverse]`` equal to ``sigma``; ``None`` beyond 63 sites.
+
+    A row's key is its bits as one 64-bit integer (exact up to 63 sites), so a 1-D unique
+    does it. Samples of a peaked ``|psi|^2`` repeat (exact draws from a space of a few hundred
+    states always do): a row-wise function evaluated on the distinct rows and gathered back
+    costs a fraction of the batch's.
+    """
+    B, N = sigma.shape
+    if N > 63 or B == 0:
+        return None
+    w = 2 ** torch.arange(N, dtype=torch.int64, device=sigma.device)
+    key = ((sigma > 0).to(torch.int64) * w).sum(1)
+    u, inverse = torch.unique(key, return_inverse=True)
+    first = torch.empty(len(u), dtype=torch.long, device=sigma.device)
+    first.scatter_(0, inverse, torch.arange(B, device=sigma.device))
+    return sigma[first], inverse
+
+
 def ratio_pattern(params, s, t, tables, out=None):
     """``psi(sigma') / psi(sigma)`` for pattern flips with leading spins ``s`` (B, K).
 
@@ -175,7 +195,7 @@ def ratio_pattern(params, s, t, tables, out=None):
     if out is None:
         out = torch.empty(*s.shape, t.shape[1], dtype=t.dtype, device=t.device)
     f = torch.mul(t[:, None, :], S[None], out=out)
-    f.mul_(s_[:, :, None]).neg_().add_(C[None])
+    f = torch.addcmul(C[None], f, s_[:, :, None], value=-1.0, out=f)  # C - s t S, in place
     return f.prod(-1) * torch.exp(-2.0 * s_ * A[None])
 
 

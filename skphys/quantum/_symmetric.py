@@ -224,6 +224,7 @@ class SymmetricRBMParams:
         self._inv = torch.as_tensor(inv, device=dev)
         self._perms = torch.as_tensor(group.perms, device=dev)
         self._signs = torch.as_tensor(group.signs, device=dev, dtype=torch.float64)
+        self._onehot = None  # the one-hot table of _filter_derivatives, built on first use
         F = w.shape[0]
         self.full = _rbm.RBMParams(torch.zeros(N, dtype=w.dtype, device=dev),
                                    torch.zeros(F * G, dtype=w.dtype, device=dev),
@@ -294,15 +295,42 @@ class SymmetricRBMParams:
         if self.a.numel():
             parts.append(s.sum(1, keepdim=True))
         parts.append(tt.sum(2))
+        parts.append(self._filter_derivatives(s, tt).reshape(B, F * N))
+        return torch.cat(parts, 1)
+
+    def _filter_derivatives(self, s, tt):
+        """``O_w[b, f, n] = sum_g s_g t[b, f, g] sigma_b[p_g(n)]``, (B, F, N).
+
+        Where the group is large against the lattice (``G >= 2 N``: a point group), one
+        matrix product with the signed one-hot table ``P[g, (n, m)] = s_g [p_g(n) = m]``
+        gives ``K = t P`` and ``O_w = K sigma``: 6-7 times as fast on one CPU thread as
+        gathering the ``G`` images (4x4 and 6x6 lattices, chain of 36), which stays the way
+        for small groups and for tables over ``2^22`` entries."""
+        B, F, G = tt.shape
+        N = s.shape[1]
+        if G >= 2 * N and G * N * N <= 1 << 22:
+            P = self._onehot
+            if P is None or P.dtype != tt.dtype:
+                P = torch.zeros(G, N, N, dtype=tt.dtype, device=tt.device)
+                P[torch.arange(G, device=tt.device)[:, None],
+                  torch.arange(N, device=tt.device)[None, :], self._perms] = (
+                    self._signs.to(tt.dtype)[:, None])
+                P = self._onehot = P.reshape(G, N * N)
+            Ow = torch.empty(B, F, N, dtype=tt.dtype, device=tt.device)
+            step = max(1, (1 << 22) // (F * N * N))  # K in chunks of the batch
+            for b0 in range(0, B, step):
+                sl = slice(b0, b0 + step)
+                K = (tt[sl].reshape(-1, G) @ P).view(-1, F * N, N)
+                Ow[sl] = torch.bmm(K, s[sl, :, None].to(K.dtype)).view(-1, F, N)
+            return Ow
         # sum_g t_fg s_g sigma[p_g] in chunks of group elements (bounded memory)
-        Ow = torch.zeros(B, F, N, dtype=t.dtype, device=t.device)
+        Ow = torch.zeros(B, F, N, dtype=tt.dtype, device=tt.device)
         step = max(1, (1 << 22) // max(B * N, 1))
         for g0 in range(0, G, step):
             sl = slice(g0, g0 + step)
             img = s[:, self._perms[sl]] * self._signs[sl].to(s.dtype)[None, :, None]
             Ow += torch.einsum("bfg,bgn->bfn", tt[:, :, sl], img)
-        parts.append(Ow.reshape(B, F * N))
-        return torch.cat(parts, 1)
+        return Ow
 
     def numpy(self):
         return {k: getattr(self, k).detach().cpu().numpy().copy() for k in ("a", "b", "w")}
@@ -345,7 +373,14 @@ class Projection:
 
     def log_derivatives(self, params, sigma, shared=None):
         """``O`` (B, P) of the plain parameters, or of the shared ones (``shared``: the
-        :class:`SymmetricRBMParams` whose ``full`` is ``params``)."""
+        :class:`SymmetricRBMParams` whose ``full`` is ``params``); computed once per distinct
+        configuration."""
+        d = _rbm.distinct_rows(sigma)
+        if d is not None and len(d[0]) < len(sigma):
+            return self._log_derivatives(params, d[0], shared)[d[1]]
+        return self._log_derivatives(params, sigma, shared)
+
+    def _log_derivatives(self, params, sigma, shared):
         img, th, z = self._terms(params, sigma)
         B, G, N = img.shape
         w = torch.exp(z - _logsumexp_c(z)[:, None])  # (B, G) complex
@@ -358,7 +393,15 @@ class Projection:
         return out if params.dtype.is_complex else out.real
 
     def local_energy(self, operator, params, sigma, sublattice_a=None, n_up=None):
-        """``E_loc = sum_sigma' H[sigma, sigma'] psi(sigma') / psi(sigma)`` (complex (B,))."""
+        """``E_loc = sum_sigma' H[sigma, sigma'] psi(sigma') / psi(sigma)`` (complex (B,)),
+        computed once per distinct configuration (each costs ``|G|`` amplitudes per connected
+        one)."""
+        d = _rbm.distinct_rows(sigma)
+        if d is not None and len(d[0]) < len(sigma):
+            return self._local_energy(operator, params, d[0], sublattice_a, n_up)[d[1]]
+        return self._local_energy(operator, params, sigma, sublattice_a, n_up)
+
+    def _local_energy(self, operator, params, sigma, sublattice_a, n_up):
         conn, mel = operator.connected(sigma)  # (B, K, N), (B, K)
         B, K = conn.shape[:2]
         mel = mel.to(torch.complex128).to(sigma.device)

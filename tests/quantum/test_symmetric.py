@@ -366,3 +366,34 @@ def test_n_distinct_counts_the_distinct_configurations(n_sites):
     many = torch.randint(0, 2, (3000, n_sites), generator=g).double() * 2 - 1
     for s in (sigma, many, torch.cat([sigma, many])):
         assert n_distinct(s) == torch.unique(s > 0, dim=0).shape[0]
+
+
+def test_projected_energies_and_derivatives_are_computed_once_per_distinct_configuration():
+    # a batch with repeated rows (as exact draws give) gets, row by row, the values of the
+    # rows computed one at a time; the shared filters' derivatives through the one-hot table
+    # (a large group) equal those through the gathered images
+    from skphys.quantum._symmetric import Projection
+
+    torch.manual_seed(0)
+    H = Heisenberg(8)
+    group = SymmetryGroup((8,), point_group=True, spin_flip=True)
+    shared = SymmetricRBMParams.init(group, 2, 0.3, torch.complex128, "cpu", visible_bias=False)
+    proj = Projection(group, group.characters(momentum=[0], parity=1))
+    sigma = torch.as_tensor(codes_to_spins(np.array([15, 60, 85, 102, 170]), 8),
+                            dtype=torch.float64)
+    batch = sigma[torch.tensor([0, 1, 0, 2, 3, 3, 4, 0])]
+    rows, inverse = _rbm.distinct_rows(batch)
+    assert len(rows) == 5 and torch.equal(rows[inverse], batch)
+    E = proj.local_energy(H, shared.full, batch)
+    O = proj.log_derivatives(shared.full, batch, shared)
+    for i, s in enumerate(batch):
+        torch.testing.assert_close(E[i], proj._local_energy(H, shared.full, s[None], None,
+                                                            None)[0])
+        torch.testing.assert_close(O[i], proj._log_derivatives(shared.full, s[None],
+                                                               shared)[0])
+    t = torch.tanh(_rbm.theta(shared.full, batch)).reshape(8, 2, len(group))
+    assert len(group) >= 2 * 8  # the one-hot path
+    gathered = torch.einsum("bfg,bgn->bfn", t * shared._signs.to(t.dtype),
+                            batch.to(t.dtype)[:, shared._perms])
+    torch.testing.assert_close(shared._filter_derivatives(batch.to(t.dtype), t), gathered)
+    assert _rbm.distinct_rows(torch.ones(3, 64)) is None  # no exact 64-bit key

@@ -12,11 +12,6 @@ THREADS := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 # the project's shared data (MNIST-10k, ...) beside the checkout, unless the user set their own
 SKPHYS_DATA ?= $(abspath ../shared/data)
 export SKPHYS_DATA
-# processes (one thread each): pytest-xdist workers for make test (0: one process, no
-# workers) and gallery examples run at once by make docs. CI runs both side by side on two
-# cores, so whichever finishes first leaves both cores to the other.
-TEST_JOBS ?= 2
-DOCS_JOBS ?= 2
 
 .PHONY: install demo test test-gpu docs docs-install bench clean
 
@@ -33,8 +28,7 @@ demo: install
 	$(THREADS) $(PY) -m skphys --out skphys_tour
 
 test: install
-	$(THREADS) $(PY) -m pytest -q -p no:cacheprovider -n $(TEST_JOBS) --dist loadscope \
-		--durations=15 tests --doctest-modules skphys --ignore=skphys/__main__.py
+	$(THREADS) $(PY) -m pytest -q -p no:cacheprovider --durations=15 tests --doctest-modules skphys --ignore=skphys/__main__.py
 
 test-gpu: install
 	$(PY) -m pytest -q -m gpu tests
@@ -46,7 +40,7 @@ $(VENV)/.docs: $(VENV)/.installed
 docs-install: $(VENV)/.docs
 
 docs: $(VENV)/.docs
-	$(THREADS) SKPHYS_DOCS_JOBS=$(DOCS_JOBS) $(VENV)/bin/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+	$(THREADS) $(VENV)/bin/sphinx-build -W --keep-going -q -b html docs docs/_build/html
 
 bench: install
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(THREADS) $(PY) $$b || exit 1; done

@@ -43,9 +43,6 @@ html_static_path = []
 # results (SKPHYS_DOCS_RUN_EXAMPLES=0 skips them for a quick local build). CI builds the docs
 # beside the test suite, one core each (.ci/run).
 _run = os.environ.get("SKPHYS_DOCS_RUN_EXAMPLES", "1") == "1"
-# examples executed this many at a time (joblib processes, one thread each); make docs sets
-# it from DOCS_JOBS (2: CI's two cores, shared with the tests' two workers)
-_jobs = int(os.environ.get("SKPHYS_DOCS_JOBS", "1"))
 sphinx_gallery_conf = {
     "examples_dirs": str(HERE.parent / "examples"),
     "gallery_dirs": "auto_examples",
@@ -58,7 +55,6 @@ sphinx_gallery_conf = {
     "reset_modules": (),
     "backreferences_dir": "generated/backreferences",
     "doc_module": ("skphys",),
-    "parallel": _jobs if _jobs > 1 else False,
 }
 
 

@@ -15,8 +15,6 @@ The first ``n_jobs`` call pays the start-up of its worker processes: each import
 and scikit-learn, and torch's first optimiser imports its compiler stack (``torch._dynamo``).
 Later calls reuse the workers.
 """
-# its own worker processes: the docs build runs it alone, not in one of its workers
-# sphinx_gallery_parallel = False
 
 import time
 import warnings

@@ -13,8 +13,6 @@ Ray starts a fresh pool of worker processes for every joblib call, so each call 
 workers' start-up (importing torch and skorch): a cluster pays off for searches whose fits
 take much longer than that.
 """
-# its own worker processes: the docs build runs it alone, not in one of its workers
-# sphinx_gallery_parallel = False
 
 import time
 import warnings

@@ -303,9 +303,9 @@ class SymmetricRBMParams:
 
         Where the group is large against the lattice (``G >= 2 N``: a point group), one
         matrix product with the signed one-hot table ``P[g, (n, m)] = s_g [p_g(n) = m]``
-        gives ``K = t P`` and ``O_w = K sigma``: 6-7 times as fast on one CPU thread as
-        gathering the ``G`` images (4x4 and 6x6 lattices, chain of 36), which stays the way
-        for small groups and for tables over ``2^22`` entries."""
+        gives ``K = t P`` and ``O_w = K sigma``, in place of a gather of the ``G`` images of
+        every sample (``benchmarks/bench_quantum_seeds.py`` times the fits); the gather
+        stays the way for small groups and for tables over ``2^22`` entries."""
         B, F, G = tt.shape
         N = s.shape[1]
         if G >= 2 * N and G * N * N <= 1 << 22:

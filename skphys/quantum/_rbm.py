@@ -163,21 +163,39 @@ def _buffer(workspace, key, shape, dtype, device):
     return buf
 
 
+_KEY_WEIGHTS = {}
+
+
+def row_keys(sigma):
+    """One 64-bit key per row of a batch of configurations (B,): its bits, exact up to 63
+    sites; beyond, a sum of fixed random 63-bit weights, wrapping (collisions have
+    probability ~ B^2 / 2^64)."""
+    N = sigma.shape[1]
+    key = (N, sigma.device)
+    w = _KEY_WEIGHTS.get(key)
+    if w is None:
+        if N <= 63:
+            w = 2 ** torch.arange(N, dtype=torch.int64)
+        else:
+            w = torch.randint(1, 2**62, (N,), dtype=torch.int64,
+                              generator=torch.Generator().manual_seed(N))
+        w = _KEY_WEIGHTS[key] = w.to(sigma.device)
+    return ((sigma > 0).to(torch.int64) * w).sum(1)
+
+
 def distinct_rows(sigma):
     """The distinct rows of a batch of configurations and where each row is among them:
-    ``(rows, inverse)`` with ``rows[inverse]`` equal to ``sigma``; ``None`` beyond 63 sites.
+    ``(rows, inverse)`` with ``rows[inverse]`` equal to ``sigma``; ``None`` beyond 63 sites
+    (where :func:`row_keys` is a hash, not exact).
 
-    A row's key is its bits as one 64-bit integer (exact up to 63 sites), so a 1-D unique
-    does it. Samples of a peaked ``|psi|^2`` repeat (exact draws from a space of a few hundred
-    states always do): a row-wise function evaluated on the distinct rows and gathered back
-    costs a fraction of the batch's.
+    Samples of a peaked ``|psi|^2`` repeat (exact draws from a space of a few hundred states
+    always do): a row-wise function evaluated on the distinct rows and gathered back costs a
+    fraction of the batch's.
     """
     B, N = sigma.shape
     if N > 63 or B == 0:
         return None
-    w = 2 ** torch.arange(N, dtype=torch.int64, device=sigma.device)
-    key = ((sigma > 0).to(torch.int64) * w).sum(1)
-    u, inverse = torch.unique(key, return_inverse=True)
+    u, inverse = torch.unique(row_keys(sigma), return_inverse=True)
     first = torch.empty(len(u), dtype=torch.long, device=sigma.device)
     first.scatter_(0, inverse, torch.arange(B, device=sigma.device))
     return sigma[first], inverse

@@ -118,9 +118,26 @@ def _cap(q_max, coef, limit, factor=1.0):
     return int(min(limit, np.floor(factor * np.sqrt(q_max / max(coef.min(), 1e-12)))))
 
 
+_CHUNK = 2500  # trial x peak pairs matched at once: arrays that stay in the CPU's cache
+
+
 def _match(system, P, q, small=False):
-    """``small``: enumerate indices up to 3 only (a first pass on the lowest peaks)."""
+    """``small``: enumerate indices up to 3 only (a first pass on the lowest peaks).
+
+    Thousands of orthorhombic or monoclinic trials on one set of peaks are matched in
+    chunks of trials, with the index ranges of them all: the same values, elementwise."""
     q = np.atleast_2d(q)  # (1 or n_t, n_o)
+    step = max(1, _CHUNK // q.shape[1])
+    if len(q) == 1 and len(P) > 2 * step and system in ("orthorhombic", "monoclinic"):
+        low = P.min(axis=0, keepdims=True)
+        parts = [_match_chunk(system, P[i:i + step], q, small, low)
+                 for i in range(0, len(P), step)]
+        return tuple(np.concatenate(x) for x in zip(*parts))
+    return _match_chunk(system, P, q, small, P)
+
+
+def _match_chunk(system, P, q, small, low):
+    """``_match`` on one array of trials; ``low``'s smallest parameters set the ranges."""
     q_max = 1.001 * q.max()
     if system == "cubic":
         x = q / P[:, :1]
@@ -142,8 +159,8 @@ def _match(system, P, q, small=False):
     if system == "orthorhombic":
         A, B, C = (P[:, j, None, None] for j in range(3))
         lim = 3 if small else 8
-        HK = _HK[(_HK[:, 0] <= _cap(q_max, P[:, 0], lim))
-                 & (_HK[:, 1] <= _cap(q_max, P[:, 1], lim))]
+        HK = _HK[(_HK[:, 0] <= _cap(q_max, low[:, 0], lim))
+                 & (_HK[:, 1] <= _cap(q_max, low[:, 1], lim))]
         h2, k2 = (HK[:, 0] ** 2)[None, None], (HK[:, 1] ** 2)[None, None]
         r = q[:, :, None] - A * h2
         r -= B * k2
@@ -156,8 +173,8 @@ def _match(system, P, q, small=False):
     # monoclinic
     A, B, C, D = (P[:, j, None, None] for j in range(4))
     lim = 3 if small else 8
-    HL = _HL[(np.abs(_HL[:, 0]) <= _cap(q_max, P[:, 0], lim, 2.0))
-             & (_HL[:, 1] <= _cap(q_max, P[:, 2], lim, 2.0))]
+    HL = _HL[(np.abs(_HL[:, 0]) <= _cap(q_max, low[:, 0], lim, 2.0))
+             & (_HL[:, 1] <= _cap(q_max, low[:, 2], lim, 2.0))]
     h, l = HL[:, 0][None, None], HL[:, 1][None, None]
     r = q[:, :, None] - A * h * h
     r -= C * l * l

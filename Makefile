@@ -15,7 +15,8 @@ export SKPHYS_DATA
 
 # pip byte-compiles what it installs on one core (90 of the 137 s of an install here); it
 # installs without, then compileall does it on every core. Files that do not compile under
-# this python (torch's tests of newer syntax) are skipped, as pip skips them.
+# this python (torch's tests of newer syntax) are skipped, as pip skips them. The docs
+# extra is small: pip compiles it.
 PIP_INSTALL := $(PY) -m pip install -q --no-compile
 COMPILE := $(PY) -m compileall -qq -j 0 $(VENV)/lib skphys || true
 
@@ -41,8 +42,7 @@ test-gpu: install
 	$(PY) -m pytest -q -m gpu tests
 
 $(VENV)/.docs: $(VENV)/.installed
-	$(PIP_INSTALL) -e ".[docs]"
-	$(COMPILE)
+	$(PY) -m pip install -q -e ".[docs]"
 	touch $@
 
 docs-install: $(VENV)/.docs

@@ -115,8 +115,8 @@ for g, symbol in [(143, "P3"), (168, "P6")]:
 
 # %%
 # Generated patterns of the 230 groups (groups uniform, the 0.1-degree grid of
-# ``benchmarks/bench_xrd.py``), indexed and classified by crystal system. At this size
-# (1,000 patterns) the example runs in under a minute; the benchmark trains on 30,000.
+# ``benchmarks/bench_xrd.py``), indexed and classified by crystal system: 1,000 patterns
+# here (indexing them is most of this example's time), 30,000 in the benchmark.
 N_TRAIN, N_TEST = 700, 300
 X, _, info = make_xrd_patterns(N_TRAIN + N_TEST, target="space_group", n_points=851,
                                return_info=True, random_state=0)

@@ -13,8 +13,8 @@ THREADS := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 SKPHYS_DATA ?= $(abspath ../shared/data)
 export SKPHYS_DATA
 
-# pip byte-compiles what it installs on one core (90 of the 137 s of an install here); it
-# installs without, then compileall does it on every core. Files that do not compile under
+# pip byte-compiles what it installs on one core, most of an install's time: here it
+# installs without, and compileall then compiles on every core. Files that do not compile under
 # this python (torch's tests of newer syntax) are skipped, as pip skips them. The docs
 # extra is small: pip compiles it.
 PIP_INSTALL := $(PY) -m pip install -q --no-compile

@@ -14,9 +14,9 @@ SKPHYS_DATA ?= $(abspath ../shared/data)
 export SKPHYS_DATA
 
 # pip byte-compiles what it installs on one core, most of an install's time: here it
-# installs without, and compileall then compiles on every core. Files that do not compile under
-# this python (torch's tests of newer syntax) are skipped, as pip skips them. The docs
-# extra is small: pip compiles it.
+# installs without, and compileall then compiles on every core. Files that do not compile
+# under this python (torch's tests of newer syntax) are skipped, as pip skips them. The
+# docs extra is small: pip compiles it.
 PIP_INSTALL := $(PY) -m pip install -q --no-compile
 COMPILE := $(PY) -m compileall -qq -j 0 $(VENV)/lib skphys || true
 

@@ -32,3 +32,22 @@ def pytest_collection_modifyitems(config, items):
 def shared_data():
     """Path of ``../shared/data``; tests that need a file skip when it is absent."""
     return SHARED_DATA
+
+
+# seconds per test file (setup, call and teardown), for the CI log: the suite runs against
+# a time budget, and --durations lists single tests, not the files that add up
+_FILE_SECONDS = {}
+
+
+def pytest_runtest_logreport(report):
+    path = report.nodeid.split("::")[0]
+    _FILE_SECONDS[path] = _FILE_SECONDS.get(path, 0.0) + report.duration
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _FILE_SECONDS:
+        return
+    total = sum(_FILE_SECONDS.values())
+    terminalreporter.write_sep("=", f"slowest 15 test files ({total:.0f} s in all)")
+    for path, seconds in sorted(_FILE_SECONDS.items(), key=lambda kv: -kv[1])[:15]:
+        terminalreporter.write_line(f"{seconds:8.1f}s {100 * seconds / total:5.1f}%  {path}")

@@ -18,7 +18,6 @@ export SKPHYS_DATA
 # under this python (torch's tests of newer syntax) are skipped, as pip skips them. The
 # docs extra is small: pip compiles it.
 PIP_INSTALL := $(PY) -m pip install -q --no-compile
-COMPILE := $(PY) -m compileall -qq -j 0 $(VENV)/lib skphys || true
 
 .PHONY: install demo test test-gpu docs docs-install bench clean
 
@@ -27,7 +26,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PIP_INSTALL) "$(TORCH_PIN)"
 	$(PIP_INSTALL) -e ".[test,plot,dask,ray,materials,optics,xrd]"
-	$(COMPILE)
+	$(PY) -m compileall -qq -j 0 $(VENV)/lib skphys || true
 	touch $@
 
 install: $(VENV)/.installed

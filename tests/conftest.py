@@ -34,20 +34,18 @@ def shared_data():
     return SHARED_DATA
 
 
-# seconds per test file (setup, call and teardown), for the CI log: the suite runs against
-# a time budget, and --durations lists single tests, not the files that add up
-_FILE_SECONDS = {}
-
-
-def pytest_runtest_logreport(report):
-    path = report.nodeid.split("::")[0]
-    _FILE_SECONDS[path] = _FILE_SECONDS.get(path, 0.0) + report.duration
-
-
 def pytest_terminal_summary(terminalreporter):
-    if not _FILE_SECONDS:
+    """Seconds per test file (setup, call and teardown), for the CI log: the suite runs
+    against a time budget, and --durations lists single tests, not the files that add up."""
+    seconds = {}
+    for reports in terminalreporter.stats.values():
+        for rep in reports:
+            if hasattr(rep, "duration") and hasattr(rep, "nodeid"):
+                path = rep.nodeid.split("::")[0]
+                seconds[path] = seconds.get(path, 0.0) + rep.duration
+    total = sum(seconds.values())
+    if not total:
         return
-    total = sum(_FILE_SECONDS.values())
     terminalreporter.write_sep("=", f"slowest 15 test files ({total:.0f} s in all)")
-    for path, seconds in sorted(_FILE_SECONDS.items(), key=lambda kv: -kv[1])[:15]:
-        terminalreporter.write_line(f"{seconds:8.1f}s {100 * seconds / total:5.1f}%  {path}")
+    for path, sec in sorted(seconds.items(), key=lambda kv: -kv[1])[:15]:
+        terminalreporter.write_line(f"{sec:8.1f}s {100 * sec / total:5.1f}%  {path}")

@@ -7,6 +7,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 from pathlib import Path  # noqa: E402
 
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
@@ -34,6 +35,36 @@ def shared_data():
     return SHARED_DATA
 
 
+#: the 124 indexing features of ``_xrd_patterns_800()``: indexing them takes a minute of one
+#: core, longer than a test may; rebuild with ``python tests/conftest.py``
+XRD_INDEXING_800 = Path(__file__).parent / "data" / "xrd_indexing_800.npz"
+
+
+def _xrd_patterns_800():
+    """800 generated patterns of the 230 space groups (groups uniform, 0.1-degree grid)."""
+    from skphys.datasets import make_xrd_patterns
+
+    return make_xrd_patterns(800, target="space_group", n_points=851, return_info=True,
+                             random_state=0)
+
+
+@pytest.fixture(scope="session")
+def xrd_indexing_800():
+    """``(X, info, F)``: the patterns of ``_xrd_patterns_800()`` and their stored indexing
+    features. Every 25th row is indexed again and compared, so a stale file fails."""
+    pytest.importorskip("spglib")
+    pytest.importorskip("periodictable")
+    from skphys.feature_extraction import XRDIndexingFeatures
+
+    X, _, info = _xrd_patterns_800()
+    F = np.load(XRD_INDEXING_800)["F"]
+    rows = np.arange(0, len(X), 25)
+    np.testing.assert_allclose(XRDIndexingFeatures().fit(X[:1]).transform(X[rows]), F[rows],
+                               rtol=1e-6, atol=1e-9,
+                               err_msg="stale features: run python tests/conftest.py")
+    return X, info, F
+
+
 def pytest_terminal_summary(terminalreporter):
     """Seconds per test file (setup, call and teardown), for the CI log: the suite runs
     against a time budget, and --durations lists single tests, not the files that add up."""
@@ -49,3 +80,10 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_sep("=", f"slowest 15 test files ({total:.0f} s in all)")
     for path, sec in sorted(seconds.items(), key=lambda kv: -kv[1])[:15]:
         terminalreporter.write_line(f"{sec:8.1f}s {100 * sec / total:5.1f}%  {path}")
+
+
+if __name__ == "__main__":
+    from skphys.feature_extraction import XRDIndexingFeatures
+
+    np.savez_compressed(XRD_INDEXING_800,
+                        F=XRDIndexingFeatures().fit_transform(_xrd_patterns_800()[0]))

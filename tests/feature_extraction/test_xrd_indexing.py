@@ -133,31 +133,43 @@ def test_parameters_and_errors():
     assert np.array_equal(par, index.transform(X))
 
 
-def test_crystal_system_from_indexing_features():
+def test_crystal_system_from_indexing_features(xrd_indexing_800):
     # the bench's protocol in small: groups uniform over the 230, gradient boosting on the
-    # features; 600 training patterns give 0.64 (majority class 0.31; 0.79 at 30,000,
-    # benchmarks/bench_xrd.py); a search that stopped telling the systems apart would not
+    # features (stored, rows rechecked: tests/conftest.py); 600 training patterns give
+    # 0.655 (majority class 0.335; 0.79 at 30,000, benchmarks/bench_xrd.py); a search that
+    # stopped telling the systems apart would not
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     from skphys.datasets import CRYSTAL_SYSTEMS
 
-    X, _, info = make_xrd_patterns(800, target="space_group", n_points=851,
-                                   return_info=True, random_state=0)
+    _, info, F = xrd_indexing_800
     y = np.array([CRYSTAL_SYSTEMS.index(s) for s in info.crystal_system])
-    F = XRDIndexingFeatures().fit_transform(X)
     clf = HistGradientBoostingClassifier(max_iter=100, random_state=0).fit(F[:600], y[:600])
     assert clf.score(F[600:], y[600:]) >= 0.6
 
 
-def test_lower_symmetry_cells_are_found():
-    # 200 generated orthorhombic and monoclinic patterns (noise, background, zero shift,
-    # broad peaks): the share that indexes fully in its own system. The search before the
+@pytest.fixture(scope="module")
+def lower_symmetry():
+    """200 generated orthorhombic and monoclinic patterns (noise, background, zero shift,
+    broad peaks) on the 0.1-degree grid and their features (indexed once for two tests)."""
+    X, _, info = make_xrd_patterns(200, crystal_systems=["orthorhombic", "monoclinic"],
+                                   n_points=851, return_info=True, random_state=1)
+    return X, info, XRDIndexingFeatures().set_output(transform="pandas").fit_transform(X)
+
+
+def _feature_cell(row, system):
+    """The cell fitted in ``system`` as the features give it (None where it did not index)."""
+    names = ["a", "b", "c"] + (["beta"] if system == "monoclinic" else [])
+    fit = row[[f"{system}_{n}" for n in names]].to_numpy(float)
+    return None if fit[0] == 0 else fit
+
+
+def test_lower_symmetry_cells_are_found(lower_symmetry):
+    # the share that indexes fully in its own system. The search before the
     # orthorhombic trials came from the 8 lowest peaks and the tetragonal and hexagonal
     # cells found 0.79 and 0.72 (the cell that generated the pattern indexes 0.87 / 0.79
     # of these patterns, the rest lose a peak to noise or overlap)
-    X, _, info = make_xrd_patterns(200, crystal_systems=["orthorhombic", "monoclinic"],
-                                   n_points=851, return_info=True, random_state=1)
-    F = XRDIndexingFeatures().set_output(transform="pandas").fit_transform(X)
+    _, info, F = lower_symmetry
     ortho = info.crystal_system == "orthorhombic"
     assert np.mean(F["orthorhombic_indexed"][ortho] == 1.0) >= 0.85
     assert np.mean(F["monoclinic_indexed"][~ortho] == 1.0) >= 0.77
@@ -263,8 +275,8 @@ def test_hexagonal_line_intensities_follow_the_epsilon_factors():
 
 
 @pytest.mark.parametrize("n_points, bars", [(851, (0.48, 0.20)), (1701, (0.57, 0.30))])
-def test_assigned_trials_recover_the_generating_orthorhombic_and_monoclinic_cells(n_points,
-                                                                                  bars):
+def test_assigned_trials_recover_the_generating_orthorhombic_and_monoclinic_cells(
+        n_points, bars, request):
     # the cell the search fits in the pattern's own system equals the generator's within 1%
     # (lengths compared sorted, the monoclinic angle within 1 degree) on 100 orthorhombic
     # and 100 monoclinic patterns of random groups (noise, background, zero shift). On the
@@ -275,15 +287,21 @@ def test_assigned_trials_recover_the_generating_orthorhombic_and_monoclinic_cell
     # other crystals from the same seed) 0.56 and 0.27: the peaks' positions are sharper.
     # Ties between cells that index as many peaks broken by the lines their centring allows
     # and a wider monoclinic search (4 of the 6 lowest peaks): 0.52 / 0.24 and 0.61 / 0.35
-    X, _, info = make_xrd_patterns(200, crystal_systems=["orthorhombic", "monoclinic"],
-                                   n_points=n_points, return_info=True, random_state=1)
+    if n_points == 851:  # the patterns of lower_symmetry: their features hold the cells
+        _, info, F = request.getfixturevalue("lower_symmetry")
+        fits = [_feature_cell(F.iloc[i], s) for i, s in enumerate(info.crystal_system)]
+    else:
+        X, _, info = make_xrd_patterns(200, crystal_systems=["orthorhombic", "monoclinic"],
+                                       n_points=n_points, return_info=True, random_state=1)
+        fits = []
+        for x, system in zip(X, info.crystal_system):
+            res = index_peaks(pick_peaks(x, info.two_theta), tolerance=0.08)[system]
+            fits.append(None if res is None else _cell(system, res[0]))
     found = []
-    for x, system, cell in zip(X, info.crystal_system, info.cell):
-        res = index_peaks(pick_peaks(x, info.two_theta), tolerance=0.08)[system]
-        if res is None:
+    for fit, system, cell in zip(fits, info.crystal_system, info.cell):
+        if fit is None:
             found.append(False)
             continue
-        fit = _cell(system, res[0])
         ok = np.all(np.abs(np.sort(fit[:3]) / np.sort(cell[:3]) - 1) < 0.01)
         found.append(bool(ok) and (system == "orthorhombic" or abs(fit[3] - cell[4]) < 1))
     found = np.array(found)

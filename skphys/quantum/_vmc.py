@@ -542,7 +542,8 @@ def auto_step(it, n_iter):
     A constant step leaves the energy at a noise floor that scales with the step: on the
     4x4 Heisenberg lattice with the point-group symmetric RBM, the 25-iteration block means
     wander between 2e-3 and 1e-2 of E0 at 0.025, and the annealed end brings seeds 0-4 to
-    about 1e-3 (tests/quantum/test_symmetric.py).
+    about 1e-3 (benchmarks/bench_quantum_seeds.py; tests/quantum/test_symmetric.py holds
+    one seed to 1e-3).
     """
     start = (1.0 - ANNEAL_FRACTION) * n_iter
     if it < start or n_iter <= 1:

@@ -262,9 +262,11 @@ def test_hidden_layer_normaliser_equals_full_sum():
 
 
 def test_pcd_tomography_small_system():
+    # 15 epochs of 40 steps: F measured 0.994 (0.993 after 30); the product state of the
+    # data's marginals has F = 0.68
     X, _, state = make_quantum_snapshots(4000, n_sites=6, return_state=True, random_state=1)
     model = RBMWavefunction(likelihood="pcd", n_samples=200, batch_size=100, n_sweeps=2,
-                            max_iter=30, learning_rate=0.01, random_state=0).fit(X)
+                            max_iter=15, learning_rate=0.01, random_state=0).fit(X)
     assert model.likelihood_ == "pcd"
     assert model.fidelity(state) > 0.97
 

@@ -109,31 +109,34 @@ def test_translation_symmetric_rbm_4x4_reaches_1e3(heisenberg_4x4):
     assert eps <= 1e-3, eps
 
 
-def test_symmetric_rbm_seeds_0_to_4_reach_2e3_with_the_defaults(heisenberg_4x4):
-    # deliverable 5: seeds 0-4 at alpha=1 and alpha=2, every other parameter at its default
-    # (300 iterations of 1008 samples, the "auto" step: 0.025 annealed over the last 40%).
-    # The model: the RBM symmetric under the square lattice's space group ('lattice': 16
-    # translations x 8 point-group operations); at alpha <= 8 it has one filter (17
-    # parameters), so alpha=1 and alpha=2 are the same model and one run per seed covers both.
-    # (Translations alone at alpha=1, 17 parameters too, have their variational minimum at
-    # 5.2e-3 on every seed: a model limit, not an optimisation one.)
+def test_lattice_symmetric_rbm_reaches_1e3_with_the_defaults(heisenberg_4x4):
+    # deliverable 5: seeds 0-4 at alpha=1 and alpha=2 within 2e-3, every other parameter at
+    # its default (300 iterations of 1008 samples, the "auto" step: 0.025 annealed over the
+    # last 40%). The model: the RBM symmetric under the square lattice's space group
+    # ('lattice': 16 translations x 8 point-group operations); at alpha <= 8 it has one filter
+    # (17 parameters), so alpha=1 and alpha=2 are the same model and one run per seed covers
+    # both. (Translations alone at alpha=1, 17 parameters too, have their variational minimum
+    # at 5.2e-3 on every seed: a model limit, not an optimisation one.)
+    # benchmarks/bench_quantum_seeds.py runs seeds 0-4: max 9.7e-4, mean 8.3e-4 in
+    # results/quantum_seeds.json (recorded before the one-hot derivatives; measured since:
+    # 8.4e-4, 7.5e-4, 7.5e-4, 8.4e-4, 8.5e-4). CI runs one seed to stay fast: seed 3, the
+    # largest error of the recorded sweep, held to issue 19's 4x4 target of 1e-3 (the mean
+    # bar of the sweep), which implies deliverable 5's 2e-3
     H, e0 = heisenberg_4x4
     assert RBMWavefunction(H, alpha=2, symmetry="lattice", max_iter=1).fit().n_parameters_ == 17
-    errors = []
-    for seed in range(5):
-        est = RBMWavefunction(H, alpha=1, symmetry="lattice", random_state=seed).fit()
-        assert est.n_parameters_ == 17
-        errors.append(abs((est.expectation(H) - e0) / e0))
-    assert max(errors) <= 2e-3, errors
-    assert np.mean(errors) <= 1e-3, errors  # issue 19's 4x4 target, on average over seeds
+    est = RBMWavefunction(H, alpha=1, symmetry="lattice", random_state=3).fit()
+    assert est.n_parameters_ == 17
+    eps = abs((est.expectation(H) - e0) / e0)
+    assert eps <= 1e-3, eps
 
 
-@pytest.mark.parametrize("seed", [0, 2])
+@pytest.mark.parametrize("seed", [1])
 def test_two_filter_complex_rbm_reaches_2e3_with_the_defaults(heisenberg_4x4, seed):
     # alpha=2 with two filters: translations only (34 complex parameters), every other
     # parameter at its default. Real parameters fall into a seed-dependent local minimum here
-    # (seed 0: 3.4e-3); complex ones reach about 1e-3 on seeds 0-4
-    # (benchmarks/bench_quantum_seeds.py runs all five; CI runs two to stay fast).
+    # (seed 0: 3.4e-3); complex ones reach about 1e-3 on seeds 0-4: 9.1e-4 to 1.03e-3
+    # (benchmarks/bench_quantum_seeds.py runs all five, results/quantum_seeds.json; CI runs
+    # one to stay fast: seed 1, the largest of the five)
     H, e0 = heisenberg_4x4
     est = RBMWavefunction(H, alpha=2, symmetry="translation", param_dtype="complex",
                           random_state=seed).fit()

@@ -242,7 +242,9 @@ def test_ising_correlations_build_from_the_product_state():
     assert tr["tdvp_error"].max() < 1e-3
 
 
-@pytest.mark.xfail(strict=False, reason=(
+# run=False: quarantined, a non-strict xfail cannot fail CI, and running it took 8-12 s of
+# every `make test`; `pytest --runxfail` runs it (and holds it to its bars)
+@pytest.mark.xfail(strict=False, run=False, reason=(
     "rounding-dependent (found 2026-11-27): the fitted ground state and the TDVP trajectory "
     "(default rcond 1e-6) depend on the CPU's kernel paths; on an AVX-512 machine the "
     "<sigma^x> error is 3.2e-3 (4.5e-3 with ATEN_CPU_CAPABILITY=avx2, energy error 2.8e-4 "

@@ -25,18 +25,19 @@ def w_state(n):
 # ---------------------------------------------------------------------------------------
 def test_w_state_20_spins_over_the_full_space():
     # issue 20: F was 0.36 (PCD, default) and 0.39 (exact likelihood): the fit sat at the
-    # product state of the marginals (its fidelity with W is (1 - 1/N)^(N-1) = 0.377)
+    # product state of the marginals (its fidelity with W is (1 - 1/N)^(N-1) = 0.377).
+    # 20 epochs: F and the one-up weight measured 0.978 (25: 0.983, 30: 0.988)
     N = 20
     X, _ = make_quantum_snapshots(10000, state="w", n_sites=N, random_state=0)
-    model = RBMWavefunction(max_iter=30, random_state=0).fit(X)
+    model = RBMWavefunction(max_iter=20, random_state=0).fit(X)
     assert model.likelihood_ == "pcd" and model.n_up_ is None
-    assert model.fidelity(w_state(N)) >= 0.95
+    exact = model.fidelity(w_state(N))  # a sum over the 2^20 states
+    assert exact >= 0.95
     # the normalised model puts its weight on the one-up configurations (2^20 states summed)
     one_up = 2.0 * np.eye(N) - 1.0
     assert np.exp(model.score_samples(one_up)).sum() >= 0.95
     # the fidelity without the normaliser (how it is computed for N=50): exact within the
     # one-up sector, times the sampled weight of the sector; against the exact 2^20 sum
-    exact = model.fidelity(w_state(N))
     f, err = model.fidelity(w_state(N), n_samples=20000, random_state=0, return_error=True)
     assert 0 < err < 0.01 and abs(f - exact) < 4 * err, (f, err, exact)
 

@@ -35,34 +35,49 @@ def shared_data():
     return SHARED_DATA
 
 
-#: the 124 indexing features of ``_xrd_patterns_800()``: indexing them takes a minute of one
-#: core, longer than a test may; rebuild with ``python tests/conftest.py``
-XRD_INDEXING_800 = Path(__file__).parent / "data" / "xrd_indexing_800.npz"
+#: generated patterns (the 0.1-degree grid) whose 124 indexing features are stored in
+#: tests/data/<name>.npz: indexing them takes a minute of one core, longer than a test
+#: may. Rebuild with ``python tests/conftest.py``.
+XRD_STORED = {
+    # groups uniform over the 230
+    "xrd_indexing_800": dict(n_samples=800, target="space_group", random_state=0),
+    # P3 and P6, the same peak positions for every cell
+    "xrd_indexing_p3_p6_400": dict(n_samples=400, space_groups=[143, 168],
+                                   target="space_group", random_state=0),
+}
 
 
-def _xrd_patterns_800():
-    """800 generated patterns of the 230 space groups (groups uniform, 0.1-degree grid)."""
+def _xrd_patterns(name):
     from skphys.datasets import make_xrd_patterns
 
-    return make_xrd_patterns(800, target="space_group", n_points=851, return_info=True,
-                             random_state=0)
+    return make_xrd_patterns(**XRD_STORED[name], n_points=851, return_info=True)
+
+
+def _stored_xrd(name):
+    """``(X, y, info, F)``: the patterns of ``XRD_STORED[name]`` and their stored features
+    (a DataFrame). Every 25th row is indexed again and compared, so a stale file fails."""
+    pytest.importorskip("spglib")
+    pytest.importorskip("periodictable")
+    pd = pytest.importorskip("pandas")
+    from skphys.feature_extraction import XRDIndexingFeatures
+
+    X, y, info = _xrd_patterns(name)
+    index = XRDIndexingFeatures().fit(X[:1])
+    F = np.load(Path(__file__).parent / "data" / f"{name}.npz")["F"]
+    rows = np.arange(0, len(X), 25)
+    np.testing.assert_allclose(index.transform(X[rows]), F[rows], rtol=1e-6, atol=1e-9,
+                               err_msg="stale features: run python tests/conftest.py")
+    return X, y, info, pd.DataFrame(F, columns=index.get_feature_names_out())
 
 
 @pytest.fixture(scope="session")
 def xrd_indexing_800():
-    """``(X, info, F)``: the patterns of ``_xrd_patterns_800()`` and their stored indexing
-    features. Every 25th row is indexed again and compared, so a stale file fails."""
-    pytest.importorskip("spglib")
-    pytest.importorskip("periodictable")
-    from skphys.feature_extraction import XRDIndexingFeatures
+    return _stored_xrd("xrd_indexing_800")
 
-    X, _, info = _xrd_patterns_800()
-    F = np.load(XRD_INDEXING_800)["F"]
-    rows = np.arange(0, len(X), 25)
-    np.testing.assert_allclose(XRDIndexingFeatures().fit(X[:1]).transform(X[rows]), F[rows],
-                               rtol=1e-6, atol=1e-9,
-                               err_msg="stale features: run python tests/conftest.py")
-    return X, info, F
+
+@pytest.fixture(scope="session")
+def xrd_indexing_p3_p6_400():
+    return _stored_xrd("xrd_indexing_p3_p6_400")
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -85,5 +100,6 @@ def pytest_terminal_summary(terminalreporter):
 if __name__ == "__main__":
     from skphys.feature_extraction import XRDIndexingFeatures
 
-    np.savez_compressed(XRD_INDEXING_800,
-                        F=XRDIndexingFeatures().fit_transform(_xrd_patterns_800()[0]))
+    for name in XRD_STORED:
+        F = XRDIndexingFeatures().fit_transform(_xrd_patterns(name)[0])
+        np.savez_compressed(Path(__file__).parent / "data" / f"{name}.npz", F=F)

@@ -142,7 +142,7 @@ def test_crystal_system_from_indexing_features(xrd_indexing_800):
 
     from skphys.datasets import CRYSTAL_SYSTEMS
 
-    _, info, F = xrd_indexing_800
+    _, _, info, F = xrd_indexing_800
     y = np.array([CRYSTAL_SYSTEMS.index(s) for s in info.crystal_system])
     clf = HistGradientBoostingClassifier(max_iter=100, random_state=0).fit(F[:600], y[:600])
     assert clf.score(F[600:], y[600:]) >= 0.6
@@ -218,21 +218,19 @@ def test_rhombohedral_share_and_whole_pattern_checks():
         assert F.loc[name, "cubic_unexplained_signal"] > 0.3
 
 
-def test_hexagonal_line_intensities_tell_p6_from_p3():
+def test_hexagonal_line_intensities_tell_p6_from_p3(xrd_indexing_p3_p6_400):
     # P3 (143) and P6 (168) put their peaks at the same angles for every cell: positions
     # cannot tell them apart (bound 0.5). The 6-fold axis fixes 00l under six rotations,
     # the 3-fold under three (Wilson's epsilon), so P6's 00l lines are on average twice as
     # strong relative to the rest; the line-intensity features see it, and gradient boosting
     # on them tells the two groups apart where the positional features do not (5-fold CV on
     # these 400 patterns: 0.60 without, 0.72 with them; all 52 trigonal and hexagonal
-    # groups: benchmarks/bench_xrd_trigonal.py)
+    # groups: benchmarks/bench_xrd_trigonal.py). The features are stored, rows rechecked
+    # (tests/conftest.py)
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.model_selection import StratifiedKFold, cross_val_score
 
-    X, y = make_xrd_patterns(400, space_groups=[143, 168], target="space_group",
-                             n_points=851, random_state=0)
-    index = XRDIndexingFeatures().set_output(transform="pandas")
-    F = index.fit_transform(X)
+    _, y, _, F = xrd_indexing_p3_p6_400
     i00l = F["hexagonal_I_00l"].to_numpy()
     ok = i00l >= 0
     assert np.median(i00l[ok & (y == 168)]) > 1.3 * np.median(i00l[ok & (y == 143)])

@@ -25,7 +25,8 @@ N_TRAIN = 600
 
 def test_hybrid_cnn_tells_crystal_systems_where_the_pattern_cnn_cannot(xrd_indexing_800):
     torch.set_num_threads(1)
-    X, info, F = xrd_indexing_800
+    X, _, info, F = xrd_indexing_800
+    F = F.to_numpy()
     y = np.array([CRYSTAL_SYSTEMS.index(s) for s in info.crystal_system])
     L = resample_log_d(X, info.two_theta)
     train, test = slice(0, N_TRAIN), slice(N_TRAIN, None)

@@ -40,7 +40,7 @@ fig.tight_layout()
 # network, and a 1-D convolutional one whose filters slide along 2theta (a peak means the
 # same wherever it is).
 models = {
-    "dense": MLPClassifier((256, 128), max_iter=60, learning_rate_init=1e-3, batch_size=64,
+    "dense": MLPClassifier((256, 128), max_iter=30, learning_rate_init=1e-3, batch_size=64,
                            random_state=0, device="cpu"),
     "convolutional": CNNClassifier((8, 16, 16), kernel_size=7, pool_size=4,
                                    hidden_layer_sizes=(64,), max_iter=30, batch_size=64,

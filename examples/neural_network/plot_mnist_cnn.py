@@ -5,7 +5,7 @@ A small CNN on MNIST in five lines
 
 :class:`~skphys.neural_network.CNNClassifier` on the MNIST 10k test set (the only MNIST images
 shipped with the project's shared data), split 8000/2000: two convolution blocks, a dense head,
-five epochs on the CPU. Images of shape ``(n, 28, 28)`` go in as they are.
+three epochs on the CPU. Images of shape ``(n, 28, 28)`` go in as they are.
 """
 
 import matplotlib.pyplot as plt
@@ -21,7 +21,7 @@ torch.set_num_threads(1)
 X, y = load_mnist(subset="test", normalize=True, return_X_y=True)
 X = X.reshape(-1, 28, 28)
 clf = CNNClassifier((16, 32), hidden_layer_sizes=(64,), batch_size=64, learning_rate_init=2e-3,
-                    max_iter=5, random_state=0).fit(X[:8000], y[:8000])
+                    max_iter=3, random_state=0).fit(X[:8000], y[:8000])
 print(f"test accuracy: {clf.score(X[8000:], y[8000:]):.4f} after {clf.n_iter_} epochs")
 
 wrong = np.flatnonzero(clf.predict(X[8000:]) != y[8000:])[:8]

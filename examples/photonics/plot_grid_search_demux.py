@@ -24,7 +24,7 @@ torch.set_num_threads(1)
 X = np.array([[1.28], [1.30], [1.32], [1.53], [1.55], [1.57]])
 y = np.array([1, 1, 1, 0, 0, 0])
 search = GridSearchCV(
-    InverseDeviceDesigner(grid_spacing=0.05, max_iter=15, random_state=0),
+    InverseDeviceDesigner(grid_spacing=0.05, max_iter=10, random_state=0),
     {"filter_radius": [0.05, 0.15], "design_size": [1.6, 2.4]},
     cv=StratifiedKFold(3),
 )

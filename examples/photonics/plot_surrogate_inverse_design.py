@@ -46,13 +46,13 @@ X_train, Y_train, X_test, Y_test = X[:5000], Y[:5000], X[5000:], Y[5000:]
 
 surrogate = make_pipeline(StandardScaler(), MLPRegressor(
     hidden_layer_sizes=(256, 256, 256), learning_rate_init=2e-3, batch_size=100, alpha=0.0,
-    max_iter=60, tol=0.0, n_iter_no_change=1000, warm_start=True, random_state=0))
+    max_iter=40, tol=0.0, n_iter_no_change=1000, warm_start=True, random_state=0))
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", ConvergenceWarning)
     surrogate.fit(X_train, Y_train)
     for lr in (6e-4, 2e-4):  # two more rounds at smaller steps
         surrogate[-1].set_params(learning_rate_init=lr)
-        surrogate[-1].set_params(max_iter=20)
+        surrogate[-1].set_params(max_iter=10)
         surrogate.fit(X_train, Y_train)
 
 
@@ -64,13 +64,14 @@ def resimulate(designs):
     return transfer_matrix(designs, layer_indices(designs.shape[1]), wl)[0].numpy()
 
 
-print(f"surrogate error on held-out stacks: {rel_error(surrogate.predict(X_test), Y_test).mean():.3f}")
+surrogate_error = rel_error(surrogate.predict(X_test), Y_test).mean()
+print(f"surrogate error on held-out stacks: {surrogate_error:.3f}")
 
 mask = X_test > 0  # each target's number of layers is given
 designs = {
     "random": np.random.RandomState(1).uniform(30, 70, mask.shape) * mask,
     "gradient (Peurifoy)": invert_surrogate(surrogate, Y_test, bounds=(30, 70), mask=mask,
-                                            random_state=0),
+                                            n_starts=4, random_state=0),
     "tandem (Liu)": tandem_inverse_design(surrogate, Y_train, Y_test, bounds=(30, 70),
                                           mask_train=X_train > 0, mask=mask, max_iter=20,
                                           random_state=0)[0],

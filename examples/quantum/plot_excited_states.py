@@ -56,8 +56,8 @@ triplet_branch = [exact_sector_spectrum(H, momentum=int(k), n_up=L // 2 + 1)[0] 
 # RBM with complex parameters projected onto k = pi.
 fits = {}
 for name, k, n_up, kw in [
-        ("k=0, Sz=0", 0, 6, dict(symmetry="translation", alpha=2)),
-        ("k=pi, Sz=1", 6, 7, dict(symmetry="translation", alpha=2)),
+        ("k=0, Sz=0", 0, 6, dict(symmetry="translation", alpha=2, max_iter=150)),
+        ("k=pi, Sz=1", 6, 7, dict(symmetry="translation", alpha=2, max_iter=150)),
         ("k=pi, Sz=0", 6, 6, dict(param_dtype="complex", sampler="exact", max_iter=120,
                                   n_samples=300))]:
     est = RBMWavefunction(H, sector={"momentum": k}, n_up=n_up, random_state=0, **kw).fit()
@@ -75,11 +75,12 @@ print(f"triplet gap: RBM {gap:.4f}, exact {gap_exact:.4f} "
 # ---------------------------------------------------
 # At h = 1.5: the ground state, the k = 0 magnon (odd under the spin flip: the fit gets
 # complex parameters to represent its nodes), then a degenerate pair of magnons at
-# k = +-2 pi / 8, of which any state is the third level.
+# k = +-2 pi / 8, of which any state is the third level. One fit per level here
+# (``n_init=1``); the test fits two from different seeds, as one fit stalled on seed 1.
 Hi = TransverseFieldIsing(8, h=1.5)
 exact_levels = np.linalg.eigvalsh(Hi.to_sparse()[0].toarray())[:6]
 wf = RBMWavefunction(Hi, alpha=2, sampler="exact", random_state=0)
-levels = ExcitedStates(wf, n_states=3, penalty=4.0, n_init=2).fit()
+levels = ExcitedStates(wf, n_states=3, penalty=4.0, n_init=1).fit()
 fitted_levels = [est.expectation(Hi) for est in levels.estimators_]
 for n, (e, ref) in enumerate(zip(fitted_levels, exact_levels)):
     print(f"TFIM level {n}: RBM {e:.5f}, exact {ref:.5f}")
@@ -90,10 +91,11 @@ for n, (e, ref) in enumerate(zip(fitted_levels, exact_levels)):
 # At h = 1 the third level (the second state of the k = 0, even sector) stays above the
 # 1e-3 bar with one RBM on the ring of 12 (3.3e-3, ``benchmarks/bench_excited_ansatz.py``).
 # ``n_terms=2`` sums two RBMs; ``tests/quantum/test_sum_of_rbms.py`` holds these three
-# levels within 1e-3 of exact diagonalisation.
+# levels within 1e-3 of exact diagonalisation (with 1008 samples per iteration; 500 here).
 Hc = TransverseFieldIsing(10, h=1.0)
 exact_critical = np.linalg.eigvalsh(Hc.to_sparse()[0].toarray())[:3]
-wf2 = RBMWavefunction(Hc, alpha=1, n_terms=2, sampler="exact", max_iter=300, random_state=0)
+wf2 = RBMWavefunction(Hc, alpha=1, n_terms=2, sampler="exact", max_iter=300, n_samples=500,
+                      random_state=0)
 critical = ExcitedStates(wf2, n_states=3).fit()
 fitted_critical = [est.expectation(Hc) for est in critical.estimators_]
 for n, (e, ref) in enumerate(zip(fitted_critical, exact_critical)):

@@ -65,11 +65,12 @@ print(f"{psi.n_parameters_} parameters instead of {sector:.1e} amplitudes: "
 # Troyer's symmetric RBM: ``alpha = 4`` filters of 36 weights each) leaves 148 parameters,
 # and the same 1008 samples per iteration go much further: a test in
 # ``tests/quantum/test_symmetric.py`` holds the 4x4 lattice to 1e-3 with 68 such parameters.
+n_iter_sym = 100
 sym = RBMWavefunction(hamiltonian=H, alpha=4, symmetry="translation", n_samples=1008,
-                      max_iter=200, random_state=0).fit()
+                      max_iter=n_iter_sym, random_state=0).fit()
 e_sym, err_sym = sym.expectation(H, n_samples=20000, random_state=0, return_error=True)
 print(f"symmetric RBM: {sym.n_parameters_} parameters, E = {e_sym:.4f} (+- {err_sym:.4f}), "
-      f"eps = {(e_sym - e0) / abs(e0):.1e} after 200 iterations")
+      f"eps = {(e_sym - e0) / abs(e0):.1e} after {n_iter_sym} iterations")
 
 fig, ax = plt.subplots(figsize=(6, 4))
 for model, label in [(psi, f"RBM alpha=3, {psi.n_parameters_} parameters"),

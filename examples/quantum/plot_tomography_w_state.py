@@ -8,7 +8,7 @@ Torlai et al. (Nature Physics 14, 447 (2018)) learn the W state
 approaching 1 as the snapshots grow. Here :class:`~skphys.quantum.RBMWavefunction` is told
 nothing about the state: it models all ``2^20`` configurations (not the one-up sector), and
 fits by persistent contrastive divergence with natural-gradient steps. The same number of
-steps (300 mini-batches of at most 1000 snapshots) is taken for every data-set size.
+steps (250 mini-batches of at most 1000 snapshots) is taken for every data-set size.
 
 The fidelity with the W state is exact: ``<W|psi> = sum_j psi(e_j) / sqrt(N)`` over the
 ``N`` one-up configurations, and the normaliser is summed over the ``2^20`` states.
@@ -31,7 +31,7 @@ sizes = [100, 1000, 10000]
 fidelities = []
 for n in sizes:
     X, _ = make_quantum_snapshots(n, state="w", n_sites=N, random_state=0)
-    epochs = 30 * 10000 // max(n, 1000)  # 300 steps whatever n
+    epochs = 25 * 10000 // max(n, 1000)  # 250 steps whatever n
     t0 = time.perf_counter()
     model = RBMWavefunction(max_iter=epochs, random_state=0).fit(X)
     fidelities.append(model.fidelity(w_state))

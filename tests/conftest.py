@@ -44,6 +44,10 @@ XRD_STORED = {
     # P3 and P6, the same peak positions for every cell
     "xrd_indexing_p3_p6_400": dict(n_samples=400, space_groups=[143, 168],
                                    target="space_group", random_state=0),
+    # orthorhombic and monoclinic
+    "xrd_indexing_ortho_mono_200": dict(n_samples=200,
+                                        crystal_systems=["orthorhombic", "monoclinic"],
+                                        random_state=1),
 }
 
 
@@ -78,6 +82,11 @@ def xrd_indexing_800():
 @pytest.fixture(scope="session")
 def xrd_indexing_p3_p6_400():
     return _stored_xrd("xrd_indexing_p3_p6_400")
+
+
+@pytest.fixture(scope="session")
+def xrd_indexing_ortho_mono_200():
+    return _stored_xrd("xrd_indexing_ortho_mono_200")
 
 
 def pytest_terminal_summary(terminalreporter):

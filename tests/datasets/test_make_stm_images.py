@@ -215,9 +215,10 @@ def test_nematic_without_bragg_peaks_needs_a_hidden_layer():
     X_test, y_test = make_stm_images(1000, size=32, orders=orders, random_state=1)
     # local anisotropy, averaged over the map: 16 filters 7x7 (periodic maps: circular
     # padding), global average pooling, a dense layer (the recipe of
-    # benchmarks/bench_images.py, >= 0.90 on 10 of 10 draws of data and weights)
+    # benchmarks/bench_images.py, >= 0.90 on 10 of 10 draws of data and weights after 60
+    # epochs). 30 epochs here, to stay fast: measured 0.918 (0.961 after 60)
     cnn = _cnn(filters=(16,), kernel_size=7, padding_mode="circular", pooling="avg",
-               pool_size=32, max_iter=60)
+               pool_size=32, max_iter=30)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         cnn.fit(X, y)

@@ -148,15 +148,6 @@ def test_crystal_system_from_indexing_features(xrd_indexing_800):
     assert clf.score(F[600:], y[600:]) >= 0.6
 
 
-@pytest.fixture(scope="module")
-def lower_symmetry():
-    """200 generated orthorhombic and monoclinic patterns (noise, background, zero shift,
-    broad peaks) on the 0.1-degree grid and their features (indexed once for two tests)."""
-    X, _, info = make_xrd_patterns(200, crystal_systems=["orthorhombic", "monoclinic"],
-                                   n_points=851, return_info=True, random_state=1)
-    return X, info, XRDIndexingFeatures().set_output(transform="pandas").fit_transform(X)
-
-
 def _feature_cell(row, system):
     """The cell fitted in ``system`` as the features give it (None where it did not index)."""
     names = ["a", "b", "c"] + (["beta"] if system == "monoclinic" else [])
@@ -164,12 +155,14 @@ def _feature_cell(row, system):
     return None if fit[0] == 0 else fit
 
 
-def test_lower_symmetry_cells_are_found(lower_symmetry):
-    # the share that indexes fully in its own system. The search before the
+def test_lower_symmetry_cells_are_found(xrd_indexing_ortho_mono_200):
+    # 200 generated orthorhombic and monoclinic patterns (noise, background, zero shift,
+    # broad peaks; their features stored, rows rechecked: tests/conftest.py): the share
+    # that indexes fully in its own system. The search before the
     # orthorhombic trials came from the 8 lowest peaks and the tetragonal and hexagonal
     # cells found 0.79 and 0.72 (the cell that generated the pattern indexes 0.87 / 0.79
     # of these patterns, the rest lose a peak to noise or overlap)
-    _, info, F = lower_symmetry
+    _, _, info, F = xrd_indexing_ortho_mono_200
     ortho = info.crystal_system == "orthorhombic"
     assert np.mean(F["orthorhombic_indexed"][ortho] == 1.0) >= 0.85
     assert np.mean(F["monoclinic_indexed"][~ortho] == 1.0) >= 0.77
@@ -285,8 +278,8 @@ def test_assigned_trials_recover_the_generating_orthorhombic_and_monoclinic_cell
     # other crystals from the same seed) 0.56 and 0.27: the peaks' positions are sharper.
     # Ties between cells that index as many peaks broken by the lines their centring allows
     # and a wider monoclinic search (4 of the 6 lowest peaks): 0.52 / 0.24 and 0.61 / 0.35
-    if n_points == 851:  # the patterns of lower_symmetry: their features hold the cells
-        _, info, F = request.getfixturevalue("lower_symmetry")
+    if n_points == 851:  # the stored patterns of the test above: the features hold the cells
+        _, _, info, F = request.getfixturevalue("xrd_indexing_ortho_mono_200")
         fits = [_feature_cell(F.iloc[i], s) for i, s in enumerate(info.crystal_system)]
     else:
         X, _, info = make_xrd_patterns(200, crystal_systems=["orthorhombic", "monoclinic"],

@@ -51,6 +51,10 @@ XRD_STORED = {
 }
 
 
+def _xrd_stored_path(name):
+    return Path(__file__).parent / "data" / f"{name}.npz"
+
+
 def _xrd_patterns(name):
     from skphys.datasets import make_xrd_patterns
 
@@ -67,7 +71,7 @@ def _stored_xrd(name):
 
     X, y, info = _xrd_patterns(name)
     index = XRDIndexingFeatures().fit(X[:1])
-    F = np.load(Path(__file__).parent / "data" / f"{name}.npz")["F"]
+    F = np.load(_xrd_stored_path(name))["F"]
     rows = np.arange(0, len(X), 25)
     np.testing.assert_allclose(index.transform(X[rows]), F[rows], rtol=1e-6, atol=1e-9,
                                err_msg="stale features: run python tests/conftest.py")
@@ -111,4 +115,4 @@ if __name__ == "__main__":
 
     for name in XRD_STORED:
         F = XRDIndexingFeatures().fit_transform(_xrd_patterns(name)[0])
-        np.savez_compressed(Path(__file__).parent / "data" / f"{name}.npz", F=F)
+        np.savez_compressed(_xrd_stored_path(name), F=F)

@@ -4,6 +4,7 @@ import json
 import os
 import platform
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -40,7 +41,13 @@ def report(name, rows, columns, meta):
     import sklearn
 
     # cached features and fitted figures are comparable only within one environment
-    meta = {**meta, "python": platform.python_version(), "torch": torch.__version__,
+    main = sys.modules.get("__main__")
+    script = Path(getattr(main, "__file__", "") or "").name
+    if "protocol" not in meta and getattr(main, "__doc__", None):
+        # the script's docstring up to its usage line is its protocol
+        meta = {"protocol": main.__doc__.split("\n    python")[0].strip(), **meta}
+    meta = {**meta, "script": script, "python": platform.python_version(),
+            "torch": torch.__version__,
             "numpy": numpy.__version__, "scipy": scipy.__version__,
             "scikit-learn": sklearn.__version__, "machine": platform.machine(),
             "threads": torch.get_num_threads()}

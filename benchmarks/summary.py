@@ -46,6 +46,8 @@ def main():
         parts += [f"## {path.stem}{where}", ""]
         protocol = meta.get("protocol")
         parts += [protocol.strip() if protocol else "_(no protocol recorded)_", ""]
+        if meta.get("script"):
+            parts += [f"Written by `benchmarks/{meta['script']}`.", ""]
         env = ", ".join(f"{k} {meta[k]}" for k in ("machine", "python", "torch", "numpy", "scipy",
                                                    "scikit-learn", "threads")
                         if k in meta)

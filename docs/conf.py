@@ -2,6 +2,7 @@
 
 import os
 import sys
+import warnings
 from pathlib import Path
 
 HERE = Path(__file__).parent
@@ -43,6 +44,21 @@ html_static_path = []
 # results (SKPHYS_DOCS_RUN_EXAMPLES=0 skips them for a quick local build). CI builds the docs
 # beside the test suite, one core each (.ci/run).
 _run = os.environ.get("SKPHYS_DOCS_RUN_EXAMPLES", "1") == "1"
+# Every example starts from the warning filters the first one started from (the build's and
+# sphinx-gallery's own): an example that ignores a warning class (many ignore
+# ConvergenceWarning) must not hide it in the examples after it.
+_WARNING_FILTERS = None
+
+
+def _reset_warning_filters(gallery_conf, fname):
+    global _WARNING_FILTERS
+    if _WARNING_FILTERS is None:
+        _WARNING_FILTERS = list(warnings.filters)
+        return
+    warnings.filters[:] = _WARNING_FILTERS
+    getattr(warnings, "_filters_mutated", lambda: None)()  # the registries see the change
+
+
 sphinx_gallery_conf = {
     "examples_dirs": str(HERE.parent / "examples"),
     "gallery_dirs": "auto_examples",
@@ -52,7 +68,7 @@ sphinx_gallery_conf = {
     "only_warn_on_example_error": False,
     "download_all_examples": False,
     "within_subsection_order": "FileNameSortKey",
-    "reset_modules": (),
+    "reset_modules": (_reset_warning_filters,),
     "backreferences_dir": "generated/backreferences",
     "doc_module": ("skphys",),
 }

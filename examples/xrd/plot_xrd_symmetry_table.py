@@ -118,8 +118,10 @@ plt.show()
 # reliably): crystal system 0.83 with groups uniform; with the groups as among real
 # crystals 0.85, and space group 0.50 (0.51 for the soft vote of five such networks; 0.53
 # for five with a scorer of the powder classes shared by all of them; 0.52 for one that
-# also reads a list of the lowest peaks; the paper's dense network 0.57 on about 10^5
-# patterns). That last network on 10^5 patterns, trained on a GPU
+# also reads a list of the lowest peaks, 0.53 with the line intensities of every lattice
+# family beside it, ``XRDIndexingFeatures(line_intensities=True)``, and 0.54 for five of
+# those (``benchmarks/bench_xrd_line_intensities.py``); the paper's dense network 0.57 on
+# about 10^5 patterns). The peak-list network on 10^5 patterns, trained on a GPU
 # (``benchmarks/bench_xrd_more_data.py``): space group 0.55, crystal system 0.86.
 
 # %%

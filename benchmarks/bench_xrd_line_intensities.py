@@ -39,10 +39,9 @@ import tempfile
 import time
 
 import numpy as np
-from _common import report
 from bench_xrd import _device, _every, generate, peak_list
 from bench_xrd_hybrid_search import _powder_class_of, _run, scores
-from bench_xrd_more_data import NETWORKS, _cached, _in_chunks
+from bench_xrd_more_data import NETWORKS, _cached, _in_chunks, report_rows, save_proba
 
 from skphys.feature_extraction import XRDIndexingFeatures
 from skphys.feature_extraction._xrd_indexing import _cells_of_row, _signal
@@ -140,17 +139,12 @@ def main():
             rows.append(row(sum(P[k] for k in mine) / len(mine), arm,
                             f"{len(mine)} (soft vote)"))
             print(rows[-1], flush=True)
-    if args.save_proba and P:
-        np.savez_compressed(args.save_proba, y=yt, **{
-            f"{k[0]}_{k[1]}": p.astype(np.float16) for k, p in P.items()})
-    if not rows:
-        raise SystemExit("no fit finished: nothing to report")
-    report(args.name, rows, list(dict.fromkeys(c for r in rows for c in r)),
-           {"protocol": __doc__, "n_train": n, "n_test": n_test, "epochs": epochs,
-            "seeds": args.seeds, "first seed": args.first_seed, "arms": args.arms,
-            "fits at once": args.fits_at_once,
-            "deadline": args.deadline, "quick": args.quick, "prepare s": prepare_s,
-            "device": _device(), "threads per process": 1})
+    save_proba(args.save_proba, yt, P)
+    report_rows(args.name, rows, {
+        "protocol": __doc__, "n_train": n, "n_test": n_test, "epochs": epochs,
+        "seeds": args.seeds, "first seed": args.first_seed, "arms": args.arms,
+        "fits at once": args.fits_at_once, "deadline": args.deadline, "quick": args.quick,
+        "prepare s": prepare_s, "device": _device(), "threads per process": 1})
     tmpdir.cleanup()
 
 

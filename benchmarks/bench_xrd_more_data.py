@@ -117,6 +117,21 @@ def _cached(path, index, X, two_theta, n_jobs):
     return F, E, seconds
 
 
+def save_proba(path, y, P):
+    """Each fit's test probabilities ``P`` (key ``(arm, seed)`` -> array) in float16, with
+    the labels ``y``, to the .npz ``path`` (nothing where ``path`` is None)."""
+    if path and P:
+        np.savez_compressed(path, y=y, **{f"{k[0]}_{k[1]}": p.astype(np.float16)
+                                          for k, p in P.items()})
+
+
+def report_rows(name, rows, meta):
+    """``_common.report`` of ``rows``, their keys as the columns; an error without rows."""
+    if not rows:
+        raise SystemExit("no fit finished: nothing to report")
+    report(name, rows, list(dict.fromkeys(c for r in rows for c in r)), meta)
+
+
 def _timed_ranker(data, train, scored):
     """``bench_xrd_hybrid_search.ranker_probabilities`` on the indexing and
     reflection-condition columns (after the pattern's), and its seconds."""
@@ -246,18 +261,14 @@ def main():
                                f"{len(table)} (soft vote)"),
                          "network": f"fused, beta {FUSION_BETA}"})
             print(rows[-1], flush=True)
-    if args.save_proba and P:
-        np.savez_compressed(args.save_proba, y=yt, **{
-            f"{k[0]}_{k[1]}": p.astype(np.float16) for k, p in P.items()})
-    if not rows:
-        raise SystemExit("no fit finished: nothing to report")
-    report(args.name, rows, list(dict.fromkeys(c for r in rows for c in r)),
-           {"protocol": __doc__, "network": args.network, "variant": variant,
-            "n_test": n_test, "n_extra": n_extra, "extra featurise s": featurise_s,
-            "prepare s": prepare_s, "fits at once": args.fits_at_once, "seeds": args.seeds,
-            "deadline": args.deadline, "quick": args.quick, "fusion": args.fusion,
-            "fusion beta": FUSION_BETA if args.fusion else None, "device": _device(),
-            "threads per process": 1})
+    save_proba(args.save_proba, yt, P)
+    report_rows(args.name, rows, {
+        "protocol": __doc__, "network": args.network, "variant": variant, "n_test": n_test,
+        "n_extra": n_extra, "extra featurise s": featurise_s, "prepare s": prepare_s,
+        "fits at once": args.fits_at_once, "seeds": args.seeds, "deadline": args.deadline,
+        "quick": args.quick, "fusion": args.fusion,
+        "fusion beta": FUSION_BETA if args.fusion else None, "device": _device(),
+        "threads per process": 1})
 
 
 if __name__ == "__main__":

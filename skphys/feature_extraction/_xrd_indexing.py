@@ -838,6 +838,24 @@ _HEX_INTENSITY_NAMES = ([f"hexagonal_I_{z}" for z in _HEX_ZONES]
                         + [f"hexagonal_I_{_HEX_HK[m]}{l}" for m, l in _HEX_LINES])
 
 
+def _wilson_ratios(per_hkl, Q, strong):
+    """Each line's intensity per reflection ``per_hkl`` (at ``Q = 1/d^2``) over a Wilson-plot
+    fit, ``exp(a + b s^2)`` with ``s^2 = Q / 4``, of the ``strong`` lines' logarithms (form
+    factors, Debye-Waller), capped at 50: a random crystal's lines average 1. With fewer
+    than 3 strong lines, over their mean; None without any."""
+    if strong.sum() >= 3:
+        slope, icpt = np.polyfit(Q[strong] / 4, np.log(per_hkl[strong]), 1)
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            # strong lines bunched in s^2 can give a steep fit: a line without signal
+            # stays 0 where the fit underflows, one with signal is capped below
+            ratio = np.where(per_hkl > 0, per_hkl / np.exp(icpt + slope * Q / 4), 0.0)
+    elif strong.any():
+        ratio = per_hkl / per_hkl[strong].mean()
+    else:
+        return None
+    return np.minimum(ratio, 50.0)
+
+
 def _hexagonal_intensities(signal, two_theta, r, wavelength, separation=0.25):
     """Intensities of the lines of the fitted hexagonal cell, relative to a random crystal's.
 
@@ -878,18 +896,9 @@ def _hexagonal_intensities(signal, two_theta, r, wavelength, separation=0.25):
     height = np.maximum(np.maximum(signal[j - 1], signal[j]), signal[j + 1]).clip(0.0)
     lp = (1 + np.cos(2 * theta) ** 2) / (np.sin(theta) ** 2 * np.cos(theta))
     per_hkl = height * (1 + np.tan(theta)) / (lp * _HEX_COUNT[M] * np.where(L > 0, 2, 1))
-    strong = clean & (height > 3)
-    if strong.sum() >= 3:
-        slope, icpt = np.polyfit(Q[strong] / 4, np.log(per_hkl[strong]), 1)
-        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-            # strong lines bunched in s^2 can give a steep fit: a line without signal
-            # stays 0 where the fit underflows, one with signal is capped below
-            ratio = np.where(per_hkl > 0, per_hkl / np.exp(icpt + slope * Q / 4), 0.0)
-    elif strong.any():
-        ratio = per_hkl / per_hkl[strong].mean()
-    else:
+    ratio = _wilson_ratios(per_hkl, Q, clean & (height > 3))
+    if ratio is None:
         return out
-    ratio = np.minimum(ratio, 50.0)
     general = (M > 0) & (L > 0) & ~_IS_H00[M] & ~_IS_HH0[M]
     zones = [M == 0, L == 0, (L == 0) & _IS_H00[M], (L == 0) & _IS_HH0[M],
              (L > 0) & _IS_H00[M], (L > 0) & _IS_HH0[M], general, general & (M % 3 == 0),

@@ -25,6 +25,7 @@ from functools import cache
 import numpy as np
 
 from ._xrd_extinction import _HKL, _q_hkl
+from ._xrd_indexing import _wilson_ratios
 
 __all__ = []
 
@@ -117,16 +118,10 @@ def _family_lines(family, cell, signal, two_theta, wavelength, local, separation
     height = local[j].clip(0.0)
     lp = (1 + np.cos(2 * theta) ** 2) / (sin_t ** 2 * np.cos(theta))
     per_hkl = height * (1 + np.tan(theta)) / (lp * mult)
-    strong = clean & (height > 3)
-    if strong.sum() >= 3:
-        slope, icpt = np.polyfit(q_line[strong] / 4, np.log(per_hkl[strong]), 1)
-        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-            ratio = np.where(per_hkl > 0, per_hkl / np.exp(icpt + slope * q_line / 4), 0.0)
-    elif strong.any():
-        ratio = per_hkl / per_hkl[strong].mean()
-    else:
+    ratio = _wilson_ratios(per_hkl, q_line, clean & (height > 3))
+    if ratio is None:
         return None
-    ratio = np.nan_to_num(np.minimum(ratio, 50.0), nan=0.0)
+    ratio = np.nan_to_num(ratio, nan=0.0)
     return ratio, clean, pure, q_line, hkl[start]
 
 

@@ -1266,9 +1266,12 @@ def main(argv=None):
     if args.only == "s2" and args.s2_snapshots != 10000:
         tag += f"_n{args.s2_snapshots}"
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"quantum{tag}.json").write_text(json.dumps({"meta": meta, "rows": rows},
-                                                           indent=2))
-    print(f"\nevery checkpoint of every run: {RESULTS / f'quantum{tag}.json'}")
+    # the excited-state runs have no checkpoints, and their report() wrote this very file
+    # (with the environment's fields): writing it again would replace that record
+    if args.only not in ("excited", "excited_tfim"):
+        (RESULTS / f"quantum{tag}.json").write_text(json.dumps({"meta": meta, "rows": rows},
+                                                               indent=2))
+        print(f"\nevery checkpoint of every run: {RESULTS / f'quantum{tag}.json'}")
     if warmups:
         print("\nwarm-up, excluded from every clock above (JIT compilation, first imports)")
         report(f"quantum_warmup{tag}", warmups, ["system", "setting", "code", "warm_up_s"], meta)

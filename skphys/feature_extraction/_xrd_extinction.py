@@ -110,6 +110,17 @@ def feature_names():
     return list(_names())
 
 
+def window_max(signal, two_theta, tolerance):
+    """The largest ``signal`` within ``tolerance`` plus 1.5 grid steps of each point of the
+    even grid ``two_theta`` (a line's height where the fit's zero shift is not known)."""
+    from scipy.ndimage import maximum_filter1d
+
+    step = two_theta[1] - two_theta[0]
+    half = max(round((tolerance + 1.5 * step) / step), 1)
+    return maximum_filter1d(np.asarray(signal, dtype=float), 2 * half + 1, mode="constant",
+                            cval=-np.inf)
+
+
 def _q_hkl(family, cell):
     """Q = 1/d^2 of every reflection of ``_HKL`` in the fitted cell."""
     h, k, l = _HKL.T.astype(float)
@@ -146,10 +157,7 @@ def extinction_features(peaks_tt, prominence, signal, two_theta, wavelength, tol
     q_obs = (2 * np.sin(theta) / wavelength) ** 2
     tol_q = 2 * np.sin(2 * theta) / wavelength ** 2 * np.radians(tolerance)
     step = two_theta[1] - two_theta[0]
-    window = tolerance + 1.5 * step
-    half = max(round(window / step), 1)
-    pad = np.concatenate([np.full(half, -np.inf), signal, np.full(half, -np.inf)])
-    local = np.max(np.stack([pad[o:o + len(signal)] for o in range(2 * half + 1)]), axis=0)
+    local = window_max(signal, two_theta, tolerance)
     for family, (classes, tables) in extinction_tables().items():
         cell = cells.get(family)
         n_c = len(classes)

@@ -24,7 +24,7 @@ from functools import cache
 
 import numpy as np
 
-from ._xrd_extinction import _HKL, _q_hkl
+from ._xrd_extinction import _HKL, _q_hkl, window_max
 from ._xrd_indexing import _wilson_ratios
 
 __all__ = []
@@ -65,6 +65,12 @@ def _zones_monoclinic(a):
 _ZONES = {"cubic": _zones_cubic, "tetragonal": _zones_tetragonal,
           "orthorhombic": _zones_orthorhombic, "monoclinic": _zones_monoclinic}
 _ZONE_NAMES = {f: list(z(np.zeros((1, 3), dtype=int))) for f, z in _ZONES.items()}
+
+
+@cache
+def _zone_table(family):
+    """The zone masks of every reflection of ``_HKL`` (they do not depend on the cell)."""
+    return _ZONES[family](np.abs(_HKL))
 _STATS = ["m2", "weak", "strong", "n_clean"]
 #: the cubic lines N = h^2 + k^2 + l^2 whose ratios are features (7, 15, 23: no line)
 _CUBIC_N = [n for n in range(1, 25) if n not in (7, 15, 23)]
@@ -72,6 +78,13 @@ _CUBIC_N = [n for n in range(1, 25) if n not in (7, 15, 23)]
 _TET_LINES = ([(0, l) for l in range(1, 5)] + [(1, l) for l in range(4)]
               + [(2, l) for l in range(4)] + [(4, l) for l in range(3)]
               + [(5, l) for l in range(3)] + [(8, 0)])
+#: family -> the lines whose ratios are features, and each line's label from its cell and
+#: its first reflection (|h|, |k|, |l|)
+_PER_LINE = {
+    "cubic": (_CUBIC_N, lambda cell, q, hkl: np.rint(q * cell[0] ** 2).astype(int).tolist()),
+    "tetragonal": (_TET_LINES, lambda cell, q, hkl: list(zip(
+        (hkl[:, 0] ** 2 + hkl[:, 1] ** 2).tolist(), hkl[:, 2].tolist()))),
+}
 
 
 @cache
@@ -95,19 +108,19 @@ def _family_lines(family, cell, signal, two_theta, wavelength, local, separation
     q = _q_hkl(family, np.asarray(cell, dtype=float))
     lo_t, hi_t = two_theta[0] + 0.3, two_theta[-1] - 0.3
     q_lo, q_hi = ((2 * np.sin(np.radians(t) / 2) / wavelength) ** 2 for t in (lo_t, hi_t))
-    keep = (q >= q_lo) & (q <= q_hi)
-    q, hkl = q[keep], np.abs(_HKL[keep])
-    if len(q) < 3:
+    keep = np.flatnonzero((q >= q_lo) & (q <= q_hi))
+    if len(keep) < 3:
         return None
+    q = q[keep]
     key = np.rint(np.log(q) * 1e6).astype(np.int64)
     order = np.argsort(key, kind="stable")
-    key, q, hkl = key[order], q[order], hkl[order]
+    key, q, rows = key[order], q[order], keep[order]
     start = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
     mult = np.diff(np.concatenate([start, [len(key)]]))
     q_line = q[start]
-    zones = _ZONES[family](hkl)
     # a line belongs to a zone when all its reflections do
-    pure = {z: np.add.reduceat(m.astype(np.int32), start) == mult for z, m in zones.items()}
+    pure = {z: np.add.reduceat(m[rows].astype(np.int32), start) == mult
+            for z, m in _zone_table(family).items()}
     sin_t = np.minimum(np.sqrt(q_line) * wavelength / 2, 1.0)
     theta = np.arcsin(sin_t)
     tt = 2 * np.degrees(theta)
@@ -122,7 +135,7 @@ def _family_lines(family, cell, signal, two_theta, wavelength, local, separation
     if ratio is None:
         return None
     ratio = np.nan_to_num(ratio, nan=0.0)
-    return ratio, clean, pure, q_line, hkl[start]
+    return ratio, clean, pure, q_line, np.abs(_HKL[rows[start]])
 
 
 def line_intensity_features(signal, two_theta, cells, wavelength=1.5406, tolerance=0.08,
@@ -136,13 +149,9 @@ def line_intensity_features(signal, two_theta, cells, wavelength=1.5406, toleran
     within that window); a line is clean when no other line of the cell lies within
     ``separation`` degrees.
     """
-    step = two_theta[1] - two_theta[0]
-    half = max(round((tolerance + 1.5 * step) / step), 1)
-    pad = np.concatenate([np.full(half, -np.inf), signal, np.full(half, -np.inf)])
-    local = np.max(np.stack([pad[o:o + len(signal)] for o in range(2 * half + 1)]), axis=0)
+    local = window_max(signal, two_theta, tolerance)
     out = []
-    per_line = {"cubic": np.full(len(_CUBIC_N), -1.0), "tetragonal": np.full(len(_TET_LINES),
-                                                                              -1.0)}
+    per_line = {f: np.full(len(lines), -1.0) for f, (lines, _) in _PER_LINE.items()}
     for f in FAMILIES:
         cell = cells.get(f)
         width = len(_ZONE_NAMES[f]) + len(_STATS)
@@ -160,19 +169,11 @@ def line_intensity_features(signal, two_theta, cells, wavelength=1.5406, toleran
         out += [float(np.mean(r ** 2) / mean ** 2) if mean > 0 else -1.0,
                 float(np.mean(r < 0.2)) if len(r) else -1.0,
                 float(np.mean(r > 3)) if len(r) else -1.0, float(np.log1p(len(r)))]
-        if f == "cubic":
-            N = np.rint(q_line * cell[0] ** 2).astype(int)
-            where = {n: i for i, n in enumerate(N.tolist())}
-            for c, n in enumerate(_CUBIC_N):
-                i = where.get(n)
+        if f in _PER_LINE:
+            lines, label = _PER_LINE[f]
+            where = {lab: i for i, lab in enumerate(label(cell, q_line, first))}
+            for c, lab in enumerate(lines):
+                i = where.get(lab)
                 if i is not None and clean[i]:
                     per_line[f][c] = ratio[i]
-        elif f == "tetragonal":
-            m = first[:, 0] ** 2 + first[:, 1] ** 2
-            where = {(a, b): i for i, (a, b) in enumerate(zip(m.tolist(), first[:, 2].tolist()))}
-            for c, ml in enumerate(_TET_LINES):
-                i = where.get(ml)
-                if i is not None and clean[i]:
-                    per_line[f][c] = ratio[i]
-    return np.concatenate([np.asarray(out, dtype=float), per_line["cubic"],
-                           per_line["tetragonal"]])
+    return np.concatenate([np.asarray(out, dtype=float), *per_line.values()])
